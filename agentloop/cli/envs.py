@@ -1,0 +1,29 @@
+"""`agentloop list`: the environments that can be run."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from agentloop import registry
+from agentloop.cli import app, console
+
+
+@app.command("list")
+def list_cmd(
+    family: str = typer.Argument(None, help="only this family, e.g. robot, miniwob, site, android"),
+    all_gym: bool = typer.Option(False, "--all", help="include every registered Gymnasium env"),
+) -> None:
+    """List the environments you can run."""
+    entries = registry.list_envs(all_gym=all_gym)
+    if family:
+        entries = [e for e in entries if e.family == family]
+    table = Table(title=f"{len(entries)} environments")
+    table.add_column("id")
+    table.add_column("family")
+    table.add_column("description")
+    for e in entries:
+        table.add_row(e.id, e.family, e.description)
+    console.print(table)
+    for name, err in registry.plugin_errors.items():
+        console.print(f"[yellow]the {name} envs could not be loaded: {err}[/yellow]")

@@ -1,0 +1,109 @@
+"""A run folder: `run.json` plus finished episodes under `episodes/`."""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import platform
+import shutil
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Iterator
+
+from agentloop.errors import ConfigError
+from agentloop.records import EpisodeRecord, RunConfig, RunManifest, now
+from agentloop.recording.episode import PARTIAL, read_episode
+
+_VERSIONED = (
+    "agentloop", "gymnasium", "numpy", "pydantic", "mujoco", "playwright", "miniwob", "openai",
+    "transformers", "torch", "adbutils", "ray",
+)
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in _VERSIONED:
+        try:
+            out[name] = md.version(name)
+        except md.PackageNotFoundError:
+            pass
+    return out
+
+
+class RunDir:
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.path / "run.json"
+
+    @property
+    def episodes_dir(self) -> Path:
+        return self.path / "episodes"
+
+    def exists(self) -> bool:
+        return self.manifest_path.exists()
+
+    def create(self, config: RunConfig, env_ids: list[str], models: list[str]) -> RunManifest:
+        self.episodes_dir.mkdir(parents=True, exist_ok=True)
+        manifest = RunManifest(
+            run_id=self.path.name, created_at=now(), config=config, env_ids=env_ids,
+            versions=package_versions(), models=models, command=_safe_argv(),
+        )
+        tmp = self.manifest_path.with_suffix(".json.tmp")
+        tmp.write_text(manifest.model_dump_json(indent=1), "utf-8")
+        tmp.replace(self.manifest_path)
+        return manifest
+
+    def manifest(self) -> RunManifest:
+        if not self.exists():
+            raise ConfigError(f"{self.path} is not a run folder (no run.json)")
+        return RunManifest.model_validate_json(self.manifest_path.read_text("utf-8"))
+
+    def finished_ids(self) -> set[str]:
+        if not self.episodes_dir.exists():
+            return set()
+        return {
+            p.name for p in self.episodes_dir.iterdir()
+            if p.is_dir() and p.name != PARTIAL and (p / "episode.json").exists()
+        }
+
+    def clear_partial(self) -> int:
+        """Delete half-written episodes left by a killed run; returns how many."""
+        partial = self.episodes_dir / PARTIAL
+        if not partial.exists():
+            return 0
+        n = sum(1 for _ in partial.iterdir())
+        shutil.rmtree(partial, ignore_errors=True)
+        return n
+
+    def episodes(self) -> Iterator[tuple[Path, EpisodeRecord]]:
+        for eid in sorted(self.finished_ids()):
+            d = self.episodes_dir / eid
+            yield d, read_episode(d)
+
+
+def _safe_argv() -> list[str]:
+    """The command line, with the values of secret-bearing flags removed."""
+    out, hide = [], False
+    for a in sys.argv:
+        if hide:
+            out.append("***")
+            hide = False
+            continue
+        low = a.lower()
+        if any(s in low for s in ("key", "token", "secret", "password")):
+            if "=" in a:
+                out.append(a.split("=", 1)[0] + "=***")
+            else:
+                out.append(a)
+                hide = True
+            continue
+        out.append(a)
+    return out
+
+
+def default_run_dir(out: str | Path, env_id: str) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path(out) / f"{env_id.split('/')[-1].replace(':', '_')}-{stamp}"

@@ -1,0 +1,202 @@
+"""Everything that goes to disk or crosses a process boundary, as pydantic models.
+
+A run folder holds `run.json` (a `RunManifest`), and per episode `steps.jsonl` (one
+`StepRecord` a line), frames as image files, and `episode.json` (an `EpisodeRecord`).
+`SCHEMA_VERSION` changes whenever a reader would have to.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agentloop.skills import SkillCall
+
+SCHEMA_VERSION = "1.0"
+
+Outcome = Literal["success", "failure", "truncated", "error"]
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Verdict(BaseModel):
+    """A critic's judgement before acting (accept/score/suggestion) or a validator's after
+    acting (ok/reason). `source` names who gave it (rule, vlm, human, none)."""
+
+    ok: bool
+    score: float | None = Field(default=None, description="confidence in [0, 1] when given")
+    reason: str = ""
+    suggestion: str | None = None
+    source: str = "rule"
+    predicted_outcome: str | None = Field(default=None, description="what the critic expects")
+
+    @property
+    def accept(self) -> bool:
+        return self.ok
+
+
+class Plan(BaseModel):
+    """A plan: subgoals, the next skill calls, and the phase (explore or complete)."""
+
+    subgoals: list[str] = Field(default_factory=list)
+    steps: list[str] = Field(default_factory=list, description="upcoming skill calls as text")
+    phase: Literal["explore", "complete", "done"] = "complete"
+    rationale: str = ""
+    reflection: str | None = Field(default=None, description="stage-two notes, if reflected")
+
+
+class Feedback(BaseModel):
+    """What reaches the planner between steps: a critic rejection, a validator failure,
+    an action error or a human correction."""
+
+    source: Literal["critic", "validator", "action_error", "human", "model_error"]
+    message: str
+    suggestion: str | None = None
+    step: int = 0
+
+
+class ModelCallRecord(BaseModel):
+    """One model request as sent and as answered."""
+
+    role: str = Field(description="planner, reflect, critic, validator, ...")
+    model: str
+    prompt: list[dict[str, Any]] = Field(default_factory=list, description="messages; images as file refs")
+    raw: str = ""
+    parsed: Any = None
+    error: str | None = None
+    latency_s: float = 0.0
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    logprob_sum: float | None = None
+    mean_entropy: float | None = None
+    token_logprobs: list[float] | None = None
+
+
+class Candidate(BaseModel):
+    """One proposed action at a step, whether or not it ran."""
+
+    text: str
+    call: SkillCall | None = None
+    action_error: str | None = None
+    verdict: Verdict | None = None
+    executed: bool = False
+
+
+class RewardComponents(BaseModel):
+    """Kept apart, never pre-summed: trainers choose how to combine them."""
+
+    env: float = 0.0
+    progress: float | None = None
+    valid_action: bool = True
+    critic: float | None = None
+    validator: float | None = None
+
+
+class StepRecord(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    schema_version: str = SCHEMA_VERSION
+    episode_id: str
+    index: int
+    started_at: datetime
+    ended_at: datetime
+    frame: str | None = Field(default=None, description="frame file before the step, relative to the episode folder")
+    frame_after: str | None = None
+    text_view: str = ""
+    scene_graph: dict[str, Any] | None = None
+    state_key: str | None = None
+    plan: Plan | None = None
+    plan_reflected: Plan | None = None
+    candidates: list[Candidate] = Field(default_factory=list)
+    action: SkillCall | None = None
+    action_text: str | None = None
+    action_error: str | None = None
+    critic: Verdict | None = None
+    validator: Verdict | None = None
+    rewards: RewardComponents = Field(default_factory=RewardComponents)
+    success: bool = False
+    progress: float | None = None
+    terminated: bool = False
+    truncated: bool = False
+    replanned: bool = False
+    timings: dict[str, float] = Field(default_factory=dict, description="seconds per phase")
+    model_calls: list[ModelCallRecord] = Field(default_factory=list)
+    feedback: list[Feedback] = Field(default_factory=list, description="feedback given to the planner after this step")
+    human_feedback: str | None = None
+    env_info: dict[str, Any] = Field(default_factory=dict, description="extra JSON-safe info from the env")
+
+
+class EpisodeRecord(BaseModel):
+    schema_version: str = SCHEMA_VERSION
+    episode_id: str
+    env_id: str
+    task: str
+    seed: int
+    rollout: int = 0
+    goal: str = ""
+    outcome: Outcome
+    success: bool
+    error: str | None = None
+    steps: int = 0
+    replans: int = 0
+    critic_rejections: int = 0
+    validator_failures: int = 0
+    action_errors: int = 0
+    critic_agreement: dict[str, int] = Field(
+        default_factory=dict,
+        description="critic accept vs validator ok counts: tp, fp, tn, fn",
+    )
+    final_progress: float | None = None
+    total_env_reward: float = 0.0
+    step_rewards: list[float] = Field(default_factory=list, description="env reward per step")
+    step_progress: list[float | None] = Field(default_factory=list)
+    step_times: list[float] = Field(default_factory=list, description="wall seconds per step")
+    started_at: datetime
+    ended_at: datetime
+    duration_s: float = 0.0
+    planner: str = ""
+    critic: str = ""
+    validator: str = ""
+    models: list[str] = Field(default_factory=list)
+
+
+class RunConfig(BaseModel):
+    """Everything that determines a run. Stored in `run.json`; never holds a secret."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    env_id: str
+    episodes: int = Field(default=1, ge=1, description="episodes (task seeds) to run")
+    seed: int = Field(default=0, description="seed of the first episode; episode i uses seed+i")
+    group_size: int = Field(default=1, ge=1, description="rollouts per task and seed (GiGPO groups)")
+    planner: str = Field(default="auto", description="auto | scripted | model | module:Factory")
+    critic: Literal["none", "rule", "vlm"] = "rule"
+    validator: Literal["none", "rule", "vlm"] = "rule"
+    model: str | None = Field(default=None, description="backend spec, e.g. openai:NAME or hf:PATH")
+    candidates: int = Field(default=1, ge=1, description="best-of-N action candidates")
+    max_steps: int = Field(default=30, ge=1)
+    max_critic_rejections: int = Field(default=3, ge=0, description="per step before it is skipped")
+    max_replans: int = Field(default=10, ge=0, description="per episode before it ends as failure")
+    workers: int = Field(default=1, ge=1)
+    concurrency: int = Field(default=1, ge=1, description="episodes in flight per worker (threads)")
+    executor: Literal["local", "ray"] = "local"
+    out: str = "recordings"
+    record_frames: bool = True
+    human: bool = False
+    env_kwargs: dict[str, Any] = Field(default_factory=dict)
+    base_url: str | None = Field(default=None, description="model server URL (no key is ever stored)")
+
+
+class RunManifest(BaseModel):
+    schema_version: str = SCHEMA_VERSION
+    run_id: str
+    created_at: datetime
+    config: RunConfig
+    env_ids: list[str]
+    versions: dict[str, str]
+    models: list[str] = Field(default_factory=list)
+    command: list[str] = Field(default_factory=list)

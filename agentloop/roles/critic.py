@@ -1,0 +1,68 @@
+"""Critic role: judge an action *before* it runs (GUI-Critic-R1's pre-operative critic).
+
+A rejection carries a suggestion that goes back to the planner. Implementations: `NoCritic`
+(open loop), `PreconditionCritic` (skill preconditions on the scene graph plus a guard on
+irreversible skills; needs no model) and the VLM critic in `agentloop.roles.vlm`.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from agentloop.records import Verdict
+from agentloop.roles.context import Context
+from agentloop.skills import BoundCall
+
+
+@runtime_checkable
+class Critic(Protocol):
+    name: str
+
+    def review(self, action: BoundCall, ctx: Context) -> Verdict:
+        """Accept or reject `action` in the current state, with a score and a suggestion."""
+
+
+class NoCritic:
+    """Accepts everything: the open loop."""
+
+    name = "none"
+
+    def review(self, action: BoundCall, ctx: Context) -> Verdict:
+        return Verdict(ok=True, source="none")
+
+
+class PreconditionCritic:
+    """Rejects calls whose skill precondition fails on the perceived scene graph, and guards
+    irreversible skills: they need a scene to check against and never run twice with the
+    same arguments in one episode (no double delete, double payment or double submit)."""
+
+    name = "rule"
+
+    def review(self, action: BoundCall, ctx: Context) -> Verdict:
+        if action.irreversible:
+            if ctx.scene is None:
+                return Verdict(
+                    ok=False, score=0.0,
+                    reason=f"{action.call.name} is irreversible and there is no scene graph to check it against",
+                    suggestion="observe the state with a reversible action first",
+                )
+            text = str(action.call)
+            if any(h.action == text and h.action_error is None for h in ctx.history):
+                return Verdict(
+                    ok=False, score=0.0,
+                    reason=f"irreversible action {text} already ran in this episode",
+                    suggestion="check whether the first attempt took effect instead of repeating it",
+                )
+        if ctx.scene is None:
+            return Verdict(ok=True, score=None, reason="no scene graph; preconditions not checked")
+        try:
+            problem = action.skill.precondition(ctx.scene, action.args)
+        except Exception as e:  # a precondition that crashes must not take the episode down
+            return Verdict(ok=False, score=0.0, reason=f"precondition check failed: {e!r}")
+        if problem:
+            return Verdict(ok=False, score=0.0, reason=problem, suggestion=_suggest(problem))
+        return Verdict(ok=True, score=1.0, reason="preconditions hold")
+
+
+def _suggest(problem: str) -> str:
+    return f"choose an action that first makes this hold: {problem}"

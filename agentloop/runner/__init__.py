@@ -1,0 +1,65 @@
+"""Running many episodes: plan the episode list, skip what is finished, dispatch, summarise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from agentloop import registry
+from agentloop.errors import ConfigError
+from agentloop.loop import EpisodeSpec, HumanInput
+from agentloop.records import EpisodeRecord, RunConfig
+from agentloop.recording.run import RunDir
+
+
+def episode_specs(config: RunConfig, env_id: str) -> list[EpisodeSpec]:
+    return [
+        EpisodeSpec(env_id=env_id, seed=config.seed + i, rollout=r)
+        for i in range(config.episodes)
+        for r in range(config.group_size)
+    ]
+
+
+def prepare(config: RunConfig, run_dir: Path, resume: bool) -> tuple[RunDir, list[EpisodeSpec], list[EpisodeRecord]]:
+    """Create (or reopen, with `resume`) the run folder; return what is left to run."""
+    rd = RunDir(run_dir)
+    env_id = registry.resolve(config.env_id)
+    if rd.exists():
+        if not resume:
+            raise ConfigError(f"{run_dir} already holds a run; pass --resume to finish it or choose another --out")
+        old = rd.manifest().config
+        if old.env_id != config.env_id or old.seed != config.seed or old.group_size != config.group_size:
+            raise ConfigError(
+                f"--resume: {run_dir} was run with env {old.env_id!r}, seed {old.seed}, "
+                f"group size {old.group_size}; resume with the same values"
+            )
+        rd.clear_partial()
+    else:
+        if resume and run_dir.exists() and any(run_dir.iterdir()):
+            raise ConfigError(f"--resume: {run_dir} is not a run folder (no run.json)")
+        rd.create(config, [env_id], [config.model] if config.model else [])
+    done = rd.finished_ids()
+    specs = episode_specs(config, env_id)
+    finished = [rec for d, rec in rd.episodes() if d.name in {s.episode_id for s in specs}]
+    todo = [s for s in specs if s.episode_id not in done]
+    return rd, todo, finished
+
+
+def execute(
+    specs: list[EpisodeSpec], config: RunConfig, run_dir: Path,
+    on_done: Callable[[EpisodeRecord], None], human: HumanInput | None = None,
+) -> None:
+    if not specs:
+        return
+    if config.executor == "ray":
+        from agentloop.runner.ray_executor import run_ray
+
+        run_ray(specs, config, run_dir, on_done)
+    elif config.workers <= 1 or human is not None:
+        from agentloop.runner.local import run_in_process
+
+        run_in_process(specs, config, run_dir, on_done, human)
+    else:
+        from agentloop.runner.local import run_processes
+
+        run_processes(specs, config, run_dir, on_done)

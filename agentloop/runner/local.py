@@ -1,0 +1,149 @@
+"""Episodes over worker processes on this machine.
+
+Each process runs `concurrency` threads; each thread owns one env. Processes are started with
+`spawn` (safe with EGL and browser handles) and fed from one shared queue. A process that dies
+(a segfaulting simulator, an OOM kill) has its in-flight episodes recorded as `error` and is
+replaced, so the run goes on.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import queue
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Callable, Iterable
+
+from agentloop.loop import EpisodeSpec
+from agentloop.records import EpisodeRecord, RunConfig
+from agentloop.runner.worker import Worker, _error_record, thread_worker
+
+OnDone = Callable[[EpisodeRecord], None]
+
+
+def run_in_process(
+    specs: list[EpisodeSpec], config: RunConfig, run_dir: Path, on_done: OnDone, human=None,
+) -> None:
+    if config.concurrency <= 1 or human is not None:
+        worker = Worker(config, run_dir, human=human)
+        try:
+            for spec in specs:
+                on_done(worker.run(spec))
+        finally:
+            worker.close()
+        return
+    workers: list[Worker] = []
+    lock = threading.Lock()
+
+    def task(spec: EpisodeSpec) -> EpisodeRecord:
+        w = thread_worker(config, run_dir)
+        with lock:
+            if w not in workers:
+                workers.append(w)
+        return w.run(spec)
+
+    try:
+        with ThreadPoolExecutor(config.concurrency, thread_name_prefix="episode") as pool:
+            for rec in pool.map(task, specs):
+                on_done(rec)
+    finally:
+        for w in workers:
+            w.close()
+
+
+def _process_main(config_json: str, run_dir: str, tasks: mp.Queue, results: mp.Queue, slot: int) -> None:
+    config = RunConfig.model_validate_json(config_json)
+
+    def thread_main() -> None:
+        w = Worker(config, run_dir)
+        try:
+            while True:
+                item = tasks.get()
+                if item is None:
+                    return
+                spec = EpisodeSpec(**item)
+                results.put(("start", slot, item))
+                try:
+                    rec = w.run(spec)
+                except Exception as e:
+                    rec = _error_record(spec, f"worker failed: {e!r}")
+                results.put(("done", slot, rec.model_dump_json()))
+        finally:
+            w.close()
+
+    threads = [threading.Thread(target=thread_main) for _ in range(max(1, config.concurrency))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def run_processes(specs: list[EpisodeSpec], config: RunConfig, run_dir: Path, on_done: OnDone) -> None:
+    ctx = mp.get_context("spawn")
+    tasks: mp.Queue = ctx.Queue()
+    results: mp.Queue = ctx.Queue()
+    for s in specs:
+        tasks.put({"env_id": s.env_id, "seed": s.seed, "rollout": s.rollout})
+    n = min(config.workers, len(specs))
+    cfg = config.model_dump_json()
+    procs: dict[int, mp.Process] = {}
+    inflight: dict[int, list[dict]] = {}
+
+    def start(slot: int) -> None:
+        p = ctx.Process(target=_process_main, args=(cfg, str(run_dir), tasks, results, slot), daemon=True)
+        p.start()
+        procs[slot] = p
+        inflight[slot] = []
+
+    for slot in range(n):
+        start(slot)
+    remaining = len(specs)
+    next_slot = n
+    try:
+        while remaining > 0:
+            try:
+                kind, slot, payload = results.get(timeout=0.5)
+            except queue.Empty:
+                for slot, p in list(procs.items()):
+                    if not p.is_alive() and p.exitcode not in (0, None):
+                        # The process died: its in-flight episodes end as errors.
+                        for item in inflight.pop(slot, []):
+                            spec = EpisodeSpec(**item)
+                            rec = _error_record(spec, f"worker process died (exit code {p.exitcode})")
+                            _write_error(run_dir, config, spec, rec)
+                            on_done(rec)
+                            remaining -= 1
+                        del procs[slot]
+                        if remaining > 0:
+                            start(next_slot)
+                            next_slot += 1
+                continue
+            if kind == "start":
+                inflight.setdefault(slot, []).append(payload)
+            else:
+                rec = EpisodeRecord.model_validate_json(payload)
+                lst = inflight.get(slot, [])
+                inflight[slot] = [i for i in lst if EpisodeSpec(**i).episode_id != rec.episode_id]
+                on_done(rec)
+                remaining -= 1
+    finally:
+        for _ in procs:
+            for _ in range(max(1, config.concurrency)):
+                tasks.put(None)
+        for p in procs.values():
+            p.join(timeout=10)
+            if p.is_alive():
+                p.terminate()
+
+
+def _write_error(run_dir: Path, config: RunConfig, spec: EpisodeSpec, rec: EpisodeRecord) -> None:
+    from agentloop.recording.episode import EpisodeWriter
+
+    w = EpisodeWriter(run_dir, spec.episode_id, None, record_frames=False)
+    w.finish(rec)
+
+
+def chunks(items: Iterable, n: int) -> list[list]:
+    items = list(items)
+    return [items[i::n] for i in range(n)]

@@ -1,0 +1,233 @@
+"""The object-centric scene graph: what the agent perceives, as nodes and directed relations.
+
+Every environment returns one in `info["scene_graph"]`. The planner reads its text rendering,
+the rule critic checks skill preconditions on it, the effect validator checks expected effects
+on the diff between two of them, and `state_key` recognises the same perceived state across
+episodes (GiGPO anchor states).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Iterable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+JSONValue = Any
+
+# Attributes whose values are continuous measurements: two perceptions of the same state
+# differ in them by noise, so they are left out of the canonical state hash.
+VOLATILE_ATTRS = frozenset({"bbox", "position", "pos", "center", "size", "velocity", "z", "scroll"})
+
+
+class Node(BaseModel):
+    """One perceived entity: an object, a container, a drawer, a page element."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    kind: str = Field(description="object, container, drawer, button, textbox, ...")
+    name: str = ""
+    attrs: dict[str, JSONValue] = Field(default_factory=dict)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.attrs.get(key, default)
+
+
+class Relation(BaseModel):
+    """A directed relation `src --rel--> dst`, e.g. `red_cube --on--> blue_bowl`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    src: str
+    rel: str
+    dst: str
+
+    def __str__(self) -> str:
+        return f"{self.src} {self.rel} {self.dst}"
+
+
+class AttrChange(BaseModel):
+    before: JSONValue = None
+    after: JSONValue = None
+
+
+class SceneDiff(BaseModel):
+    """What changed between two perceptions of the scene."""
+
+    added: list[str] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
+    changed: dict[str, dict[str, AttrChange]] = Field(default_factory=dict)
+    relations_added: list[Relation] = Field(default_factory=list)
+    relations_removed: list[Relation] = Field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.added or self.removed or self.changed or self.relations_added
+            or self.relations_removed
+        )
+
+    def touches(self, node_id: str) -> bool:
+        """Whether anything changed at this node or in a relation that involves it."""
+        if node_id in self.added or node_id in self.removed or node_id in self.changed:
+            return True
+        return any(
+            node_id in (r.src, r.dst) for r in (*self.relations_added, *self.relations_removed)
+        )
+
+    def to_text(self, limit: int = 40) -> str:
+        lines: list[str] = []
+        lines += [f"+ {n}" for n in self.added]
+        lines += [f"- {n}" for n in self.removed]
+        for nid, changes in self.changed.items():
+            for key, ch in changes.items():
+                lines.append(f"~ {nid}.{key}: {_short(ch.before)} -> {_short(ch.after)}")
+        lines += [f"+ {r}" for r in self.relations_added]
+        lines += [f"- {r}" for r in self.relations_removed]
+        if len(lines) > limit:
+            lines = lines[:limit] + [f"... {len(lines) - limit} more changes"]
+        return "\n".join(lines) if lines else "(no change)"
+
+
+class SceneGraph(BaseModel):
+    """Nodes with attributes and directed relations; JSON round-trips losslessly."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    nodes: list[Node] = Field(default_factory=list)
+    relations: list[Relation] = Field(default_factory=list)
+    # Facts about the perception itself (e.g. how many elements lie off-screen).
+    meta: dict[str, JSONValue] = Field(default_factory=dict)
+
+    # ---- lookups -------------------------------------------------------------------------
+    def node_map(self) -> dict[str, Node]:
+        cached = self.__dict__.get("_node_map")
+        if cached is None or len(cached) != len(self.nodes):
+            cached = {n.id: n for n in self.nodes}
+            self.__dict__["_node_map"] = cached
+        return cached
+
+    def node(self, node_id: str) -> Node | None:
+        return self.node_map().get(node_id)
+
+    def __contains__(self, node_id: object) -> bool:
+        return node_id in self.node_map()
+
+    def has(self, src: str, rel: str, dst: str) -> bool:
+        return Relation(src=src, rel=rel, dst=dst) in self.relation_set()
+
+    def relation_set(self) -> frozenset[Relation]:
+        return frozenset(self.relations)
+
+    def related(self, node_id: str, rel: str) -> list[str]:
+        """Targets `dst` of every `node_id --rel--> dst`."""
+        return [r.dst for r in self.relations if r.src == node_id and r.rel == rel]
+
+    def sources(self, rel: str, dst: str) -> list[str]:
+        """Sources `src` of every `src --rel--> dst`."""
+        return [r.src for r in self.relations if r.dst == dst and r.rel == rel]
+
+    def find(self, **attrs: Any) -> list[Node]:
+        """Nodes whose kind/name/attributes equal the given values."""
+        out = []
+        for n in self.nodes:
+            ok = True
+            for k, v in attrs.items():
+                have = getattr(n, k) if k in ("id", "kind", "name") else n.attrs.get(k)
+                if have != v:
+                    ok = False
+                    break
+            if ok:
+                out.append(n)
+        return out
+
+    # ---- comparison ----------------------------------------------------------------------
+    @staticmethod
+    def diff(before: SceneGraph, after: SceneGraph) -> SceneDiff:
+        b, a = before.node_map(), after.node_map()
+        changed: dict[str, dict[str, AttrChange]] = {}
+        for nid in b.keys() & a.keys():
+            nb, na = b[nid], a[nid]
+            if nb == na:
+                continue
+            ch: dict[str, AttrChange] = {}
+            for field in ("kind", "name"):
+                if getattr(nb, field) != getattr(na, field):
+                    ch[field] = AttrChange(before=getattr(nb, field), after=getattr(na, field))
+            for key in nb.attrs.keys() | na.attrs.keys():
+                vb, va = nb.attrs.get(key), na.attrs.get(key)
+                if vb != va:
+                    ch[key] = AttrChange(before=vb, after=va)
+            if ch:
+                changed[nid] = ch
+        rb, ra = before.relation_set(), after.relation_set()
+        return SceneDiff(
+            added=sorted(a.keys() - b.keys()),
+            removed=sorted(b.keys() - a.keys()),
+            changed={k: changed[k] for k in sorted(changed)},
+            relations_added=sorted(ra - rb, key=_rel_key),
+            relations_removed=sorted(rb - ra, key=_rel_key),
+        )
+
+    def state_key(self) -> str:
+        """Canonical hash of the perceived state, blind to node/relation order and to
+        continuous measurements, so the same state seen twice gets the same key."""
+        nodes = sorted(
+            (
+                n.id,
+                n.kind,
+                n.name,
+                sorted(
+                    (k, _canon(v)) for k, v in n.attrs.items()
+                    if k not in VOLATILE_ATTRS and not isinstance(v, float)
+                ),
+            )
+            for n in self.nodes
+        )
+        rels = sorted(_rel_key(r) for r in self.relations)
+        blob = json.dumps([nodes, rels], separators=(",", ":"), default=str)
+        return hashlib.blake2b(blob.encode(), digest_size=12).hexdigest()
+
+    # ---- rendering -----------------------------------------------------------------------
+    def to_text(self, max_nodes: int = 200, skip_attrs: Iterable[str] = ("bbox",)) -> str:
+        """Compact one-line-per-node rendering for prompts."""
+        skip = set(skip_attrs)
+        by_src: dict[str, list[str]] = {}
+        for r in self.relations:
+            by_src.setdefault(r.src, []).append(f"{r.rel} {r.dst}")
+        lines = []
+        for n in self.nodes[:max_nodes]:
+            attrs = " ".join(
+                f"{k}={_short(v)}" for k, v in n.attrs.items() if k not in skip and v is not None
+            )
+            head = f"[{n.id}] {n.kind}" + (f' "{n.name}"' if n.name else "")
+            rel = ("; " + ", ".join(by_src[n.id])) if n.id in by_src else ""
+            lines.append(f"{head} {attrs}{rel}".rstrip())
+        if len(self.nodes) > max_nodes:
+            lines.append(f"... {len(self.nodes) - max_nodes} more nodes")
+        for k, v in self.meta.items():
+            lines.append(f"({k}: {_short(v)})")
+        return "\n".join(lines)
+
+
+def _rel_key(r: Relation) -> tuple[str, str, str]:
+    return (r.src, r.rel, r.dst)
+
+
+def _canon(v: Any) -> Any:
+    if isinstance(v, dict):
+        return sorted((k, _canon(x)) for k, x in v.items())
+    if isinstance(v, (list, tuple)):
+        return [_canon(x) for x in v]
+    return v
+
+
+def _short(v: Any, width: int = 60) -> str:
+    if isinstance(v, float):
+        return f"{v:.3g}"
+    if isinstance(v, (list, tuple)) and all(isinstance(x, (int, float)) for x in v):
+        return "(" + ",".join(f"{x:.3g}" if isinstance(x, float) else str(x) for x in v) + ")"
+    s = json.dumps(v, ensure_ascii=False) if isinstance(v, str) else str(v)
+    return s if len(s) <= width else s[: width - 1] + "…"

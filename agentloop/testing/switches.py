@@ -1,0 +1,175 @@
+"""`agentloop/toy.switches`: a row of lamps to switch on. Small, deterministic, instant.
+
+It exists to exercise the loop itself: every contract of a built-in env (skills with
+preconditions and expected effects, a scene graph, success and progress, action errors) in a
+few lines, with knobs to make a toggle slip (`slip`) or the env crash (`crash_at_step`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from agentloop.env import SCRIPTED_PLANNER, SkillEnv
+from agentloop.errors import ActionError
+from agentloop.records import Plan
+from agentloop.roles.context import Context
+from agentloop.roles.planner import BasePlanner
+from agentloop.scene import Node, Relation, SceneGraph
+from agentloop.skills import BoundCall, Effect, Skill, SkillCall, SkillSet, attr
+from agentloop.spaces import fit_text, observation_space
+
+
+class LampArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lamp: str = Field(description="lamp id, e.g. lamp_2")
+
+
+class SwitchOn(Skill):
+    """Switch a lamp on."""
+
+    name = "switch_on"
+    Args = LampArgs
+
+    def precondition(self, scene: SceneGraph, args: LampArgs) -> str | None:
+        n = scene.node(args.lamp)
+        if n is None:
+            return f"there is no {args.lamp}"
+        if n.get("on"):
+            return f"{args.lamp} is already on"
+        return None
+
+    def expected_effect(self, scene: SceneGraph, args: LampArgs) -> list[Effect]:
+        return [attr(args.lamp, "on", True)]
+
+
+class SwitchOff(Skill):
+    """Switch a lamp off."""
+
+    name = "switch_off"
+    Args = LampArgs
+
+    def precondition(self, scene: SceneGraph, args: LampArgs) -> str | None:
+        n = scene.node(args.lamp)
+        if n is None:
+            return f"there is no {args.lamp}"
+        if not n.get("on"):
+            return f"{args.lamp} is already off"
+        return None
+
+    def expected_effect(self, scene: SceneGraph, args: LampArgs) -> list[Effect]:
+        return [attr(args.lamp, "on", False)]
+
+
+class Wait(Skill):
+    """Do nothing for one step."""
+
+    name = "wait"
+
+
+class BreakAll(Skill):
+    """Smash every lamp (cannot be undone)."""
+
+    name = "break_all"
+    irreversible = True
+
+    def expected_effect(self, scene: SceneGraph, args: Any) -> list[Effect]:
+        return [attr(n.id, "broken", True) for n in scene.nodes]
+
+
+SKILLS = SkillSet([SwitchOn, SwitchOff, Wait, BreakAll])
+H = W = 32
+
+
+class SwitchesEnv(SkillEnv):
+    metadata = {
+        "render_modes": ["rgb_array"],
+        SCRIPTED_PLANNER: "agentloop.testing.switches:SwitchesPlanner",
+    }
+    skillset = SKILLS
+
+    def __init__(self, lamps: int = 5, targets: int = 2, slip: float = 0.0,
+                 crash_at_step: int | None = None, render_mode: str | None = "rgb_array"):
+        super().__init__(render_mode)
+        self.n, self.k, self.slip, self.crash_at_step = lamps, targets, slip, crash_at_step
+        self.observation_space = observation_space(H, W, max_text=4096)
+        from agentloop.spaces import text_space
+
+        self.action_space = text_space(256)
+        self.on = np.zeros(lamps, dtype=bool)
+        self.broken = False
+        self.targets: list[int] = []
+
+    def _reset_world(self, seed: int | None, options: dict[str, Any]) -> str:
+        self.on[:] = False
+        self.broken = False
+        self.targets = sorted(self.np_random.choice(self.n, size=self.k, replace=False).tolist())
+        return "switch on " + " and ".join(f"lamp_{i}" for i in self.targets)
+
+    def _execute(self, call: BoundCall) -> None:
+        if self.crash_at_step is not None and self._steps >= self.crash_at_step:
+            raise RuntimeError("simulated crash of the environment")
+        if call.call.name in ("switch_on", "switch_off"):
+            lamp = call.args.lamp
+            if not lamp.startswith("lamp_") or not lamp[5:].isdigit() or int(lamp[5:]) >= self.n:
+                raise ActionError("no_element", f"there is no {lamp}; lamps are lamp_0..lamp_{self.n - 1}")
+            if self.np_random.random() < self.slip:
+                return  # the switch slipped: nothing happens, the validator should notice
+            self.on[int(lamp[5:])] = call.call.name == "switch_on"
+        elif call.call.name == "break_all":
+            self.broken = True
+            self.on[:] = False
+
+    def _observe(self):
+        frame = np.zeros((H, W, 3), dtype=np.uint8)
+        for i in range(self.n):
+            if self.on[i]:
+                frame[8:24, i * W // self.n:(i + 1) * W // self.n - 1] = (255, 220, 0)
+        nodes = [
+            Node(id=f"lamp_{i}", kind="lamp", name=f"lamp {i}",
+                 attrs={"on": bool(self.on[i]), "broken": self.broken})
+            for i in range(self.n)
+        ]
+        rels = [Relation(src=f"lamp_{i}", rel="left_of", dst=f"lamp_{i + 1}") for i in range(self.n - 1)]
+        scene = SceneGraph(nodes=nodes, relations=rels)
+        text = fit_text(self.goal + "\n" + scene.to_text(), 4096)
+        return {"screenshot": frame, "text": text}, scene, {}
+
+    def _evaluate(self):
+        hit = sum(bool(self.on[t]) for t in self.targets)
+        wrong = sum(bool(self.on[i]) for i in range(self.n) if i not in self.targets)
+        success = hit == len(self.targets) and wrong == 0 and not self.broken
+        progress = max(0.0, (hit - wrong) / len(self.targets))
+        return (1.0 if success else 0.0), success, progress, success or self.broken
+
+
+class SwitchesPlanner(BasePlanner):
+    """Reads the goal and the scene: switches off wrong lamps, then on missing ones."""
+
+    name = "scripted"
+
+    def plan(self, ctx: Context) -> Plan:
+        return Plan(subgoals=[ctx.goal], steps=[str(self._next(ctx))], phase="complete")
+
+    def next_action(self, ctx: Context) -> SkillCall:
+        return self._next(ctx)
+
+    def _next(self, ctx: Context) -> SkillCall:
+        want = {w for w in ctx.goal.replace(" and ", " ").split() if w.startswith("lamp_")}
+        scene = ctx.scene or SceneGraph()
+        for n in scene.nodes:
+            if n.get("on") and n.id not in want:
+                return SkillCall(name="switch_off", args={"lamp": n.id})
+        for n in scene.nodes:
+            if n.id in want and not n.get("on"):
+                return SkillCall(name="switch_on", args={"lamp": n.id})
+        return SkillCall(name="wait")
+
+
+def register() -> None:
+    from agentloop.registry import register as reg
+
+    reg("agentloop/toy.switches", "agentloop.testing.switches:SwitchesEnv", max_episode_steps=50,
+        description="switch on the named lamps (a tiny env for testing the loop)")

@@ -1,0 +1,1 @@
+"""Skill vocabularies, one module per embodiment. They depend only on the core's types."""

@@ -1,0 +1,70 @@
+"""What a web task is, for the web env: set up a page, say the goal, judge the outcome.
+
+Two task sources implement it: MiniWoB++ (`envs/web/miniwob/`) and the local multi-page site
+(`envs/web/site/`). The scripted web planner dispatches to per-task solvers registered here.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol
+
+from agentloop.roles.context import Context
+from agentloop.skills import SkillCall
+
+
+@dataclass
+class TaskResult:
+    """The page's verdict after a step. `reward` is the env reward (MiniWoB: time-scaled);
+    `raw_reward` the page's own number; `progress` partial credit in [0, 1]."""
+
+    reward: float = 0.0
+    success: bool = False
+    progress: float | None = None
+    terminated: bool = False
+    raw_reward: float | None = None
+    details: dict[str, Any] | None = None
+
+
+class WebTask(Protocol):
+    name: str  # e.g. "miniwob.click-button" or "site.checkout"
+
+    def origins(self) -> list[str]:
+        """Origins the page may reach (e.g. "http://127.0.0.1:8765"); all else is blocked."""
+
+    def setup(self, page: Any, seed: int | None) -> str:
+        """Prepare a fresh page (a Playwright `Page` in a new context); return the goal."""
+
+    def evaluate(self, page: Any) -> TaskResult:
+        """Judge the current state (from the page or the task's own database)."""
+
+    def irreversible_selectors(self) -> list[str]:
+        """CSS selectors of elements whose activation cannot be undone (delete, place order)."""
+
+    def close(self) -> None:
+        """Release what the task holds (servers, files)."""
+
+
+Solver = Callable[[Context], "SkillCall | str"]
+_SOLVERS: list[tuple[str, Solver]] = []
+
+
+def register_solver(pattern: str, solver: Solver) -> None:
+    """Register a scripted solver for task names matching a glob, e.g. "miniwob.click-*"."""
+    _SOLVERS.append((pattern, solver))
+
+
+def find_solver(task: str) -> Solver | None:
+    # Exact names win over globs; later registrations over earlier ones.
+    for pattern, solver in reversed(_SOLVERS):
+        if pattern == task:
+            return solver
+    for pattern, solver in reversed(_SOLVERS):
+        if fnmatch.fnmatchcase(task, pattern):
+            return solver
+    return None
+
+
+def solved_tasks() -> list[str]:
+    return [p for p, _ in _SOLVERS]

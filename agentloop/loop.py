@@ -393,6 +393,10 @@ def _ask_human(human: HumanInput | None, ctx: Context, planner: Planner, step: S
 
 def _close_step(step: StepRecord, ctx: Context, timings: dict[str, float], t0: float, sink: EpisodeSink) -> None:
     step.ended_at = now()
+    if step.action is None:
+        step.label = False
+    else:
+        step.label = step.action_error is None and (step.validator is None or step.validator.source == "none" or step.validator.ok)
     timings["total"] = time.perf_counter() - t0
     step.timings = timings
     ctx.feedback.extend(f for f in step.feedback if f.source != "human")

@@ -120,6 +120,10 @@ class StepRecord(BaseModel):
     rewards: RewardComponents = Field(default_factory=RewardComponents)
     success: bool = False
     progress: float | None = None
+    label: bool | None = Field(
+        default=None,
+        description="step label: the action ran, was valid and (if validated) passed the validator",
+    )
     terminated: bool = False
     truncated: bool = False
     replanned: bool = False

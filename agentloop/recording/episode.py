@@ -33,6 +33,7 @@ class EpisodeWriter(EpisodeSink):
         (self.tmp / "frames").mkdir(parents=True)
         self._frames = frames if record_frames else None
         self._steps = open(self.tmp / "steps.jsonl", "w", encoding="utf-8")
+        self.records: list[StepRecord] = []  # kept for post-processing when the episode ends
 
     def frame(self, index: int, frame: Any, tag: str = "") -> str | None:
         if self._frames is None or not isinstance(frame, np.ndarray) or frame.ndim < 2:
@@ -42,8 +43,14 @@ class EpisodeWriter(EpisodeSink):
         return rel
 
     def step(self, record: StepRecord) -> None:
+        self.records.append(record)
         self._steps.write(record.model_dump_json(exclude_none=False))
         self._steps.write("\n")
+
+    @property
+    def folder(self) -> Path:
+        """Where the episode is being written (derived files go here before `finish`)."""
+        return self.tmp
 
     def finish(self, record: EpisodeRecord) -> Path:
         self._steps.close()

@@ -88,6 +88,7 @@ class Worker:
                 result.record.models = [self.config.model]
             if not result.env_ok:
                 self.drop_env(spec.env_id)
+            _derive(writer, result.record)
             writer.finish(result.record)
             return result.record
         except BaseException:
@@ -108,6 +109,16 @@ def _error_record(spec: EpisodeSpec, error: str) -> EpisodeRecord:
         episode_id=spec.episode_id, env_id=spec.env_id, task=spec.task, seed=spec.seed,
         rollout=spec.rollout, outcome="error", success=False, error=error, started_at=t, ended_at=t,
     )
+
+
+def _derive(writer: EpisodeWriter, record: EpisodeRecord) -> None:
+    """Per-episode derived values (returns, attributions) are computed as the episode ends
+    and stored beside the raw log, inside the same atomic episode folder."""
+    try:
+        from agentloop.rewards import derive_episode
+    except ImportError:
+        return
+    derive_episode(writer.folder, record, writer.records)
 
 
 _local = threading.local()

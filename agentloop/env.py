@@ -34,6 +34,37 @@ class InfoKeys:
     TASK = "task"  # task name
 
 
+class Timings(Mapping[str, float]):
+    """Seconds per phase of one reset/step, as found in `info["timings"]`.
+
+    Wall-clock measurements are not part of an env's deterministic output, so two `Timings`
+    are equal when they measured the same phases; this keeps Gymnasium's determinism check
+    (same seed and actions give equal `info`) meaningful for everything else in `info`.
+    """
+
+    __slots__ = ("_d",)
+
+    def __init__(self, values: Mapping[str, float] | None = None, **more: float):
+        self._d = {**(values or {}), **more}
+
+    def __getitem__(self, key: str) -> float:
+        return self._d[key]
+
+    def __iter__(self):
+        return iter(self._d)
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Timings) and self._d.keys() == other._d.keys()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return "Timings(" + ", ".join(f"{k}={v * 1000:.2f}ms" for k, v in self._d.items()) + ")"
+
+
 # Metadata key through which an env names its scripted planner ("module:Class"), so the
 # core can find it without importing the env's dependencies.
 SCRIPTED_PLANNER = "agentloop.scripted_planner"
@@ -84,7 +115,7 @@ class SkillEnv(gym.Env[dict, str]):
         _, success, progress, _ = self._evaluate()
         self._last_obs, self._last_scene = obs, scene
         info = self._info(scene, success, progress, None, None, extra)
-        info[InfoKeys.TIMINGS] = {**extra.get(InfoKeys.TIMINGS, {}), "reset": t1 - t0, "observe": t2 - t1}
+        info[InfoKeys.TIMINGS] = Timings(extra.get(InfoKeys.TIMINGS, {}), reset=t1 - t0, observe=t2 - t1)
         return obs, info
 
     def step(self, action: str | Mapping[str, Any] | SkillCall):
@@ -99,7 +130,9 @@ class SkillEnv(gym.Env[dict, str]):
         t1 = time.perf_counter()
         if error is not None and self._last_obs is not None:
             # The world did not change: reuse the last perception instead of paying for it.
-            obs, scene, extra = self._last_obs, self._last_scene, {}
+            # Copies: callers keep what they were given and may modify it.
+            obs = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in self._last_obs.items()}
+            scene, extra = self._last_scene, {}
         else:
             obs, scene, extra = self._observe()
         t2 = time.perf_counter()
@@ -112,7 +145,7 @@ class SkillEnv(gym.Env[dict, str]):
         info[InfoKeys.REWARD_COMPONENTS] = RewardComponents(
             env=reward, progress=progress, valid_action=error is None
         ).model_dump()
-        info[InfoKeys.TIMINGS] = {**extra.get(InfoKeys.TIMINGS, {}), "act": t1 - t0, "observe": t2 - t1}
+        info[InfoKeys.TIMINGS] = Timings(extra.get(InfoKeys.TIMINGS, {}), act=t1 - t0, observe=t2 - t1)
         return obs, float(reward), bool(terminated), False, info
 
     def _info(self, scene, success, progress, error, error_kind, extra) -> dict[str, Any]:

@@ -209,14 +209,12 @@ def run_episode(
                     message=verdict.reason if verdict else "rejected",
                     suggestion=verdict.suggestion if verdict else None,
                 )
-                step.feedback.append(fb)
-                roles.planner.replan(fb, ctx)
+                _give(fb, ctx, step, roles.planner)
         except ModelError as e:
             step.action_error = f"model_error: {e}"
             step.rewards = RewardComponents(valid_action=False)
             fb = Feedback(source="model_error", message=str(e), step=index)
-            step.feedback.append(fb)
-            roles.planner.replan(fb, ctx)
+            _give(fb, ctx, step, roles.planner)
         except Exception as e:
             error = f"planner failed: {e!r}"
             outcome = "error"
@@ -232,8 +230,7 @@ def run_episode(
                     step.action_error = step.candidates[-1].action_error
                     rec.action_errors += 1
                     fb = Feedback(source="action_error", message=step.action_error or "", step=index)
-                    step.feedback.append(fb)
-                    roles.planner.replan(fb, ctx)
+                    _give(fb, ctx, step, roles.planner)
                     need_plan = True
                 elif verdict is not None:
                     step.critic = verdict
@@ -313,15 +310,13 @@ def run_episode(
         elif not check.ok:
             rec.validator_failures += 1
             fb = Feedback(source="validator", message=check.reason, step=index)
-            step.feedback.append(fb)
             step.replanned = True
-            roles.planner.replan(fb, ctx)
+            _give(fb, ctx, step, roles.planner)
             need_plan = True
             rec.replans += 1
         elif env_error:
             fb = Feedback(source="action_error", message=env_error, step=index)
-            step.feedback.append(fb)
-            roles.planner.replan(fb, ctx)
+            _give(fb, ctx, step, roles.planner)
             need_plan = True
         _close_step(step, ctx, timings, t_step, sink)
         rec.step_times.append(time.perf_counter() - t_step)
@@ -384,9 +379,7 @@ def _ask_human(human: HumanInput | None, ctx: Context, planner: Planner, step: S
     text = human(ctx)
     if text:
         fb = Feedback(source="human", message=text, step=ctx.step)
-        step.feedback.append(fb)
-        ctx.feedback.append(fb)
-        planner.replan(fb, ctx)
+        _give(fb, ctx, step, planner)
         return text
     return None
 
@@ -399,8 +392,14 @@ def _close_step(step: StepRecord, ctx: Context, timings: dict[str, float], t0: f
         step.label = step.action_error is None and (step.validator is None or step.validator.source == "none" or step.validator.ok)
     timings["total"] = time.perf_counter() - t0
     step.timings = timings
-    ctx.feedback.extend(f for f in step.feedback if f.source != "human")
     sink.step(step)
+
+
+def _give(fb: Feedback, ctx: Context, step: StepRecord, planner: Planner) -> None:
+    """Feedback is recorded on the step, visible in the context and handed to the planner."""
+    step.feedback.append(fb)
+    ctx.feedback.append(fb)
+    planner.replan(fb, ctx)
 
 
 def _finish(rec: EpisodeRecord, outcome: Outcome, error: str | None, agreement: dict[str, int], env_ok: bool) -> EpisodeResult:

@@ -135,7 +135,21 @@ class SkillCall(BaseModel):
         return cls(name=name, args=args)
 
 
+_JSON_NAMES = {"null": None, "true": True, "false": False, "None": None, "True": True, "False": False}
+
+
+class _JsonNames(ast.NodeTransformer):
+    """Models often write JSON literals (null, true, false) inside calls: accept them."""
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        if node.id in _JSON_NAMES:
+            return ast.copy_location(ast.Constant(_JSON_NAMES[node.id]), node)
+        return node
+
+
 def _literal(skill: str, node: ast.AST) -> Any:
+    if not isinstance(node, ast.Name) or node.id in _JSON_NAMES:
+        node = _JsonNames().visit(node)
     try:
         return ast.literal_eval(node)
     except (ValueError, SyntaxError, TypeError) as e:

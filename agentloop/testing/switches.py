@@ -7,6 +7,7 @@ few lines, with knobs to make a toggle slip (`slip`) or the env crash (`crash_at
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -90,10 +91,19 @@ class SwitchesEnv(SkillEnv):
     }
     skillset = SKILLS
 
-    def __init__(self, lamps: int = 5, targets: int = 2, slip: float = 0.0,
-                 crash_at_step: int | None = None, render_mode: str | None = "rgb_array"):
+    def __init__(
+        self, lamps: int = 5, targets: int = 2, slip: float = 0.0, slip_first: int = 0,
+        crash_at_step: int | None = None, crash_on_seed: int | None = None,
+        step_delay: float = 0.0, render_mode: str | None = "rgb_array",
+    ):
+        """`slip`: probability that a switch does nothing; `slip_first`: the first N switches
+        of each episode do nothing; `crash_at_step` / `crash_on_seed`: raise from `step()`
+        (at that step / in the episode with that seed); `step_delay`: seconds each step takes."""
         super().__init__(render_mode)
         self.n, self.k, self.slip, self.crash_at_step = lamps, targets, slip, crash_at_step
+        self.slip_first, self.crash_on_seed, self.step_delay = slip_first, crash_on_seed, step_delay
+        self._seed: int | None = None
+        self._switches = 0
         self.observation_space = observation_space(H, W, max_text=4096)
         from agentloop.spaces import text_space
 
@@ -103,19 +113,26 @@ class SwitchesEnv(SkillEnv):
         self.targets: list[int] = []
 
     def _reset_world(self, seed: int | None, options: dict[str, Any]) -> str:
+        self._seed = seed
+        self._switches = 0
         self.on[:] = False
         self.broken = False
         self.targets = sorted(self.np_random.choice(self.n, size=self.k, replace=False).tolist())
         return "switch on " + " and ".join(f"lamp_{i}" for i in self.targets)
 
     def _execute(self, call: BoundCall) -> None:
-        if self.crash_at_step is not None and self._steps >= self.crash_at_step:
+        if self.step_delay:
+            time.sleep(self.step_delay)
+        if (self.crash_at_step is not None and self._steps >= self.crash_at_step) or (
+            self.crash_on_seed is not None and self._seed == self.crash_on_seed
+        ):
             raise RuntimeError("simulated crash of the environment")
         if call.call.name in ("switch_on", "switch_off"):
             lamp = call.args.lamp
             if not lamp.startswith("lamp_") or not lamp[5:].isdigit() or int(lamp[5:]) >= self.n:
                 raise ActionError("no_element", f"there is no {lamp}; lamps are lamp_0..lamp_{self.n - 1}")
-            if self.np_random.random() < self.slip:
+            self._switches += 1
+            if self._switches <= self.slip_first or self.np_random.random() < self.slip:
                 return  # the switch slipped: nothing happens, the validator should notice
             self.on[int(lamp[5:])] = call.call.name == "switch_on"
         elif call.call.name == "break_all":

@@ -93,7 +93,7 @@ def _safe_argv() -> list[str]:
             hide = False
             continue
         low = a.lower()
-        if any(s in low for s in ("key", "token", "secret", "password")):
+        if low.startswith("-") and any(s in low for s in ("key", "token", "secret", "password")):
             if "=" in a:
                 out.append(a.split("=", 1)[0] + "=***")
             else:

@@ -122,11 +122,19 @@ class _FreeCall:
         return [changed()]
 
 
-def _bind(action: str | SkillCall, skillset: SkillSet | None, specs: list[SkillSpec]) -> BoundCall:
+def _bind(action: Any, skillset: SkillSet | None, specs: list[SkillSpec]) -> BoundCall:
     if skillset is not None:
         return skillset.bind(action)
+    # A plain Gymnasium env: its own action type passes through untouched (an int for a
+    # Discrete space, an array for a Box); `act(action=...)` carries one as text; any
+    # other text goes to the env as it is (a Text action space).
+    if not isinstance(action, (str, SkillCall, dict)):
+        value = action.tolist() if hasattr(action, "tolist") else action
+        return BoundCall(call=SkillCall(name="act", args={"action": value}), skill=_FreeCall(), args={}, env_action=action)
     call = SkillCall.parse(action, specs or None)
-    return BoundCall(call=call, skill=_FreeCall(), args=call.args)
+    env_action = call.args["action"] if call.name == "act" and set(call.args) == {"action"} else (
+        action if isinstance(action, str) else str(call))
+    return BoundCall(call=call, skill=_FreeCall(), args=call.args, env_action=env_action)
 
 
 def run_episode(
@@ -251,7 +259,8 @@ def run_episode(
         before = ctx
         t = time.perf_counter()
         try:
-            obs, reward, terminated, truncated, info = env.step(chosen.call)
+            obs, reward, terminated, truncated, info = env.step(
+                chosen.call if chosen.env_action is None else chosen.env_action)
         except Exception as e:
             timings["act"] = time.perf_counter() - t
             error = f"env crashed during {chosen.call}: {e!r}"

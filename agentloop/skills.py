@@ -286,6 +286,7 @@ class BoundCall(BaseModel):
     call: SkillCall
     skill: Any  # Skill instance
     args: Any  # the skill's Args model instance
+    env_action: Any = None  # what to pass to a plain Gymnasium env's step(), when not the call
 
     @property
     def irreversible(self) -> bool:

@@ -8,6 +8,8 @@ every printable character of the Basic Multilingual Plane; `fit_text` maps anyth
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from gymnasium import spaces
 
@@ -23,9 +25,14 @@ def text_space(max_length: int = 65536) -> spaces.Text:
     return spaces.Text(min_length=0, max_length=max_length, charset=_CHARS)
 
 
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def fit_text(text: str, max_length: int = 65536) -> str:
     if len(text) > max_length:
         text = text[: max_length - 1] + "…"
+    if text.isascii():  # the common case, checked in C
+        return _ASCII_CONTROL.sub("\ufffd", text)
     if all(c in TEXT_CHARSET for c in text):
         return text
     return "".join(c if c in TEXT_CHARSET else "\ufffd" for c in text)

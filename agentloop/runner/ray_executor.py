@@ -34,7 +34,9 @@ def run_ray(specs: list[EpisodeSpec], config: RunConfig, run_dir: Path, on_done:
             self.worker = Worker(RunConfig.model_validate_json(config_json), run_dir)
 
         def run(self, item: dict) -> str:
-            return self.worker.run(EpisodeSpec(**item)).model_dump_json()
+            rec = self.worker.run(EpisodeSpec(**item))
+            self.worker.flush()  # the actor may be torn down as soon as the run ends
+            return rec.model_dump_json()
 
     try:
         actors = [

@@ -62,7 +62,7 @@ class Worker:
         return self._model
 
     def run(self, spec: EpisodeSpec) -> EpisodeRecord:
-        if self._frames is None and self.config.record_frames:
+        if self._frames is None:
             self._frames = FrameWriter()
         writer = EpisodeWriter(self.run_dir, spec.episode_id, self._frames, self.config.record_frames)
         try:
@@ -89,11 +89,17 @@ class Worker:
             if not result.env_ok:
                 self.drop_env(spec.env_id)
             _derive(writer, result.record)
-            writer.finish(result.record)
+            # Queued behind the episode's frames: the next episode starts at once.
+            writer.finish(result.record, wait=False)
             return result.record
         except BaseException:
             writer.abort()
             raise
+
+    def flush(self) -> None:
+        """Wait until every finished episode is on disk."""
+        if self._frames is not None:
+            self._frames.flush()
 
     def close(self) -> None:
         for env_id in list(self._envs):

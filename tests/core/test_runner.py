@@ -120,3 +120,14 @@ def test_ray_executor_runs_the_same_command(tmp_path):
     r = cli("run", "toy.switches", "-n", "4", "--executor", "ray", "--workers", "2", "--out", str(out), timeout=240)
     assert r.returncode == 0, r.stderr
     assert all(rec.success for rec in assert_whole(out, 4))
+
+
+def test_a_plain_gymnasium_env_runs(tmp_path):
+    out = tmp_path / "run"
+    r = cli("run", "CartPole-v1", "-n", "2", "--planner", "tests.core.plain_policy:planner", "--max-steps", "40", "--out", str(out), cwd=Path(__file__).parents[2])
+    assert r.returncode == 0, r.stderr
+    recs = assert_whole(out, 2)
+    assert all(rec.steps >= 10 and rec.outcome in ("truncated", "failure") for rec in recs)
+    steps = read_steps(out / "episodes" / recs[0].episode_id)
+    assert steps[0].action.name == "act" and steps[0].action.args["action"] in (0, 1)
+    assert steps[0].scene_graph is None and steps[0].rewards.env == 1.0

@@ -150,7 +150,8 @@ class SceneGraph(BaseModel):
         changed: dict[str, dict[str, AttrChange]] = {}
         for nid in b.keys() & a.keys():
             nb, na = b[nid], a[nid]
-            if nb == na:
+            # Plain field comparison: pydantic's __eq__ is several times slower.
+            if nb.attrs == na.attrs and nb.kind == na.kind and nb.name == na.name:
                 continue
             ch: dict[str, AttrChange] = {}
             for field in ("kind", "name"):
@@ -180,14 +181,15 @@ class SceneGraph(BaseModel):
                 n.kind,
                 n.name,
                 sorted(
-                    (k, _canon(v)) for k, v in n.attrs.items()
+                    (k, v if isinstance(v, (str, int, bool)) or v is None else _canon(v))
+                    for k, v in n.attrs.items()
                     if k not in VOLATILE_ATTRS and not isinstance(v, float)
                 ),
             )
             for n in self.nodes
         )
-        rels = sorted(_rel_key(r) for r in self.relations)
-        blob = json.dumps([nodes, rels], separators=(",", ":"), default=str)
+        rels = sorted((r.src, r.rel, r.dst) for r in self.relations)
+        blob = repr((nodes, rels))  # canonical: sorted tuples of JSON scalars
         return hashlib.blake2b(blob.encode(), digest_size=12).hexdigest()
 
     # ---- rendering -----------------------------------------------------------------------

@@ -1,9 +1,9 @@
 """One episode on disk, written so that it appears whole or not at all.
 
-Everything goes into `episodes/.partial/<id>-<pid>-<thread>/` first; `finish` writes frames,
-`steps.jsonl` and `episode.json` there and renames the folder to `episodes/<id>` in one
-`os.rename`. A killed run
-leaves only partial folders, which `--resume` deletes and reruns.
+Steps are serialised as they happen and frames kept in memory; when the episode ends,
+`finish` hands everything to the `DiskWriter`, which writes it into
+`episodes/.partial/<id>-<pid>-<thread>/` and renames that folder to `episodes/<id>` in one
+`os.rename`. A killed run leaves only partial folders, which `--resume` deletes and reruns.
 """
 
 from __future__ import annotations
@@ -19,18 +19,14 @@ import numpy as np
 
 from agentloop.loop import EpisodeSink
 from agentloop.records import EpisodeRecord, StepRecord
-from agentloop.recording.frames import FrameWriter, write_png
+from agentloop.recording.disk import DiskWriter, EpisodeJob, write_episode
 
 PARTIAL = ".partial"
 
 
 class EpisodeWriter(EpisodeSink):
-    """Collects an episode's steps and frames in memory while it runs, then hands the whole
-    episode to the disk thread in one job: the loop pays for neither encoding nor syscalls,
-    and one wake-up per episode keeps the disk thread from contending with it step by step."""
-
     def __init__(
-        self, run_dir: Path, episode_id: str, frames: FrameWriter | None,
+        self, run_dir: Path, episode_id: str, disk: DiskWriter | None = None,
         record_frames: bool = True, durable: bool = False,
     ):
         self.run_dir = Path(run_dir)
@@ -39,17 +35,14 @@ class EpisodeWriter(EpisodeSink):
         self.tmp = self.run_dir / "episodes" / PARTIAL / f"{episode_id}-{os.getpid()}-{threading.get_ident()}"
         if self.tmp.exists():
             shutil.rmtree(self.tmp)
-        (self.tmp / "frames").mkdir(parents=True)
-        self._disk = frames
+        self.tmp.mkdir(parents=True)
+        self._disk = disk
         self._record_frames = record_frames
-        self._frames: list[tuple[str, np.ndarray]] = []
-        self.records: list[StepRecord] = []  # also kept for post-processing at the end
         self.durable = durable
-
-    @property
-    def folder(self) -> Path:
-        """Where the episode is being written (derived files go here before `finish`)."""
-        return self.tmp
+        self._frames: list[tuple[str, np.ndarray]] = []
+        # Serialised lines only: keeping the step objects alive until the episode ends
+        # costs the garbage collector more than serialising them costs.
+        self._lines: list[str] = []
 
     def frame(self, index: int, frame: Any, tag: str = "") -> str | None:
         if not self._record_frames or not isinstance(frame, np.ndarray) or frame.ndim < 2:
@@ -60,58 +53,26 @@ class EpisodeWriter(EpisodeSink):
         return rel
 
     def step(self, record: StepRecord) -> None:
-        self.records.append(record)
+        self._lines.append(record.model_dump_json())
 
-    def finish(self, record: EpisodeRecord, wait: bool = True) -> Path:
-        """Write steps, frames and episode.json, then move the episode into place with one
-        rename. With `wait=False` (and a disk thread) this is queued and returns at once;
-        flush the `FrameWriter` before relying on the folder."""
-        if self._disk is not None and not wait:
-            self._disk.submit(lambda: self._write(record))
-            return self.final
-        if self._disk is not None:
-            self._disk.flush()
-        return self._write(record)
-
-    def _write(self, record: EpisodeRecord) -> Path:
-        for rel, frame in self._frames:
-            write_png(self.tmp / rel, frame)
-        self._frames = []
-        # No fsync: the rename makes the episode appear whole to readers and survives a killed
-        # process (the page cache outlives it); fsync would only add power-loss durability
-        # at a cost of milliseconds per episode. `durable=True` buys it back.
-        with open(self.tmp / "steps.jsonl", "w", encoding="utf-8") as f:
-            f.writelines(step.model_dump_json() + "\n" for step in self.records)
-            if self.durable:
-                f.flush()
-                os.fsync(f.fileno())
-        with open(self.tmp / "episode.json", "w", encoding="utf-8") as f:
-            f.write(record.model_dump_json(indent=1))
-            if self.durable:
-                f.flush()
-                os.fsync(f.fileno())
-        if self.final.exists():  # a finished copy already landed (e.g. a retried task)
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            return self.final
-        os.rename(self.tmp, self.final)
-        if self.durable:
-            _fsync_dir(self.final.parent)
+    def finish(self, record: EpisodeRecord, wait: bool = False) -> Path:
+        """Hand the episode to the disk writer (or write it now, with `wait` or no writer)."""
+        job = EpisodeJob(
+            tmp=str(self.tmp), final=str(self.final), lines=self._lines,
+            episode_json=record.model_dump_json(indent=1), frames=self._frames, durable=self.durable,
+        )
+        self._frames, self._lines = [], []
+        if self._disk is None:
+            write_episode(job)
+        else:
+            self._disk.submit(job)
+            if wait:
+                self._disk.flush()
         return self.final
 
     def abort(self) -> None:
-        self._frames = []
+        self._frames, self._lines = [], []
         shutil.rmtree(self.tmp, ignore_errors=True)
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def read_steps(episode_dir: Path) -> list[StepRecord]:

@@ -91,7 +91,9 @@ def run_processes(specs: list[EpisodeSpec], config: RunConfig, run_dir: Path, on
     inflight: dict[int, list[dict]] = {}
 
     def start(slot: int) -> None:
-        p = ctx.Process(target=_process_main, args=(cfg, str(run_dir), tasks, results, slot), daemon=True)
+        # Not daemonic: a worker starts its own disk-writer process. The finally below and
+        # the results loop make sure none outlives the run.
+        p = ctx.Process(target=_process_main, args=(cfg, str(run_dir), tasks, results, slot))
         p.start()
         procs[slot] = p
         inflight[slot] = []

@@ -18,7 +18,7 @@ from agentloop.errors import AgentLoopError
 from agentloop.loop import EpisodeSpec, HumanInput, LoopLimits, run_episode
 from agentloop.records import EpisodeRecord, RunConfig, now
 from agentloop.recording.episode import EpisodeWriter
-from agentloop.recording.frames import FrameWriter
+from agentloop.recording.disk import DiskWriter
 from agentloop.roles.factory import build_roles
 
 
@@ -36,7 +36,7 @@ class Worker:
         self.run_dir = Path(run_dir)
         self.human = human
         self._envs: dict[str, gym.Env] = {}
-        self._frames: FrameWriter | None = None
+        self._disk: DiskWriter | None = None
         self._model: Any = None
         self._model_loaded = False
 
@@ -62,9 +62,9 @@ class Worker:
         return self._model
 
     def run(self, spec: EpisodeSpec) -> EpisodeRecord:
-        if self._frames is None:
-            self._frames = FrameWriter()
-        writer = EpisodeWriter(self.run_dir, spec.episode_id, self._frames, self.config.record_frames)
+        if self._disk is None:
+            self._disk = DiskWriter()
+        writer = EpisodeWriter(self.run_dir, spec.episode_id, self._disk, self.config.record_frames)
         try:
             try:
                 env = self.env(spec.env_id)
@@ -76,7 +76,7 @@ class Worker:
                 # The env could not even be built: record the episode as an error.
                 self.drop_env(spec.env_id)
                 rec = _error_record(spec, f"env could not be created: {e!r}")
-                writer.finish(rec)
+                writer.finish(rec, wait=True)
                 return rec
             limits = LoopLimits(
                 max_steps=self.config.max_steps,
@@ -88,9 +88,8 @@ class Worker:
                 result.record.models = [self.config.model]
             if not result.env_ok:
                 self.drop_env(spec.env_id)
-            _derive(writer, result.record)
-            # Queued behind the episode's frames: the next episode starts at once.
-            writer.finish(result.record, wait=False)
+            # Handed to the writer process: the next episode starts at once.
+            writer.finish(result.record)
             return result.record
         except BaseException:
             writer.abort()
@@ -98,15 +97,15 @@ class Worker:
 
     def flush(self) -> None:
         """Wait until every finished episode is on disk."""
-        if self._frames is not None:
-            self._frames.flush()
+        if self._disk is not None:
+            self._disk.flush()
 
     def close(self) -> None:
         for env_id in list(self._envs):
             self.drop_env(env_id)
-        if self._frames is not None:
-            self._frames.close()
-            self._frames = None
+        if self._disk is not None:
+            self._disk.close()
+            self._disk = None
 
 
 def _error_record(spec: EpisodeSpec, error: str) -> EpisodeRecord:
@@ -115,16 +114,6 @@ def _error_record(spec: EpisodeSpec, error: str) -> EpisodeRecord:
         episode_id=spec.episode_id, env_id=spec.env_id, task=spec.task, seed=spec.seed,
         rollout=spec.rollout, outcome="error", success=False, error=error, started_at=t, ended_at=t,
     )
-
-
-def _derive(writer: EpisodeWriter, record: EpisodeRecord) -> None:
-    """Per-episode derived values (returns, attributions) are computed as the episode ends
-    and stored beside the raw log, inside the same atomic episode folder."""
-    try:
-        from agentloop.rewards import derive_episode
-    except ImportError:
-        return
-    derive_episode(writer.folder, record, writer.records)
 
 
 _local = threading.local()

@@ -141,4 +141,5 @@ def run_cmd(
                 progress.console.print(f"[red]{rec.episode_id}: error: {rec.error}[/red]", highlight=False)
 
         execute(todo, config, run_dir, on_done, _terminal_human if human else None)
+    rd.clear_partial()  # left by worker processes that died; their episodes are recorded
     console.print(summary_table(records, title=f"{env_id}  ({rd.path})"))

@@ -88,6 +88,20 @@ def _ready() -> int:
     return os.getpid()
 
 
+def _exit_with_parent(parent: int) -> None:
+    """The writer must not outlive the process it writes for (a worker killed by a segfault
+    or SIGKILL would otherwise leave it behind, holding the terminal's pipes)."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="agentloop-parent-watch").start()
+
+
 class DiskWriter:
     """Queue of episodes for the writer process. `flush()` waits for all of them and raises
     if any failed; a writer process that died is replaced and the episode written inline."""
@@ -101,7 +115,10 @@ class DiskWriter:
 
     def _start(self) -> None:
         try:
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=mp.get_context("spawn"),
+                initializer=_exit_with_parent, initargs=(os.getpid(),),
+            )
             self._pool.submit(_ready)  # start the process now, overlapping env start-up
         except (OSError, AssertionError, RuntimeError):
             # No child processes here (e.g. inside a daemonic process): write inline.

@@ -63,12 +63,11 @@ def _process_main(config_json: str, run_dir: str, tasks: mp.Queue, results: mp.Q
                 if item is None:
                     return
                 spec = EpisodeSpec(**item)
-                results.put(("start", slot, item))
                 try:
                     rec = w.run(spec)
                 except Exception as e:
                     rec = _error_record(spec, f"worker failed: {e!r}")
-                results.put(("done", slot, rec.model_dump_json()))
+                results.put((slot, rec.model_dump_json()))
         finally:
             w.close()
 
@@ -80,61 +79,70 @@ def _process_main(config_json: str, run_dir: str, tasks: mp.Queue, results: mp.Q
 
 
 def run_processes(specs: list[EpisodeSpec], config: RunConfig, run_dir: Path, on_done: OnDone) -> None:
+    """Each process gets its own task queue and at most `concurrency` episodes at a time, so
+    the parent always knows which episodes a dead process took with it."""
     ctx = mp.get_context("spawn")
-    tasks: mp.Queue = ctx.Queue()
     results: mp.Queue = ctx.Queue()
-    for s in specs:
-        tasks.put({"env_id": s.env_id, "seed": s.seed, "rollout": s.rollout})
-    n = min(config.workers, len(specs))
+    todo = [{"env_id": s.env_id, "seed": s.seed, "rollout": s.rollout} for s in specs]
+    per_proc = max(1, config.concurrency)
     cfg = config.model_dump_json()
-    procs: dict[int, mp.Process] = {}
+    procs: dict[int, tuple[mp.Process, mp.Queue]] = {}
     inflight: dict[int, list[dict]] = {}
 
     def start(slot: int) -> None:
-        # Not daemonic: a worker starts its own disk-writer process. The finally below and
-        # the results loop make sure none outlives the run.
+        tasks: mp.Queue = ctx.Queue()
+        # Not daemonic: a worker starts its own disk-writer process. The finally below makes
+        # sure none outlives the run.
         p = ctx.Process(target=_process_main, args=(cfg, str(run_dir), tasks, results, slot))
         p.start()
-        procs[slot] = p
+        procs[slot] = (p, tasks)
         inflight[slot] = []
 
-    for slot in range(n):
+    def feed(slot: int) -> None:
+        while todo and len(inflight[slot]) < per_proc:
+            item = todo.pop(0)
+            inflight[slot].append(item)
+            procs[slot][1].put(item)
+
+    for slot in range(min(config.workers, len(specs))):
         start(slot)
+        feed(slot)
+    next_slot = len(procs)
     remaining = len(specs)
-    next_slot = n
     try:
         while remaining > 0:
             try:
-                kind, slot, payload = results.get(timeout=0.5)
+                slot, payload = results.get(timeout=0.5)
             except queue.Empty:
-                for slot, p in list(procs.items()):
-                    if not p.is_alive() and p.exitcode not in (0, None):
-                        # The process died: its in-flight episodes end as errors.
-                        for item in inflight.pop(slot, []):
-                            spec = EpisodeSpec(**item)
-                            rec = _error_record(spec, f"worker process died (exit code {p.exitcode})")
-                            _write_error(run_dir, config, spec, rec)
-                            on_done(rec)
-                            remaining -= 1
-                        del procs[slot]
-                        if remaining > 0:
-                            start(next_slot)
-                            next_slot += 1
+                for slot, (p, _) in list(procs.items()):
+                    if p.is_alive():
+                        continue
+                    # The process died: the episodes it held end as errors; a new one takes over.
+                    for item in inflight.pop(slot, []):
+                        spec = EpisodeSpec(**item)
+                        rec = _error_record(spec, f"worker process died (exit code {p.exitcode})")
+                        _write_error(run_dir, config, spec, rec)
+                        on_done(rec)
+                        remaining -= 1
+                    del procs[slot]
+                    if todo:
+                        start(next_slot)
+                        feed(next_slot)
+                        next_slot += 1
                 continue
-            if kind == "start":
-                inflight.setdefault(slot, []).append(payload)
-            else:
-                rec = EpisodeRecord.model_validate_json(payload)
-                lst = inflight.get(slot, [])
-                inflight[slot] = [i for i in lst if EpisodeSpec(**i).episode_id != rec.episode_id]
-                on_done(rec)
-                remaining -= 1
+            rec = EpisodeRecord.model_validate_json(payload)
+            held = inflight.get(slot, [])
+            inflight[slot] = [i for i in held if EpisodeSpec(**i).episode_id != rec.episode_id]
+            on_done(rec)
+            remaining -= 1
+            if slot in procs:
+                feed(slot)
     finally:
-        for _ in procs:
-            for _ in range(max(1, config.concurrency)):
+        for p, tasks in procs.values():
+            for _ in range(per_proc):
                 tasks.put(None)
-        for p in procs.values():
-            p.join(timeout=10)
+        for p, _ in procs.values():
+            p.join(timeout=30)
             if p.is_alive():
                 p.terminate()
 

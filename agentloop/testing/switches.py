@@ -7,6 +7,7 @@ few lines, with knobs to make a toggle slip (`slip`) or the env crash (`crash_at
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -94,14 +95,17 @@ class SwitchesEnv(SkillEnv):
     def __init__(
         self, lamps: int = 5, targets: int = 2, slip: float = 0.0, slip_first: int = 0,
         crash_at_step: int | None = None, crash_on_seed: int | None = None,
-        step_delay: float = 0.0, render_mode: str | None = "rgb_array",
+        step_delay: float = 0.0, die_on_seed: int | None = None,
+        render_mode: str | None = "rgb_array",
     ):
         """`slip`: probability that a switch does nothing; `slip_first`: the first N switches
         of each episode do nothing; `crash_at_step` / `crash_on_seed`: raise from `step()`
-        (at that step / in the episode with that seed); `step_delay`: seconds each step takes."""
+        (at that step / in the episode with that seed); `step_delay`: seconds each step takes;
+        `die_on_seed`: the whole process dies, as with a segfaulting simulator."""
         super().__init__(render_mode)
         self.n, self.k, self.slip, self.crash_at_step = lamps, targets, slip, crash_at_step
         self.slip_first, self.crash_on_seed, self.step_delay = slip_first, crash_on_seed, step_delay
+        self.die_on_seed = die_on_seed
         self._seed: int | None = None
         self._switches = 0
         self.observation_space = observation_space(H, W, max_text=4096)
@@ -123,6 +127,8 @@ class SwitchesEnv(SkillEnv):
     def _execute(self, call: BoundCall) -> None:
         if self.step_delay:
             time.sleep(self.step_delay)
+        if self.die_on_seed is not None and self._seed == self.die_on_seed:
+            os._exit(139)
         if (self.crash_at_step is not None and self._steps >= self.crash_at_step) or (
             self.crash_on_seed is not None and self._seed == self.crash_on_seed
         ):

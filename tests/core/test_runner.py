@@ -131,3 +131,12 @@ def test_a_plain_gymnasium_env_runs(tmp_path):
     steps = read_steps(out / "episodes" / recs[0].episode_id)
     assert steps[0].action.name == "act" and steps[0].action.args["action"] in (0, 1)
     assert steps[0].scene_graph is None and steps[0].rewards.env == 1.0
+
+
+def test_a_worker_process_that_dies_costs_one_episode(tmp_path):
+    out = tmp_path / "run"
+    r = cli("run", "toy.switches", "-n", "5", "--workers", "2", "--out", str(out), "--env-arg", "die_on_seed=1")
+    assert r.returncode == 0, r.stderr
+    recs = {r.seed: r for r in assert_whole(out, 5)}
+    assert recs[1].outcome == "error" and "worker process died" in recs[1].error
+    assert all(recs[s].success for s in recs if s != 1)

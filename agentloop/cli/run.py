@@ -142,4 +142,7 @@ def run_cmd(
 
         execute(todo, config, run_dir, on_done, _terminal_human if human else None)
     rd.clear_partial()  # left by worker processes that died; their episodes are recorded
+    from agentloop.rewards import derive_run
+
+    derive_run(run_dir)  # group-level GiGPO advantages beside the raw log
     console.print(summary_table(records, title=f"{env_id}  ({rd.path})"))

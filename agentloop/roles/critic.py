@@ -39,7 +39,7 @@ class PreconditionCritic:
     name = "rule"
 
     def review(self, action: BoundCall, ctx: Context) -> Verdict:
-        if action.irreversible:
+        if is_irreversible(action, ctx):
             if ctx.scene is None:
                 return Verdict(
                     ok=False, score=0.0,
@@ -62,6 +62,21 @@ class PreconditionCritic:
         if problem:
             return Verdict(ok=False, score=0.0, reason=problem, suggestion=_suggest(problem))
         return Verdict(ok=True, score=1.0, reason="preconditions hold")
+
+
+def is_irreversible(action: BoundCall, ctx: Context) -> bool:
+    """Irreversible when the skill is (delete, pay, send) or when it acts on an element the
+    env marks `irreversible` (a "Place order" button clicked with an ordinary `click`)."""
+    if action.irreversible:
+        return True
+    if ctx.scene is None:
+        return False
+    for value in action.call.args.values():
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            node = ctx.scene.node(str(value))
+            if node is not None and node.attrs.get("irreversible"):
+                return True
+    return False
 
 
 def _suggest(problem: str) -> str:

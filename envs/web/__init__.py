@@ -1,3 +1,23 @@
-"""placeholder"""
+"""The web env: Playwright + Chromium, MiniWoB++ offline and the local multi-page site."""
+
+
 def register() -> None:
-    pass
+    """Register `agentloop/miniwob.<task>` for every bundled task, lazily (no Playwright
+    import here), and the local site's tasks when that package is present."""
+    from agentloop.registry import register as reg
+
+    try:
+        from .miniwob.tasks import task_names
+        names = task_names()
+    except ImportError:
+        names = []
+    for t in names:
+        reg(f"agentloop/miniwob.{t}", "agentloop.envs.web.env:WebEnv", max_episode_steps=30,
+            description=f"MiniWoB++ {t} (offline)",
+            task="agentloop.envs.web.miniwob.tasks:make", task_kwargs={"task": t}, viewport=(400, 420))
+    try:
+        from . import site
+    except ImportError:
+        return
+    if hasattr(site, "register"):
+        site.register()

@@ -153,3 +153,21 @@ def test_registry_did_you_mean():
         registry.resolve("agentloop/toy.switchs")
     assert "did you mean 'agentloop/toy.switches'" in str(e.value)
     assert registry.resolve("toy.switches") == "agentloop/toy.switches"
+
+
+def test_irreversible_elements_are_guarded_like_irreversible_skills():
+    from agentloop.roles.context import Context, HistoryItem
+    from agentloop.roles.critic import is_irreversible
+    from agentloop.scene import Node, SceneGraph
+
+    env = SwitchesEnv()
+    scene = SceneGraph(nodes=[Node(id="lamp_1", kind="button", name="Place order", attrs={"irreversible": True}),
+                              Node(id="lamp_2", kind="button", attrs={"on": False})])
+    ctx = Context("toy", "", [], env.skillset, scene, None, {})
+    order = env.skillset.bind("switch_on(lamp='lamp_1')")
+    assert is_irreversible(order, ctx) and not is_irreversible(env.skillset.bind("switch_on(lamp='lamp_2')"), ctx)
+    critic = PreconditionCritic()
+    assert critic.review(order, ctx).ok
+    ctx.history.append(HistoryItem(index=0, action=str(order.call)))
+    again = critic.review(order, ctx)
+    assert not again.ok and "already ran" in again.reason

@@ -1,0 +1,39 @@
+"""`agentloop export RUN_DIR --format F --out PATH`: a run as a training dataset."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from agentloop.cli import app, console
+from agentloop.errors import ConfigError
+
+
+def _date(value: str | None, flag: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{flag} expects an ISO date such as 2026-11-26 or 2026-11-26T20:00, got {value!r}") from None
+
+
+@app.command("export")
+def export_cmd(
+    run_dir: Path = typer.Argument(..., help="a run folder (holds run.json)"),
+    fmt: str = typer.Option(..., "--format", "-f", help="parquet | minari | sft | dpo | prm | groups | lerobot"),
+    out: Path = typer.Option(..., "--out", "-o", help="output folder"),
+    success_only: bool = typer.Option(False, "--success-only", help="only successful episodes"),
+    task: Optional[str] = typer.Option(None, "--task", help="only this task (e.g. robot.pick-place)"),
+    since: Optional[str] = typer.Option(None, "--since", help="episodes started at or after (ISO date, UTC)"),
+    until: Optional[str] = typer.Option(None, "--until", help="episodes started at or before (ISO date, UTC)"),
+) -> None:
+    """Export a run for training; derived rewards and advantages are computed if missing."""
+    from agentloop.exports import Filters, export
+
+    filters = Filters(success_only=success_only, task=task, since=_date(since, "--since"), until=_date(until, "--until"))
+    path = export(run_dir, fmt, out, filters)
+    console.print(f"wrote {fmt} export: {path}", highlight=False)

@@ -1,0 +1,191 @@
+"""OpenAI-compatible chat completions over HTTP (vLLM, SGLang, Ollama, llama.cpp server, hosted).
+
+One `AsyncOpenAI` client per backend instance runs on a background event-loop thread, so the
+threads of a process share its connection pool and its concurrency limit: episodes running as
+threads overlap their model latency. `complete()` is the sync face, `acomplete()` the async one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import random
+import threading
+import time
+from concurrent.futures import Future
+from typing import Any
+
+import openai
+from pydantic import BaseModel
+
+from agentloop.errors import ConfigError, ModelError
+from agentloop.models.base import parse_into
+from agentloop.models.types import Completion, ImagePart, Message, Usage
+
+
+class _LoopThread:
+    """A daemon thread running an asyncio loop; coroutines are submitted from any thread."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="agentloop-model-io", daemon=True)
+        self.thread.start()
+
+    def submit(self, coro) -> Future:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+
+def to_openai_messages(messages: list[Message]) -> list[dict[str, Any]]:
+    out = []
+    for m in messages:
+        if isinstance(m.content, str):
+            out.append({"role": m.role, "content": m.content})
+            continue
+        parts = []
+        for p in m.parts():
+            if isinstance(p, ImagePart):
+                parts.append({"type": "image_url", "image_url": {"url": p.data_url()}})
+            else:
+                parts.append({"type": "text", "text": p.text})
+        out.append({"role": m.role, "content": parts})
+    return out
+
+
+class OpenAIModel:
+    """A chat model behind an OpenAI-compatible `/v1/chat/completions`."""
+
+    def __init__(
+        self,
+        model: str,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        concurrency: int = 32,          # requests in flight at once, across all threads
+        timeout_s: float = 60.0,        # per request
+        max_retries: int = 4,           # on 429, 5xx, timeouts and dropped connections
+        backoff_s: float = 0.5,         # first retry wait; doubles, with jitter
+        structured: bool = True,        # ask for JSON-schema output; off after a server refuses it
+        logprobs: bool = False,         # request token log-probabilities
+    ):
+        base_url = base_url or os.environ.get("OPENAI_BASE_URL")
+        if not model:
+            raise ConfigError("openai model spec needs a model name, e.g. openai:Qwen2.5-VL-7B-Instruct")
+        self.name = f"openai:{model}"
+        self.model = model
+        self.base_url = base_url
+        self.timeout_s = timeout_s
+        self.max_retries = max_retries
+        self.backoff_s = backoff_s
+        self.structured = structured
+        self.logprobs = logprobs
+        self.concurrency = concurrency
+        self._io = _LoopThread()
+        # Local servers accept any key; hosted APIs need a real one from the environment.
+        key = api_key or os.environ.get("OPENAI_API_KEY") or "EMPTY"
+        self._client = openai.AsyncOpenAI(base_url=base_url, api_key=key, timeout=timeout_s, max_retries=0)
+        self._sem = self._io.submit(_make_semaphore(concurrency)).result()
+
+    # -- public faces ---------------------------------------------------------------------
+    def complete(self, messages: list[Message], schema: type[BaseModel] | None = None, **sampling: Any) -> Completion:
+        return self._io.submit(self.acomplete(messages, schema, **sampling)).result()
+
+    async def acomplete(self, messages: list[Message], schema: type[BaseModel] | None = None, **sampling: Any) -> Completion:
+        if asyncio.get_running_loop() is not self._io.loop:
+            # Called from a caller's own loop: hop onto the client's loop and await the result.
+            return await asyncio.wrap_future(self._io.submit(self.acomplete(messages, schema, **sampling)))
+        async with self._sem:
+            return await self._with_retries(messages, schema, sampling)
+
+    def close(self) -> None:
+        try:
+            self._io.submit(self._client.close()).result(timeout=5)
+        except Exception:
+            pass
+        self._io.loop.call_soon_threadsafe(self._io.loop.stop)
+
+    # -- transport --------------------------------------------------------------------------
+    async def _with_retries(self, messages: list[Message], schema: type[BaseModel] | None, sampling: dict[str, Any]) -> Completion:
+        last: Exception | None = None
+        for attempt in range(self.max_retries + 1):
+            try:
+                return await self._once(messages, schema, sampling)
+            except openai.BadRequestError as e:
+                if schema is not None and self.structured and "response_format" in str(e).lower() + str(getattr(e, "body", "")).lower():
+                    # The server does not do JSON-schema output: fall back to tolerant parsing.
+                    self.structured = False
+                    continue
+                raise ModelError(f"{self.name}: request rejected: {_msg(e)}") from e
+            except (openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError,
+                    openai.APIConnectionError) as e:
+                last = e
+            except (ValueError, openai.APIResponseValidationError) as e:
+                # A 200 whose body is not a chat completion (proxy page, truncated JSON).
+                last = e
+            except openai.APIStatusError as e:
+                if e.status_code < 500:
+                    raise ModelError(f"{self.name}: HTTP {e.status_code}: {_msg(e)}") from e
+                last = e
+            if attempt < self.max_retries:
+                wait = self.backoff_s * (2 ** attempt) * (0.5 + random.random())
+                await asyncio.sleep(wait)
+        raise ModelError(f"{self.name}: failed after {self.max_retries + 1} attempts: {_msg(last)}") from last
+
+    async def _once(self, messages: list[Message], schema: type[BaseModel] | None, sampling: dict[str, Any]) -> Completion:
+        kwargs: dict[str, Any] = {
+            "model": self.model,
+            "messages": to_openai_messages(messages),
+            "temperature": float(sampling.get("temperature", 0.0)),
+        }
+        if "max_tokens" in sampling:
+            kwargs["max_tokens"] = int(sampling["max_tokens"])
+        if sampling.get("seed") is not None:
+            kwargs["seed"] = int(sampling["seed"])
+        if schema is not None and self.structured:
+            kwargs["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": schema.__name__, "schema": schema.model_json_schema(), "strict": False},
+            }
+        if self.logprobs or sampling.get("logprobs"):
+            kwargs["logprobs"] = True
+            kwargs["top_logprobs"] = 5
+        t = time.perf_counter()
+        resp = await self._client.chat.completions.create(**kwargs)
+        latency = time.perf_counter() - t
+        if not resp.choices:
+            text, finish, lp, ent = "", None, None, None
+        else:
+            ch = resp.choices[0]
+            text = (ch.message.content or "") if ch.message else ""
+            finish = ch.finish_reason
+            lp, ent = _logprobs(ch)
+        usage = Usage(
+            prompt_tokens=getattr(resp.usage, "prompt_tokens", None) if resp.usage else None,
+            completion_tokens=getattr(resp.usage, "completion_tokens", None) if resp.usage else None,
+        )
+        c = Completion(text=text, model=self.name, latency_s=latency, usage=usage,
+                       token_logprobs=lp, mean_entropy=ent, finish_reason=finish)
+        return parse_into(c, schema)
+
+
+async def _make_semaphore(n: int) -> asyncio.Semaphore:
+    return asyncio.Semaphore(n)
+
+
+def _logprobs(choice: Any) -> tuple[list[float] | None, float | None]:
+    content = getattr(getattr(choice, "logprobs", None), "content", None)
+    if not content:
+        return None, None
+    lps = [float(t.logprob) for t in content]
+    ents = []
+    for t in content:
+        tops = getattr(t, "top_logprobs", None) or []
+        if tops:
+            ps = [math.exp(x.logprob) for x in tops]
+            ents.append(-sum(p * math.log(p) for p in ps if p > 0))
+    return lps, (sum(ents) / len(ents) if ents else None)
+
+
+def _msg(e: Exception | None) -> str:
+    if e is None:
+        return "unknown error"
+    return f"{type(e).__name__}: {str(e)[:300]}"

@@ -1,0 +1,26 @@
+"""Prompt templates (jinja2 files beside this module), loaded with importlib.resources."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import jinja2
+
+
+@lru_cache(maxsize=None)
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FunctionLoader(_load), undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False,
+    )
+
+
+def _load(name: str) -> str:
+    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+
+
+def render(name: str, **values: Any) -> str:
+    """Render `name` (e.g. "plan.j2"); a missing variable is an error, not an empty string."""
+    return _env().get_template(name).render(**values).strip()

@@ -1,0 +1,250 @@
+"""A test double of an OpenAI-compatible chat server on a real loopback socket.
+
+It speaks the real protocol (`POST /v1/chat/completions`, `GET /v1/models`) so the HTTP backend
+is exercised end to end through the `openai` SDK: per-call latency, scripted replies, injected
+429/5xx errors, malformed and empty replies, and `stop()` to make the server vanish mid-run.
+It is a double: it does not run a model. Its default replies are schema-shaped JSON built from
+the prompt (first listed skills, node ids from the scene graph), enough to drive the loop.
+
+    with OpenAIServerDouble(latency_s=0.5) as server:
+        os.environ["OPENAI_BASE_URL"] = server.base_url
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import socket
+import threading
+import time
+from collections import deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable, Literal
+
+from pydantic import BaseModel
+
+Responder = Callable[[dict[str, Any]], str]
+
+
+class Fault(BaseModel):
+    """One injected misbehaviour, consumed by the next request."""
+
+    kind: Literal["status", "malformed", "empty", "drop", "no_choices"]
+    status: int = 500
+
+
+class OpenAIServerDouble:
+    def __init__(self, latency_s: float = 0.0, responder: Responder | None = None, host: str = "127.0.0.1", port: int = 0):
+        self.latency_s = latency_s
+        self.responder = responder or default_responder
+        self.script: deque[str] = deque()       # replies used before the responder
+        self.faults: deque[Fault] = deque()     # misbehaviours used before anything else
+        self.requests: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._conns: set[Any] = set()           # open client sockets, closed by stop()
+        self._httpd = _QuietServer((host, port), _handler(self))
+        self._httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    # -- control ---------------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def start(self) -> "OpenAIServerDouble":
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="openai-double", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket: later requests find nobody listening."""
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        # Kept-alive connections would otherwise go on being served by their threads.
+        with self._lock:
+            conns, self._conns = list(self._conns), set()
+        for c in conns:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+                c.close()
+            except OSError:
+                pass
+
+    def __enter__(self) -> "OpenAIServerDouble":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            self.stop()
+        except Exception:
+            pass
+
+    def reply_with(self, *texts: str) -> None:
+        self.script.extend(texts)
+
+    def fail_with(self, *faults: Fault) -> None:
+        self.faults.extend(faults)
+
+    # -- serving ---------------------------------------------------------------------------
+    def _next(self, body: dict[str, Any]) -> tuple[Fault | None, str]:
+        with self._lock:
+            self.requests.append(body)
+            if self.faults:
+                return self.faults.popleft(), ""
+            if self.script:
+                return None, self.script.popleft()
+        return None, self.responder(body)
+
+    def completion(self, body: dict[str, Any], text: str, with_choices: bool = True) -> dict[str, Any]:
+        prompt_words = sum(len(str(m.get("content", "")).split()) for m in body.get("messages", []))
+        out: dict[str, Any] = {
+            "id": f"chatcmpl-double-{next(self._ids)}", "object": "chat.completion",
+            "created": int(time.time()), "model": body.get("model", "double"),
+            "choices": [], "usage": {"prompt_tokens": prompt_words, "completion_tokens": len(text.split()),
+                                     "total_tokens": prompt_words + len(text.split())},
+        }
+        if with_choices:
+            choice: dict[str, Any] = {"index": 0, "finish_reason": "stop",
+                                      "message": {"role": "assistant", "content": text}}
+            if body.get("logprobs"):
+                # Deterministic per-token numbers so clients can be checked end to end.
+                toks = text.split() or [""]
+                choice["logprobs"] = {"content": [
+                    {"token": t, "logprob": -0.1, "bytes": None,
+                     "top_logprobs": [{"token": t, "logprob": -0.1, "bytes": None},
+                                      {"token": "_", "logprob": -2.4, "bytes": None}]} for t in toks]}
+            out["choices"] = [choice]
+        return out
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients that hang up (timeouts, stop()) are expected here, not errors of the double.
+        pass
+
+
+def _handler(server: OpenAIServerDouble):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            super().setup()
+            with server._lock:
+                server._conns.add(self.connection)
+
+        def finish(self) -> None:
+            with server._lock:
+                server._conns.discard(self.connection)
+            try:
+                super().finish()
+            except OSError:
+                pass
+
+        def log_message(self, *args: Any) -> None:  # quiet: tests read `server.requests`
+            pass
+
+        def _send(self, status: int, payload: bytes, ctype: str = "application/json") -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def do_GET(self) -> None:
+            if self.path.rstrip("/").endswith("/models"):
+                self._send(200, json.dumps({"object": "list", "data": [{"id": "double", "object": "model"}]}).encode())
+            else:
+                self._send(404, b'{"error": {"message": "not found"}}')
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length)
+            if not self.path.rstrip("/").endswith("/chat/completions"):
+                self._send(404, b'{"error": {"message": "not found"}}')
+                return
+            try:
+                body = json.loads(raw)
+            except json.JSONDecodeError:
+                self._send(400, b'{"error": {"message": "body is not JSON"}}')
+                return
+            if server.latency_s:
+                time.sleep(server.latency_s)
+            fault, text = server._next(body)
+            if fault is not None:
+                if fault.kind == "status":
+                    msg = json.dumps({"error": {"message": f"injected HTTP {fault.status}", "type": "double"}})
+                    self._send(fault.status, msg.encode())
+                elif fault.kind == "malformed":
+                    self._send(200, b"{this is not json")
+                elif fault.kind == "empty":
+                    self._send(200, json.dumps(server.completion(body, "")).encode())
+                elif fault.kind == "no_choices":
+                    self._send(200, json.dumps(server.completion(body, "", with_choices=False)).encode())
+                elif fault.kind == "drop":
+                    self.close_connection = True
+                    self.connection.close()
+                return
+            self._send(200, json.dumps(server.completion(body, text)).encode())
+
+    return Handler
+
+
+# -- default replies ---------------------------------------------------------------------------
+_SKILL = re.compile(r"^- (\w+)\(([^)]*)\)", re.M)
+_NODE = re.compile(r"^\[([^\]]+)\] (\w+)", re.M)
+_STEP = re.compile(r"SCENE GRAPH \(step (\d+)\)")
+
+
+def _prompt_text(body: dict[str, Any]) -> str:
+    parts = []
+    for m in body.get("messages", []):
+        c = m.get("content")
+        if isinstance(c, str):
+            parts.append(c)
+        elif isinstance(c, list):
+            parts += [p.get("text", "") for p in c if p.get("type") == "text"]
+    return "\n".join(parts)
+
+
+def _pick_action(text: str) -> dict[str, Any]:
+    """A valid call from the prompt: the step number rotates through skills and node ids."""
+    skills = _SKILL.findall(text)
+    nodes = [n for n, kind in _NODE.findall(text) if kind != "gripper"] or ["table"]
+    m = _STEP.search(text)
+    step = int(m.group(1)) if m else 0
+    if not skills:
+        return {"skill": "noop", "args": {}}
+    name, params = skills[step % len(skills)]
+    args: dict[str, Any] = {}
+    for i, p in enumerate(x.strip() for x in params.split(",") if x.strip()):
+        key, _, typ = p.partition(":")
+        typ = typ.strip()
+        if typ.startswith('"'):
+            args[key.strip()] = typ.split("|")[0].strip('"')
+        elif typ in ("integer", "number"):
+            args[key.strip()] = 0
+        elif typ == "boolean":
+            args[key.strip()] = True
+        else:
+            args[key.strip()] = nodes[(step + i) % len(nodes)]
+    return {"skill": name, "args": args}
+
+
+def default_responder(body: dict[str, Any]) -> str:
+    text = _prompt_text(body)
+    if "Stage one" in text:
+        a = _pick_action(text)
+        return json.dumps({"phase": "explore", "subgoals": ["look around"], "steps": [], "rationale": "double", "next_action": a})
+    if "Stage two" in text:
+        a = _pick_action(text)
+        return json.dumps({"ok": True, "problems": [], "phase": "explore", "subgoals": ["look around"], "steps": [], "next_action": a})
+    if "predict what this action will do" in text:
+        return json.dumps({"predicted_outcome": "the action runs", "accept": True, "score": 0.7, "reason": "double", "suggestion": None})
+    if "Did the action achieve its intent" in text:
+        return json.dumps({"ok": True, "reason": "double"})
+    return json.dumps(_pick_action(text))

@@ -1,0 +1,196 @@
+"""Every adb shell command the Android env sends, and the parsers for what comes back.
+
+One module, used unchanged by the device layer (which formats commands and parses replies
+from a real device) and by the ADB server double (which parses the same command strings and
+formats replies in the device's own formats). Keeping both directions here is what makes the
+double a faithful stand-in: a change to a command string changes both sides at once.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from pydantic import BaseModel
+
+DUMP_PATH = "/sdcard/window_dump.xml"
+IDLE_ERROR = "could not get idle state"
+
+# App names an agent may say in open_app(), and their stock packages.
+APPS: dict[str, str] = {
+    "settings": "com.android.settings",
+    "clock": "com.google.android.deskclock",
+    "contacts": "com.google.android.contacts",
+    "files": "com.google.android.documentsui",
+    "chrome": "com.android.chrome",
+    "camera": "com.android.camera2",
+}
+
+# Android key codes used by the skills.
+KEYCODES: dict[str, int] = {"home": 3, "back": 4, "enter": 66, "del": 67}
+
+# (settings namespace, key) read to check a toggle, and the shell command that sets it.
+TOGGLES: dict[str, tuple[str, str]] = {
+    "wifi": ("global", "wifi_on"),
+    "bluetooth": ("global", "bluetooth_on"),
+    "airplane": ("global", "airplane_mode_on"),
+    "dark_theme": ("secure", "ui_night_mode"),
+}
+
+
+# ---- formatting: host -> device ------------------------------------------------------------
+def tap(x: int, y: int) -> str:
+    return f"input tap {int(x)} {int(y)}"
+
+
+def swipe(x1: int, y1: int, x2: int, y2: int, duration_ms: int = 300) -> str:
+    return f"input swipe {int(x1)} {int(y1)} {int(x2)} {int(y2)} {int(duration_ms)}"
+
+
+def long_press(x: int, y: int, duration_ms: int = 800) -> str:
+    # `input` has no long press; a swipe that does not move is one.
+    return swipe(x, y, x, y, duration_ms)
+
+
+def text(value: str) -> str:
+    # `input text` takes one shell word; spaces are written %s.
+    return "input text " + shlex.quote(value.replace(" ", "%s"))
+
+
+def keyevent(name: str) -> str:
+    return f"input keyevent {KEYCODES[name]}"
+
+
+def launch(package: str) -> str:
+    return f"monkey -p {shlex.quote(package)} -c android.intent.category.LAUNCHER 1"
+
+
+def dump_ui() -> str:
+    return f"uiautomator dump {DUMP_PATH}"
+
+
+def cat(path: str) -> str:
+    return f"cat {shlex.quote(path)}"
+
+
+def settings_get(namespace: str, key: str) -> str:
+    return f"settings get {namespace} {key}"
+
+
+def settings_put(namespace: str, key: str, value: str) -> str:
+    return f"settings put {namespace} {key} {shlex.quote(value)}"
+
+
+def content_query(uri: str, projection: list[str] | None = None) -> str:
+    cmd = f"content query --uri {uri}"
+    return cmd + (f" --projection {':'.join(projection)}" if projection else "")
+
+
+def set_toggle(toggle: str, on: bool) -> str:
+    """The command a user would type to flip a toggle (state set before a task starts)."""
+    if toggle == "wifi":
+        return f"svc wifi {'enable' if on else 'disable'}"
+    if toggle == "bluetooth":
+        return f"svc bluetooth {'enable' if on else 'disable'}"
+    if toggle == "airplane":
+        return f"cmd connectivity airplane-mode {'enable' if on else 'disable'}"
+    if toggle == "dark_theme":
+        return f"cmd uimode night {'yes' if on else 'no'}"
+    raise KeyError(toggle)
+
+
+def clear_app(package: str) -> str:
+    return f"pm clear {shlex.quote(package)}"
+
+
+def list_dir(path: str) -> str:
+    return f"ls -1 {shlex.quote(path)}"
+
+
+def mkdir(path: str) -> str:
+    return f"mkdir -p {shlex.quote(path)}"
+
+
+def remove(path: str) -> str:
+    return f"rm -rf {shlex.quote(path)}"
+
+
+# ---- parsing: device -> host ---------------------------------------------------------------
+def is_idle_error(output: str) -> bool:
+    return IDLE_ERROR in output
+
+
+def dumped_path(output: str) -> str | None:
+    """`UI hierchary dumped to: /sdcard/window_dump.xml` (sic, Android's spelling)."""
+    m = re.search(r"dumped to:\s*(\S+)", output)
+    return m.group(1) if m else None
+
+
+def parse_settings_value(output: str) -> str | None:
+    v = output.strip()
+    return None if v in ("", "null") else v
+
+
+class ContentRow(BaseModel):
+    index: int
+    values: dict[str, str]
+
+
+_ROW = re.compile(r"^Row:\s*(\d+)\s*(.*)$")
+
+
+def parse_content_rows(output: str) -> list[ContentRow]:
+    """`Row: 0 display_name=Ada Lovelace, number=555 0100` lines -> rows.
+
+    Values may hold commas, so a field starts only where `, key=` follows."""
+    rows = []
+    for line in output.splitlines():
+        m = _ROW.match(line.strip())
+        if not m:
+            continue
+        values: dict[str, str] = {}
+        for part in re.split(r", (?=[A-Za-z_][A-Za-z0-9_]*=)", m.group(2)):
+            if "=" in part:
+                k, v = part.split("=", 1)
+                values[k.strip()] = v
+        rows.append(ContentRow(index=int(m.group(1)), values=values))
+    return rows
+
+
+def format_content_rows(rows: list[dict[str, str]]) -> str:
+    if not rows:
+        return "No result found."
+    return "\n".join(
+        f"Row: {i} " + ", ".join(f"{k}={v}" for k, v in row.items()) for i, row in enumerate(rows)
+    )
+
+
+def toggle_value_is_on(toggle: str, value: str | None) -> bool:
+    if toggle == "dark_theme":
+        return value == "2"  # UiModeManager.MODE_NIGHT_YES
+    return value == "1"
+
+
+# ---- parsing: what the double needs to understand a command -------------------------------
+class InputCommand(BaseModel):
+    kind: str  # tap | swipe | text | keyevent
+    numbers: list[int] = []
+    text: str = ""
+
+
+def parse_input(cmd: str) -> InputCommand | None:
+    words = shlex.split(cmd)
+    if len(words) < 3 or words[0] != "input":
+        return None
+    kind = words[1]
+    if kind == "text":
+        return InputCommand(kind="text", text=" ".join(words[2:]).replace("%s", " "))
+    try:
+        return InputCommand(kind=kind, numbers=[int(float(w)) for w in words[2:]])
+    except ValueError:
+        return None
+
+
+def unset_toggle_commands() -> dict[str, tuple[str, bool]]:
+    """Every `set_toggle` command string -> (toggle, on)."""
+    return {set_toggle(t, on): (t, on) for t in TOGGLES for on in (True, False)}

@@ -1,0 +1,37 @@
+"""Headless rendering from the fixed camera: one RGB frame and one segmentation pass a step."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("MUJOCO_GL", "egl")
+
+import mujoco  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+class Camera:
+    def __init__(self, model: mujoco.MjModel, height: int = 256, width: int = 256, camera: str = "main"):
+        self.model, self.camera = model, camera
+        self.renderer = mujoco.Renderer(model, height, width)
+        # Body of every geom, so a segmentation pixel maps to the entity it shows.
+        self.geom_body = np.asarray(model.geom_bodyid)
+
+    def rgb(self, data: mujoco.MjData) -> np.ndarray:
+        self.renderer.disable_segmentation_rendering()
+        self.renderer.update_scene(data, self.camera)
+        return self.renderer.render().copy()
+
+    def visible_pixels(self, data: mujoco.MjData) -> dict[str, int]:
+        """Pixels per body name seen by the camera (segmentation pass)."""
+        self.renderer.enable_segmentation_rendering()
+        self.renderer.update_scene(data, self.camera)
+        seg = self.renderer.render()
+        self.renderer.disable_segmentation_rendering()
+        ids, types = seg[..., 0], seg[..., 1]
+        geoms = ids[(types == int(mujoco.mjtObj.mjOBJ_GEOM)) & (ids >= 0)]
+        counts = np.bincount(self.geom_body[geoms], minlength=self.model.nbody)
+        return {self.model.body(b).name: int(c) for b, c in enumerate(counts) if c}
+
+    def close(self) -> None:
+        self.renderer.close()

@@ -1,0 +1,339 @@
+"""`WebEnv`: a Gymnasium env over Playwright-driven Chromium, one `WebTask` per env.
+
+`WebEnv(task="module:Factory", task_kwargs={...})`: the factory, called with `task_kwargs`,
+returns a `WebTask` (`agentloop.envs.web.task`). Each reset opens a fresh browser context on
+this thread's long-lived browser, routes every request through the sandbox (only the task's
+origins; everything else blocked and counted), lets the task set the page up, and observes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from agentloop.env import SCRIPTED_PLANNER, InfoKeys, SkillEnv
+from agentloop.errors import ActionError, EnvCrashed
+from agentloop.scene import SceneGraph
+from agentloop.skills import BoundCall
+from agentloop.envs.web.vocabulary import WEB_SKILLS
+from agentloop.spaces import fit_text, observation_space, text_space
+
+from .browser import thread_browser
+from .elements import SNAPSHOT_JS, build_scene, text_view
+from .task import WebTask
+
+# Resolves once the DOM has been quiet for `quiet` ms, or after `bound` ms at most.
+SETTLE_JS = r"""
+([quiet, bound]) => new Promise(resolve => {
+  let last = performance.now(); const t0 = last;
+  const mo = new MutationObserver(() => { last = performance.now(); });
+  mo.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+  const tick = () => {
+    const now = performance.now();
+    if (now - last >= quiet || now - t0 >= bound) { mo.disconnect(); resolve(now - t0 >= bound ? 'bound' : 'quiet'); }
+    else requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})
+"""
+
+# Where an element is and whether something else is on top of it.
+LOCATE_JS = r"""
+(id) => {
+  const el = document.querySelector(`[data-al-id="${id}"]`);
+  if (!el) return {found: false};
+  const r = el.getBoundingClientRect();
+  const cs = getComputedStyle(el);
+  const visible = r.width > 0 && r.height > 0 && cs.visibility !== 'hidden' && cs.display !== 'none';
+  const cx = r.left + r.width / 2, cy = r.top + r.height / 2;
+  const inView = cx >= 0 && cy >= 0 && cx < window.innerWidth && cy < window.innerHeight;
+  let coveredBy = null;
+  if (visible && inView) {
+    const top = document.elementFromPoint(cx, cy);
+    if (top && top !== el && !el.contains(top) && !top.contains(el) &&
+        !(el.tagName === 'INPUT' && top.tagName === 'LABEL' && top.control === el)) {
+      coveredBy = top.tagName.toLowerCase() + (top.id ? '#' + top.id : '') +
+        (top.getAttribute('data-al-id') ? ` (element ${top.getAttribute('data-al-id')})` : '');
+    }
+  }
+  const tag = el.tagName;
+  const editable = ((tag === 'INPUT' && !['checkbox','radio','button','submit','reset','range','file'].includes((el.type||'text').toLowerCase()))
+    || tag === 'TEXTAREA' || el.isContentEditable) && !el.readOnly && !el.disabled;
+  return {found: true, visible, inView, coveredBy, cx, cy, editable, tag: tag.toLowerCase(),
+          type: (el.type || '').toLowerCase(), checked: !!el.checked, disabled: !!el.disabled};
+}
+"""
+
+
+def _load_task(path: str, kwargs: dict[str, Any]) -> WebTask:
+    mod, _, attr = path.partition(":")
+    if not attr:
+        raise ValueError(f"task must be 'module:Factory', got {path!r}")
+    return getattr(importlib.import_module(mod), attr)(**kwargs)
+
+
+class WebEnv(SkillEnv):
+    metadata = {"render_modes": ["rgb_array"], SCRIPTED_PLANNER: "agentloop.envs.web.planner:WebPlanner"}
+    skillset = WEB_SKILLS
+
+    def __init__(
+        self, task: str, task_kwargs: dict | None = None, headless: bool = True,
+        viewport: tuple[int, int] = (800, 600), max_text: int = 65536, settle_quiet_ms: int = 30,
+        settle_bound_ms: int = 1000, action_timeout_ms: int = 5000, marks: bool = False,
+        render_mode: str | None = "rgb_array",
+    ):
+        """`viewport`: (width, height) in CSS pixels; `settle_*`: after an action, wait until the
+        DOM is quiet for `settle_quiet_ms` (at most `settle_bound_ms`); `marks`: also put the
+        set-of-marks screenshot in `info["set_of_marks"]` every step."""
+        super().__init__(render_mode)
+        self.task: WebTask = _load_task(task, dict(task_kwargs or {}))
+        self.task_name = self.task.name
+        self.headless, self.viewport, self.max_text = headless, tuple(viewport), max_text
+        self.settle = [settle_quiet_ms, settle_bound_ms]
+        self.action_timeout_ms, self.marks = action_timeout_ms, marks
+        self.observation_space = observation_space(self.viewport[1], self.viewport[0], max_text)
+        self.action_space = text_space(1024)
+        self._context: Any = None
+        self.page: Any = None
+        self._blocked: list[str] = []
+        self._timings: dict[str, float] = {}
+        self._origins: set[str] = set()
+
+    # ---- sandbox ---------------------------------------------------------------------------
+    def _route(self, route: Any) -> None:
+        url = route.request.url
+        if self._allowed(url) or url.startswith(("data:", "blob:", "about:")):
+            route.fallback()
+        else:
+            self._blocked.append(url)
+            route.abort("blockedbyclient")
+
+    def _allowed(self, url: str) -> bool:
+        p = urlsplit(url)
+        return f"{p.scheme}://{p.netloc}" in self._origins
+
+    # ---- SkillEnv --------------------------------------------------------------------------
+    def _reset_world(self, seed: int | None, options: dict[str, Any]) -> str:
+        t0 = time.perf_counter()
+        if self._context is not None:
+            self._context.close()
+        self._context = self.page = None
+        browser = thread_browser(self.headless)
+        t1 = time.perf_counter()
+        self._context = browser.new_context(
+            viewport={"width": self.viewport[0], "height": self.viewport[1]},
+            accept_downloads=False, service_workers="block",
+        )
+        self._context.set_default_timeout(self.action_timeout_ms)
+        self._origins = {o.rstrip("/") for o in self.task.origins()}
+        self._blocked = []
+        # Routes registered later take precedence: tasks may add their own (e.g. serving files).
+        self._context.route("**/*", self._route)
+        self._context.on("page", self._on_page)
+        self.page = self._context.new_page()
+        t2 = time.perf_counter()
+        if seed is None:
+            seed = int(self.np_random.integers(0, 2**31 - 1))
+        goal = self.task.setup(self.page, seed)
+        self._timings = {"browser": t1 - t0, "context": t2 - t1, "setup": time.perf_counter() - t2}
+        return goal
+
+    def _on_page(self, page: Any) -> None:
+        # Popups and new tabs are not part of the task's world.
+        if self.page is not None and page is not self.page:
+            page.close()
+
+    def _el(self, eid: str, *, editable: bool = False) -> dict[str, Any]:
+        info = self.page.evaluate(LOCATE_JS, eid)
+        if not info["found"]:
+            raise ActionError("no_element", f"there is no element {eid} on the page")
+        if not info["visible"]:
+            raise ActionError("not_visible", f"element {eid} is not visible")
+        if not info["inView"]:
+            raise ActionError("not_visible", f"element {eid} is outside the viewport; scroll to it first")
+        if info["coveredBy"]:
+            raise ActionError("covered", f"element {eid} is covered by {info['coveredBy']}")
+        if editable and not info["editable"]:
+            raise ActionError("not_editable", f"element {eid} ({info['tag']}) is not editable")
+        return info
+
+    def _execute(self, call: BoundCall) -> None:
+        from playwright.sync_api import Error as PwError, TimeoutError as PwTimeout
+
+        name, a = call.call.name, call.args
+        url_before = self.page.url
+        try:
+            self._act(name, a)
+            self._settle(url_before)
+        except PwTimeout as e:
+            raise ActionError("timeout", f"{name} timed out: {str(e).splitlines()[0]}") from None
+        except PwError as e:
+            msg = str(e).splitlines()[0]
+            if "has been closed" in msg or "Target closed" in msg:
+                raise EnvCrashed(f"the browser went away: {msg}") from e
+            raise ActionError("browser", f"{name} failed: {msg}") from None
+
+    def _act(self, name: str, a: Any) -> None:
+        page, mouse = self.page, self.page.mouse
+        if name == "click":
+            el = self._el(a.element)
+            mouse.click(el["cx"], el["cy"])
+        elif name == "hover":
+            el = self._el(a.element)
+            mouse.move(el["cx"], el["cy"])
+        elif name == "type":
+            self._el(a.element, editable=True)
+            page.locator(f'[data-al-id="{a.element}"]').fill(a.text)
+        elif name == "select":
+            el = self._el(a.element)
+            if el["tag"] != "select":
+                raise ActionError("bad_argument", f"element {a.element} is a {el['tag']}, not a drop-down list")
+            loc = page.locator(f'[data-al-id="{a.element}"]')
+            labels = loc.evaluate("s => Array.from(s.options).map(o => [o.label, o.value])")
+            match = [v for lab, v in labels if a.option in (lab, v)] or \
+                [v for lab, v in labels if a.option.lower() == lab.strip().lower()]
+            if not match:
+                raise ActionError("no_element", f"element {a.element} has no option {a.option!r} "
+                                  f"(options: {', '.join(lab for lab, _ in labels[:20])})")
+            loc.select_option(value=match[0])
+        elif name in ("check", "uncheck"):
+            el = self._el(a.element)
+            if el["type"] not in ("checkbox", "radio"):
+                raise ActionError("bad_argument", f"element {a.element} is not a checkbox or radio button")
+            if el["checked"] != (name == "check"):
+                mouse.click(el["cx"], el["cy"])
+        elif name == "scroll":
+            dx = {"left": -a.amount, "right": a.amount}.get(a.direction, 0)
+            dy = {"up": -a.amount, "down": a.amount}.get(a.direction, 0)
+            if a.element:
+                page.evaluate("([id, dx, dy]) => document.querySelector(`[data-al-id=\"${id}\"]`).scrollBy(dx, dy)",
+                              [a.element, dx, dy])
+            else:
+                page.evaluate("([dx, dy]) => window.scrollBy(dx, dy)", [dx, dy])
+        elif name == "press":
+            if a.element:
+                el = self._el(a.element)
+                page.locator(f'[data-al-id="{a.element}"]').focus()
+            page.keyboard.press(a.key)
+        elif name == "drag":
+            src, dst = self._el(a.element), self.page.evaluate(LOCATE_JS, a.target)
+            if not dst["found"]:
+                raise ActionError("no_element", f"there is no element {a.target} on the page")
+            mouse.move(src["cx"], src["cy"])
+            mouse.down()
+            mouse.move(dst["cx"], dst["cy"], steps=5)
+            mouse.up()
+        elif name == "goto":
+            p = urlsplit(a.url)
+            if p.scheme not in ("http", "https"):
+                raise ActionError("navigation_blocked", f"{a.url!r}: only http(s) URLs may be opened")
+            if not self._allowed(a.url):
+                raise ActionError("navigation_blocked",
+                                  f"{p.scheme}://{p.netloc} is not one of this task's origins ({', '.join(sorted(self._origins))})")
+            page.goto(a.url, wait_until="domcontentloaded")
+        elif name == "wait":
+            page.evaluate(SETTLE_JS, [self.settle[0], a.ms])
+
+    def _settle(self, url_before: str) -> None:
+        t0 = time.perf_counter()
+        if self.page.url != url_before:
+            self.page.wait_for_load_state("domcontentloaded", timeout=self.action_timeout_ms)
+        try:
+            self.page.evaluate(SETTLE_JS, self.settle)
+        except Exception as e:  # a navigation replaced the document mid-wait: wait for the new one
+            if "Execution context was destroyed" not in str(e):
+                raise
+            self.page.wait_for_load_state("domcontentloaded", timeout=self.action_timeout_ms)
+        self._timings["settle"] = time.perf_counter() - t0
+
+    def _observe(self) -> tuple[dict[str, Any], SceneGraph | None, dict[str, Any]]:
+        t0 = time.perf_counter()
+        snap = self._snapshot()
+        t1 = time.perf_counter()
+        scene = build_scene(snap)
+        t2 = time.perf_counter()
+        png = self.page.screenshot(type="png")
+        t3 = time.perf_counter()
+        frame = _decode(png, self.viewport)
+        text = fit_text(text_view(scene, self.goal), self.max_text)
+        t4 = time.perf_counter()
+        timings = {**self._timings, "snapshot": t1 - t0, "graph": t2 - t1, "screenshot": t3 - t2, "decode": t4 - t3}
+        self._timings = {}
+        extra: dict[str, Any] = {
+            InfoKeys.TASK: self.task_name, InfoKeys.TIMINGS: timings,
+            "blocked_requests": len(self._blocked), "url": snap["url"], "offscreen": snap["offscreen"],
+        }
+        if self.marks:
+            extra["set_of_marks"] = draw_marks(frame, scene)
+        return {"screenshot": frame, "text": text}, scene, extra
+
+    def _snapshot(self) -> dict[str, Any]:
+        sels = list(self.task.irreversible_selectors() or [])
+        try:
+            return self.page.evaluate(SNAPSHOT_JS, sels)
+        except Exception as e:
+            if "Execution context was destroyed" not in str(e):
+                raise
+            self.page.wait_for_load_state("domcontentloaded")
+            return self.page.evaluate(SNAPSHOT_JS, sels)
+
+    def _evaluate(self) -> tuple[float, bool, float | None, bool]:
+        r = self.task.evaluate(self.page)
+        self._last_result = r
+        return r.reward, r.success, r.progress, r.terminated
+
+    def _info(self, scene, success, progress, error, error_kind, extra):
+        info = super()._info(scene, success, progress, error, error_kind, extra)
+        r = getattr(self, "_last_result", None)
+        if r is not None:
+            info["raw_reward"] = r.raw_reward
+            if r.details:
+                info["task_details"] = r.details
+        return info
+
+    def set_of_marks(self) -> np.ndarray | None:
+        """The last screenshot with each element's id drawn at its box (for VLM prompts)."""
+        if self._last_obs is None or self._last_scene is None:
+            return None
+        return draw_marks(self._last_obs["screenshot"], self._last_scene)
+
+    def close(self) -> None:
+        if self._context is not None:
+            try:
+                self._context.close()
+            except Exception:  # the browser may already be gone
+                pass
+            self._context = None
+        self.task.close()
+        super().close()
+
+
+def _decode(png: bytes, viewport: tuple[int, int]) -> np.ndarray:
+    from PIL import Image
+
+    img = Image.open(io.BytesIO(png)).convert("RGB")
+    arr = np.asarray(img, dtype=np.uint8)
+    w, h = viewport
+    if arr.shape[:2] != (h, w):  # device scale or a shrunken page: keep the space's shape
+        arr = np.asarray(img.resize((w, h)), dtype=np.uint8)
+    return arr
+
+
+def draw_marks(frame: np.ndarray, scene: SceneGraph) -> np.ndarray:
+    from PIL import Image, ImageDraw
+
+    img = Image.fromarray(frame)
+    d = ImageDraw.Draw(img)
+    for n in scene.nodes:
+        if not (n.get("clickable") or n.get("editable")):
+            continue
+        x, y, w, h = n.get("bbox")
+        d.rectangle([x, y, x + w, y + h], outline=(255, 0, 0))
+        d.rectangle([x, y, x + 6 * len(n.id) + 2, y + 10], fill=(255, 0, 0))
+        d.text((x + 1, y - 1), n.id, fill=(255, 255, 255))
+    return np.asarray(img)

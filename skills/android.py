@@ -1,0 +1,193 @@
+"""Android skills in AndroidWorld's action vocabulary.
+
+Elements are named by their number in the UI element graph (the number drawn on the
+set-of-marks screenshot). Preconditions and expected effects read that graph, whose nodes
+carry `class`, `text`, `clickable`, `checkable`, `checked`, `focused`, `enabled` and `bbox`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from agentloop.scene import SceneGraph
+from agentloop.skills import Effect, Skill, SkillSet, attr, changed
+
+
+class _Args(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _element(scene: SceneGraph, index: int | None) -> str | None:
+    if index is None:
+        return None
+    n = scene.node(str(index))
+    if n is None:
+        return f"there is no element {index} on screen"
+    if n.get("enabled") is False:
+        return f"element {index} is disabled"
+    return None
+
+
+class ClickArgs(_Args):
+    element: int | None = Field(None, ge=0, description="element number; or give x and y")
+    x: int | None = Field(None, ge=0, description="screen x in pixels")
+    y: int | None = Field(None, ge=0, description="screen y in pixels")
+
+    @model_validator(mode="after")
+    def _target(self) -> "ClickArgs":
+        if self.element is None and (self.x is None or self.y is None):
+            raise ValueError("give element, or both x and y")
+        return self
+
+
+def _press_effects(scene: SceneGraph, args: ClickArgs) -> list[Effect]:
+    n = scene.node(str(args.element)) if args.element is not None else None
+    if n is not None and n.get("checkable"):
+        return [attr(n.id, "checked", not n.get("checked"))]
+    if n is not None and n.kind == "edittext":
+        return [attr(n.id, "focused", True)]
+    return [changed()]
+
+
+class Click(Skill):
+    """Tap an element (by number) or a point (x, y) on the screen."""
+
+    name = "click"
+    Args = ClickArgs
+
+    def precondition(self, scene: SceneGraph, args: ClickArgs) -> str | None:
+        return _element(scene, args.element)
+
+    def expected_effect(self, scene: SceneGraph, args: ClickArgs) -> list[Effect]:
+        return _press_effects(scene, args)
+
+
+class LongPress(Skill):
+    """Touch and hold an element or a point."""
+
+    name = "long_press"
+    Args = ClickArgs
+
+    def precondition(self, scene: SceneGraph, args: ClickArgs) -> str | None:
+        return _element(scene, args.element)
+
+
+class InputTextArgs(_Args):
+    text: str = Field(description="text to type")
+    element: int | None = Field(None, ge=0, description="text field to tap first; default: the focused one")
+
+
+class InputText(Skill):
+    """Type text into a text field (tapping it first when an element is given)."""
+
+    name = "input_text"
+    Args = InputTextArgs
+
+    def precondition(self, scene: SceneGraph, args: InputTextArgs) -> str | None:
+        if args.element is not None:
+            problem = _element(scene, args.element)
+            if problem:
+                return problem
+            if scene.node(str(args.element)).kind != "edittext":  # type: ignore[union-attr]
+                return f"element {args.element} is not a text field"
+            return None
+        if not any(n.get("focused") for n in scene.nodes):
+            return "no text field has focus; give element"
+        return None
+
+    def expected_effect(self, scene: SceneGraph, args: InputTextArgs) -> list[Effect]:
+        target = scene.node(str(args.element)) if args.element is not None else next(
+            (n for n in scene.nodes if n.get("focused")), None)
+        if target is None or not args.text:
+            return []
+        return [attr(target.id, "text", str(target.get("text", "")) + args.text)]
+
+
+class ScrollArgs(_Args):
+    direction: Literal["up", "down", "left", "right"] = Field(description="direction to move the content")
+    element: int | None = Field(None, ge=0, description="scrollable element; default: the screen")
+
+
+class Scroll(Skill):
+    """Scroll the screen or a scrollable element."""
+
+    name = "scroll"
+    Args = ScrollArgs
+
+    def precondition(self, scene: SceneGraph, args: ScrollArgs) -> str | None:
+        return _element(scene, args.element)
+
+
+class SwipeArgs(_Args):
+    x1: int = Field(ge=0)
+    y1: int = Field(ge=0)
+    x2: int = Field(ge=0)
+    y2: int = Field(ge=0)
+    duration_ms: int = Field(300, ge=1, le=10000)
+
+
+class Swipe(Skill):
+    """Swipe from (x1, y1) to (x2, y2)."""
+
+    name = "swipe"
+    Args = SwipeArgs
+
+
+class NavigateBack(Skill):
+    """Press the Back button."""
+
+    name = "navigate_back"
+
+
+class NavigateHome(Skill):
+    """Press the Home button."""
+
+    name = "navigate_home"
+
+
+class KeyboardEnter(Skill):
+    """Press Enter on the keyboard."""
+
+    name = "keyboard_enter"
+
+
+class OpenAppArgs(_Args):
+    app_name: str = Field(min_length=1, description="app name (Settings, Clock, Contacts, Files...) or package")
+
+
+class OpenApp(Skill):
+    """Open an app by name."""
+
+    name = "open_app"
+    Args = OpenAppArgs
+
+    def expected_effect(self, scene: SceneGraph, args: OpenAppArgs) -> list[Effect]:
+        return [changed()]
+
+
+class WaitArgs(_Args):
+    seconds: float = Field(1.0, ge=0, le=30)
+
+
+class Wait(Skill):
+    """Wait for the screen to update."""
+
+    name = "wait"
+    Args = WaitArgs
+
+
+class AnswerArgs(_Args):
+    text: str = Field(description="the answer to the user's question")
+
+
+class Answer(Skill):
+    """Give the user an answer in words (for information-retrieval tasks)."""
+
+    name = "answer"
+    Args = AnswerArgs
+
+
+SKILLS = SkillSet([Click, LongPress, InputText, Scroll, Swipe, NavigateBack, NavigateHome,
+                   KeyboardEnter, OpenApp, Wait, Answer])

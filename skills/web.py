@@ -1,0 +1,206 @@
+"""The web vocabulary: what an agent can do on a page, addressed by element-graph ids.
+
+Preconditions read the element graph (see `agentloop.envs.web.elements` for its schema);
+expected effects are predicates on the next graph. The env grounds each call against the live
+page as well and raises typed `ActionError`s (no_element, not_visible, covered, not_editable,
+navigation_blocked, timeout).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agentloop.scene import SceneGraph
+from agentloop.skills import Effect, Skill, SkillSet, attr, changed
+
+
+class ElementArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    element: str = Field(description="element id from the page view, e.g. 12")
+
+
+class TypeArgs(ElementArgs):
+    text: str = Field(description="text to type; replaces the current value")
+
+
+class SelectArgs(ElementArgs):
+    option: str = Field(description="visible text or value of the option to choose")
+
+
+class ScrollArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    direction: Literal["up", "down", "left", "right"] = "down"
+    amount: int = Field(default=300, ge=1, le=10000, description="pixels")
+    element: str | None = Field(default=None, description="scroll inside this element instead of the page")
+
+
+class PressArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    key: str = Field(description="a key or chord, e.g. Enter, Tab, Control+A")
+    element: str | None = Field(default=None, description="focus this element first")
+
+
+class DragArgs(ElementArgs):
+    target: str = Field(description="element id to drop onto")
+
+
+class GotoArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: str = Field(description="absolute URL on one of the task's origins")
+
+
+class WaitArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ms: int = Field(default=500, ge=0, le=10000, description="how long to wait at most, in milliseconds")
+
+
+def _need(scene: SceneGraph, eid: str, *, editable: bool = False, enabled: bool = True) -> str | None:
+    n = scene.node(eid)
+    if n is None:
+        return f"there is no element {eid} in view"
+    if not n.get("visible", True):
+        return f"element {eid} is not visible"
+    if enabled and n.get("disabled"):
+        return f"element {eid} is disabled"
+    if editable and not n.get("editable"):
+        return f"element {eid} ({n.kind}) is not editable"
+    return None
+
+
+class Click(Skill):
+    """Click an element."""
+
+    name = "click"
+    Args = ElementArgs
+
+    def precondition(self, scene, args):
+        return _need(scene, args.element)
+
+    def expected_effect(self, scene, args):
+        return [changed()]
+
+
+class Type(Skill):
+    """Type text into a text field, replacing what it holds."""
+
+    name = "type"
+    Args = TypeArgs
+
+    def precondition(self, scene, args):
+        return _need(scene, args.element, editable=True)
+
+    def expected_effect(self, scene, args):
+        return [attr(args.element, "value", args.text)]
+
+
+class Select(Skill):
+    """Choose an option of a drop-down list."""
+
+    name = "select"
+    Args = SelectArgs
+
+    def precondition(self, scene, args):
+        why = _need(scene, args.element)
+        if why is None and scene.node(args.element).kind not in ("combobox", "listbox"):
+            return f"element {args.element} is not a drop-down list"
+        return why
+
+    def expected_effect(self, scene, args):
+        return [changed(args.element)]
+
+
+class Check(Skill):
+    """Tick a checkbox or radio button."""
+
+    name = "check"
+    Args = ElementArgs
+
+    def precondition(self, scene, args):
+        why = _need(scene, args.element)
+        if why is None and scene.node(args.element).get("checked"):
+            return f"element {args.element} is already checked"
+        return why
+
+    def expected_effect(self, scene, args):
+        return [attr(args.element, "checked", True)]
+
+
+class Uncheck(Skill):
+    """Untick a checkbox."""
+
+    name = "uncheck"
+    Args = ElementArgs
+
+    def precondition(self, scene, args):
+        why = _need(scene, args.element)
+        if why is None and not scene.node(args.element).get("checked"):
+            return f"element {args.element} is not checked"
+        return why
+
+    def expected_effect(self, scene, args):
+        return [attr(args.element, "checked", False)]
+
+
+class Hover(Skill):
+    """Move the mouse over an element."""
+
+    name = "hover"
+    Args = ElementArgs
+
+    def precondition(self, scene, args):
+        return _need(scene, args.element, enabled=False)
+
+
+class Scroll(Skill):
+    """Scroll the page (or an element) by some pixels."""
+
+    name = "scroll"
+    Args = ScrollArgs
+
+    def precondition(self, scene, args):
+        return _need(scene, args.element, enabled=False) if args.element else None
+
+
+class Press(Skill):
+    """Press a key or chord, optionally on an element."""
+
+    name = "press"
+    Args = PressArgs
+
+    def precondition(self, scene, args):
+        return _need(scene, args.element) if args.element else None
+
+
+class Drag(Skill):
+    """Drag an element onto another."""
+
+    name = "drag"
+    Args = DragArgs
+
+    def precondition(self, scene, args):
+        return _need(scene, args.element) or _need(scene, args.target, enabled=False)
+
+    def expected_effect(self, scene, args):
+        return [changed()]
+
+
+class Goto(Skill):
+    """Open a URL on one of the task's own origins."""
+
+    name = "goto"
+    Args = GotoArgs
+
+    def expected_effect(self, scene, args) -> list[Effect]:
+        return [changed()]
+
+
+class Wait(Skill):
+    """Wait until the page settles (at most `ms`)."""
+
+    name = "wait"
+    Args = WaitArgs
+
+
+WEB_SKILLS = SkillSet([Click, Type, Select, Check, Uncheck, Hover, Scroll, Press, Drag, Goto, Wait])

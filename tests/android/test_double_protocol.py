@@ -1,0 +1,86 @@
+"""adbutils' own client code, end to end, against the ADB server double."""
+
+import sqlite3
+
+import adbutils
+import numpy as np
+import pytest
+
+from agentloop.envs.android import commands as C
+from agentloop.envs.android.device import AndroidDevice, DeviceError
+
+
+def test_devices_version_shell_screencap_and_sync_pull(adb_double, tmp_path):
+    client = adbutils.AdbClient("127.0.0.1", adb_double.port)
+    assert client.server_version() == 41
+    assert [d.serial for d in client.list()] == ["emulator-5554"]
+    assert client.list(extended=True)[0].tags["model"] == "agentloop_double"
+    dev = client.device()
+    assert dev.shell(C.settings_get("global", "wifi_on")) == "1"
+    assert dev.shell2("settings get global bluetooth_on").returncode == 0
+    img = dev.screenshot()
+    assert img.size == (540, 960)
+    # a SQLite database pulled over sync: after an alarm is saved through taps, it is there
+    adb_double.phone.stack = ["home", "clock", "alarm_edit"]
+    adb_double.phone.fields = {"hour": "6", "minute": "5"}
+    adb_double.phone._save("alarm")
+    dst = tmp_path / "alarms.db"
+    dev.sync.pull("/data/data/com.google.android.deskclock/databases/alarms.db", str(dst))
+    with sqlite3.connect(dst) as db:
+        assert list(db.execute("SELECT hour, minutes FROM alarm_templates")) == [(6, 5)]
+    assert dev.sync.stat("/data/data/com.google.android.deskclock/databases/alarms.db").size == dst.stat().st_size
+    dev.sync.push(b"hello", "/sdcard/Download/note.txt")
+    assert dev.sync.read_text("/sdcard/Download/note.txt") == "hello"
+
+
+def test_unknown_serial_and_no_device_give_one_line_errors(adb_double):
+    with pytest.raises(DeviceError, match="not connected"):
+        AndroidDevice("emulator-9999", port=adb_double.port)
+    adb_double.phone.connected = False
+    with pytest.raises(DeviceError, match="no Android device connected") as e:
+        AndroidDevice(port=adb_double.port)
+    assert "\n" not in str(e.value)
+
+
+def test_device_layer_taps_change_ui_and_state(adb_double):
+    d = AndroidDevice(port=adb_double.port)
+    d.launch(C.APPS["settings"])
+    assert "Wi-Fi" in d.ui_xml()
+    before = d.screenshot()
+    d.tap(465, 120 + 50)  # the Wi-Fi switch
+    assert d.setting("global", "wifi_on") == "0"
+    assert not np.array_equal(before, d.screenshot())
+    with pytest.raises(DeviceError, match="cannot launch"):
+        d.launch("com.example.absent")
+
+
+def test_uiautomator_idle_state_is_retried(adb_double):
+    adb_double.phone.idle_failures = 2
+    d = AndroidDevice(port=adb_double.port, retry_delay=0.01)
+    assert "<hierarchy" in d.ui_xml()
+    adb_double.phone.idle_failures = 10
+    with pytest.raises(DeviceError, match="could not get idle state"):
+        AndroidDevice(port=adb_double.port, retry_delay=0.01, dump_retries=3).ui_xml()
+
+
+def test_content_query_round_trip():
+    rows = C.parse_content_rows(C.format_content_rows([{"display_name": "Lovelace, Ada", "number": "555 0100"}]))
+    assert rows[0].values == {"display_name": "Lovelace, Ada", "number": "555 0100"}
+    assert C.parse_content_rows("No result found.") == []
+    assert C.parse_input(C.text("Ada Lovelace")).text == "Ada Lovelace"
+
+
+def test_every_command_the_device_layer_formats_is_understood_by_the_double():
+    from agentloop.envs.android.double.phone import Phone
+
+    phone = Phone()
+    cmds = [C.tap(10, 10), C.swipe(1, 2, 3, 4), C.long_press(5, 5), C.text("a b"), C.keyevent("back"),
+            C.launch(C.APPS["settings"]), C.dump_ui(), C.cat(C.DUMP_PATH), C.settings_get("global", "wifi_on"),
+            C.settings_put("system", "screen_brightness", "7"), C.content_query("content://contacts/phones/", ["number"]),
+            C.clear_app(C.APPS["clock"]), C.list_dir("/sdcard/Download")]
+    cmds += list(C.unset_toggle_commands())
+    for cmd in cmds:
+        out, rc = phone.shell(cmd)
+        assert rc == 0, (cmd, out)
+    assert phone.settings[("system", "screen_brightness")] == "7"
+    assert C.parse_settings_value(phone.shell(C.settings_get("global", "nope"))[0].decode()) is None

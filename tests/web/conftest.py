@@ -1,0 +1,1 @@
+"""Web tests drive real headless Chromium on local pages (no network)."""

@@ -41,7 +41,7 @@ class Roles:
 class LoopLimits:
     max_steps: int = 30
     max_critic_rejections: int = 3
-    max_replans: int = 10
+    max_replans: int = 20
     candidates: int = 1
 
 

@@ -182,9 +182,10 @@ class RunConfig(BaseModel):
     validator: Literal["none", "rule", "vlm"] = "rule"
     model: str | None = Field(default=None, description="backend spec, e.g. openai:NAME or hf:PATH")
     candidates: int = Field(default=1, ge=1, description="best-of-N action candidates")
-    max_steps: int = Field(default=30, ge=1)
+    max_steps: int | None = Field(
+        default=None, ge=1, description="step limit; default: the env's own limit, else 30")
     max_critic_rejections: int = Field(default=3, ge=0, description="per step before it is skipped")
-    max_replans: int = Field(default=10, ge=0, description="per episode before it ends as failure")
+    max_replans: int = Field(default=20, ge=0, description="per episode before it ends as failure")
     workers: int = Field(default=1, ge=1)
     concurrency: int = Field(default=1, ge=1, description="episodes in flight per worker (threads)")
     executor: Literal["local", "ray"] = "local"

@@ -22,6 +22,7 @@ from agentloop.envs.robot import TASK_TABLE  # noqa: E402
 from agentloop.loop import EpisodeSpec, LoopLimits, run_episode  # noqa: E402
 from agentloop.records import RunConfig  # noqa: E402
 from agentloop.roles.factory import build_roles  # noqa: E402
+from agentloop.runner.worker import episode_step_limit  # noqa: E402
 
 
 def run(task: str, episodes: int, disturb: float, closed: bool) -> tuple[int, float]:
@@ -32,7 +33,7 @@ def run(task: str, episodes: int, disturb: float, closed: bool) -> tuple[int, fl
     ok, steps = 0, 0
     for seed in range(episodes):
         roles = build_roles(config, env)
-        rec = run_episode(env, EpisodeSpec(env_id, seed), roles, LoopLimits(max_steps=config.max_steps)).record
+        rec = run_episode(env, EpisodeSpec(env_id, seed), roles, LoopLimits(max_steps=episode_step_limit(config, env), max_replans=config.max_replans)).record
         ok += rec.success
         steps += rec.steps
     env.close()

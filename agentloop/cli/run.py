@@ -83,7 +83,7 @@ def run_cmd(
     base_url: Optional[str] = typer.Option(None, "--base-url", help="model server (default: $OPENAI_BASE_URL)"),
     api_key: Optional[str] = typer.Option(None, "--api-key", help="default: $OPENAI_API_KEY; never recorded"),
     candidates: int = typer.Option(1, "--candidates", min=1, help="best-of-N action candidates"),
-    max_steps: int = typer.Option(30, "--max-steps", min=1),
+    max_steps: Optional[int] = typer.Option(None, "--max-steps", min=1, help="default: the env's own step limit"),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="worker processes"),
     concurrency: int = typer.Option(1, "--concurrency", min=1, help="episodes in flight per worker"),
     executor: Executor = typer.Option(Executor.local, "--executor", help="local | ray"),

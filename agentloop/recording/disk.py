@@ -13,6 +13,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import shutil
+import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -108,6 +109,7 @@ class DiskWriter:
 
     def __init__(self, max_pending: int = 8):
         self.max_pending = max_pending
+        self._lock = threading.RLock()  # episodes of several threads share one writer
         self._pending: list[tuple[Future, EpisodeJob]] = []
         self._errors: list[str] = []
         self._pool: ProcessPoolExecutor | None = None
@@ -125,6 +127,10 @@ class DiskWriter:
             self._pool = None
 
     def submit(self, job: EpisodeJob) -> None:
+        with self._lock:
+            self._submit(job)
+
+    def _submit(self, job: EpisodeJob) -> None:
         if self._pool is None:
             self._inline(job)
             return
@@ -160,11 +166,14 @@ class DiskWriter:
         self._start()
 
     def flush(self) -> None:
-        while self._pending:
-            self._settle(self._pending.pop(0))
-        if self._errors:
+        with self._lock:
+            while self._pending:
+                self._settle(self._pending.pop(0))
+            if not self._errors:
+                return
+        with self._lock:
             errors, self._errors = self._errors, []
-            raise OSError("recording failed: " + "; ".join(errors[:3]))
+        raise OSError("recording failed: " + "; ".join(errors[:3]))
 
     def close(self) -> None:
         try:
@@ -173,3 +182,20 @@ class DiskWriter:
             if self._pool is not None:
                 self._pool.shutdown(wait=True)
                 self._pool = None
+
+
+_shared: DiskWriter | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_writer() -> DiskWriter:
+    """One writer process per worker process, shared by its episode threads; it is shut
+    down when the process exits."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            import atexit
+
+            _shared = DiskWriter()
+            atexit.register(_shared.close)
+        return _shared

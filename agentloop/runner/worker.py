@@ -18,7 +18,7 @@ from agentloop.errors import AgentLoopError
 from agentloop.loop import EpisodeSpec, HumanInput, LoopLimits, run_episode
 from agentloop.records import EpisodeRecord, RunConfig, now
 from agentloop.recording.episode import EpisodeWriter
-from agentloop.recording.disk import DiskWriter
+from agentloop.recording.disk import DiskWriter, shared_writer
 from agentloop.roles.factory import build_roles
 
 
@@ -63,7 +63,7 @@ class Worker:
 
     def run(self, spec: EpisodeSpec) -> EpisodeRecord:
         if self._disk is None:
-            self._disk = DiskWriter()
+            self._disk = shared_writer()
         writer = EpisodeWriter(self.run_dir, spec.episode_id, self._disk, self.config.record_frames)
         try:
             try:
@@ -79,7 +79,7 @@ class Worker:
                 writer.finish(rec, wait=True)
                 return rec
             limits = LoopLimits(
-                max_steps=self.config.max_steps,
+                max_steps=episode_step_limit(self.config, env),
                 max_critic_rejections=self.config.max_critic_rejections,
                 max_replans=self.config.max_replans, candidates=self.config.candidates,
             )
@@ -104,8 +104,16 @@ class Worker:
         for env_id in list(self._envs):
             self.drop_env(env_id)
         if self._disk is not None:
-            self._disk.close()
+            self._disk.flush()  # the shared writer itself stays up for the process
             self._disk = None
+
+
+def episode_step_limit(config: RunConfig, env: gym.Env) -> int:
+    """`--max-steps`, else the limit the env was registered with, else 30."""
+    if config.max_steps:
+        return config.max_steps
+    spec = getattr(env, "spec", None)
+    return int(getattr(spec, "max_episode_steps", None) or 30)
 
 
 def _error_record(spec: EpisodeSpec, error: str) -> EpisodeRecord:

@@ -15,7 +15,7 @@ TASK_TABLE: dict[str, tuple[int, str]] = {
     "find-in-drawer": (20, "find an object hidden in one of three closed drawers; put it in the bowl"),
     "fruit-drawer": (20, "put the fruit into the drawer that holds only fruit (explore to find it)"),
     "occluded": (12, "an object hidden under an upturned cup: put it in the bowl"),
-    "tidy-up": (30, "long horizon: fruit to the bowl, blocks to the tray, close the drawer"),
+    "tidy-up": (40, "long horizon: fruit to the bowl, blocks to the tray, close the drawer"),
 }
 
 

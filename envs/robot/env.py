@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 
 from agentloop.env import SCRIPTED_PLANNER, SkillEnv  # noqa: E402
 from agentloop.envs.robot.disturb import Disturber  # noqa: E402
-from agentloop.envs.robot.perception import perceive  # noqa: E402
+from agentloop.envs.robot.perception import MIN_PIXELS, perceive  # noqa: E402
 from agentloop.envs.robot.render import Camera  # noqa: E402
 from agentloop.envs.robot.scene import HALF  # noqa: E402
 from agentloop.envs.robot.tasks import TASKS, TaskInstance  # noqa: E402
@@ -179,9 +179,14 @@ class RobotEnv(SkillEnv):
             return
         w.release_at(dest)
         if kind == "knock":  # the retreating gripper knocks it out again
-            spot = w.free_spot(self.disturber.rng, w.occupied())
-            w.set_pos(a.object, (spot[0], spot[1], HALF + 0.01))
-            w.settle(80)
+            # It lands somewhere the camera sees: a knocked object is a failure to notice
+            # and repair, not an object lost for good behind furniture.
+            for _ in range(6):
+                spot = w.free_spot(self.disturber.rng, w.occupied())
+                w.set_pos(a.object, (spot[0], spot[1], HALF + 0.01))
+                w.settle(80)
+                if self.camera.visible_pixels(w.data).get(a.object, 0) >= MIN_PIXELS:
+                    break
 
     def _do_open(self, a, scene: SceneGraph) -> None:
         w = self.world

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import gymnasium as gym
 import pytest
 from gymnasium.utils.env_checker import check_env
@@ -19,10 +21,22 @@ def test_all_tasks_registered():
     assert all(f"agentloop/miniwob.{t}" in gym.registry for t in TASKS)
 
 
-@pytest.mark.slow
+# The full sweep (every bundled task, ~130 pages) takes minutes; the default suite sweeps a
+# fixed sample across the families, AGENTLOOP_FULL_SWEEP=1 sweeps them all.
+SWEEP = TASKS if os.environ.get("AGENTLOOP_FULL_SWEEP") else [
+    t for t in TASKS if t in {
+        "book-flight", "choose-date", "click-pie", "count-shape", "email-inbox", "grid-coordinate",
+        "identify-shape", "multi-layouts", "search-engine", "social-media", "terminal",
+        "text-transform", "use-autocomplete", "use-slider", "drag-items",
+    }
+]
+
+
+@pytest.mark.timeout(1800)
 def test_every_task_resets_and_steps():
+    assert len(SWEEP) >= 10
     failures = []
-    for t in TASKS:
+    for t in SWEEP:
         env = WebEnv(task="agentloop.envs.web.miniwob.tasks:make", task_kwargs={"task": t}, viewport=(400, 420))
         try:
             obs, info = env.reset(seed=3)
@@ -59,8 +73,13 @@ def test_seeded_goal_and_reward_split():
         btn = next(n for n in info["scene_graph"].nodes if n.kind == "button" and n.name == want)
         _, r, term, _, info = env.step(f'click(element="{btn.id}")')
         assert term and info["success"] and info["raw_reward"] == 1.0 and 0.0 < r <= 1.0
-        _, info = env.reset(seed=7)
-        wrong = next(n for n in info["scene_graph"].nodes if n.kind == "button" and n.name != want)
+        for seed in range(8, 40):  # a layout with a second button to get wrong
+            _, info = env.reset(seed=seed)
+            want = info["goal"].split('"')[1]
+            others = [n for n in info["scene_graph"].nodes if n.kind == "button" and n.name != want]
+            if others:
+                break
+        wrong = others[0]
         _, r, term, _, info = env.step(f'click(element="{wrong.id}")')
         assert term and not info["success"] and info["raw_reward"] == -1.0 and info["progress"] == 0.0
     finally:

@@ -216,6 +216,6 @@ def register() -> None:
         ("miniwob.enter-text", enter_text), ("miniwob.enter-text-dynamic", enter_text),
         ("miniwob.enter-password", enter_password), ("miniwob.login-user", login_user),
         ("miniwob.focus-text", focus_text), ("miniwob.focus-text-2", focus_text),
-        ("miniwob.click-widget", click_widget), ("miniwob.navigate-tree", navigate_tree),
+        ("miniwob.click-widget", click_widget),
     ]:
         register_solver(name, fn)

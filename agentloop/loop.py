@@ -20,7 +20,7 @@ from agentloop.errors import ActionError, ModelError
 from agentloop.records import (
     Candidate, EpisodeRecord, Feedback, Outcome, Plan, RewardComponents, StepRecord, Verdict, now,
 )
-from agentloop.roles.context import Context, HistoryItem
+from agentloop.roles.context import Context, HistoryItem, call_targets
 from agentloop.roles.critic import Critic, NoCritic
 from agentloop.roles.planner import Planner
 from agentloop.roles.validator import NoValidator, Validator
@@ -307,7 +307,10 @@ def run_episode(
         step.progress = info.get(InfoKeys.PROGRESS)
         step.terminated, step.truncated = bool(terminated), bool(truncated)
         step.env_info = _json_safe_info(info)
-        ctx.history.append(HistoryItem(index=index, action=str(chosen.call), action_error=env_error, validator=check))
+        ctx.history.append(HistoryItem(
+            index=index, action=str(chosen.call), action_error=env_error, validator=check,
+            targets=call_targets(chosen.call, before.scene),
+        ))
         rec.steps += 1
         rec.total_env_reward += float(reward)
         rec.step_rewards.append(float(reward))

@@ -20,6 +20,9 @@ class HistoryItem:
     action: str
     action_error: str | None = None
     validator: Verdict | None = None
+    # What the call's element arguments named when it ran ("button:Place order"): element
+    # ids can be reused on a new page, so a repeat is the same call on the same thing.
+    targets: tuple[str, ...] = ()
 
 
 @dataclass
@@ -65,3 +68,15 @@ class Context:
                 except Exception:
                     return None
         return None
+
+
+def call_targets(call: SkillCall, scene: SceneGraph | None) -> tuple[str, ...]:
+    if scene is None:
+        return ()
+    out = []
+    for value in call.args.values():
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            node = scene.node(str(value))
+            if node is not None:
+                out.append(f"{node.kind}:{node.name}")
+    return tuple(out)

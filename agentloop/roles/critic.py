@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from agentloop.records import Verdict
-from agentloop.roles.context import Context
+from agentloop.roles.context import Context, call_targets
 from agentloop.skills import BoundCall
 
 
@@ -46,8 +46,8 @@ class PreconditionCritic:
                     reason=f"{action.call.name} is irreversible and there is no scene graph to check it against",
                     suggestion="observe the state with a reversible action first",
                 )
-            text = str(action.call)
-            if any(h.action == text and h.action_error is None for h in ctx.history):
+            text, targets = str(action.call), call_targets(action.call, ctx.scene)
+            if any(h.action == text and h.action_error is None and h.targets == targets for h in ctx.history):
                 return Verdict(
                     ok=False, score=0.0,
                     reason=f"irreversible action {text} already ran in this episode",

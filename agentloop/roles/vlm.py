@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from agentloop.errors import ActionError
 from agentloop.records import Feedback, Plan, Verdict
 from agentloop.roles.context import Context
-from agentloop.roles.critic import Critic, PreconditionCritic
+from agentloop.roles.critic import Critic, PreconditionCritic, is_irreversible
 from agentloop.roles.validator import EffectValidator, Validator
 from agentloop.roles.vlm_call import call_json, system_message, user_message
 from agentloop.roles.vlm_schemas import ActionChoice, CriticReply, PlanReply, ReflectReply, ValidatorReply
@@ -196,17 +196,18 @@ class VLMCritic:
 
     def review(self, action: BoundCall, ctx: Context) -> Verdict:
         skill = next((s for s in ctx.skills if s.name == action.call.name), None)
+        irreversible = is_irreversible(action, ctx)
         text = render("critic.j2", **_context_values(ctx), action=str(action.call),
-                      irreversible=action.irreversible, skill_description=skill.description if skill else "")
+                      irreversible=irreversible, skill_description=skill.description if skill else "")
         messages = [system_message("critic", _embodiment(ctx)),
                     user_message(text, [(ctx.frame, f"frame:step{ctx.step}")])]
         reply, error = call_json(self.model, "critic", messages, CriticReply, ctx.model_calls,
                                  retries=self.retries, temperature=0.0, max_tokens=self.max_tokens)
         if reply is None:
             # No usable judgement: an irreversible action does not run on a guess.
-            return Verdict(ok=not action.irreversible, score=None, source="vlm",
+            return Verdict(ok=not irreversible, score=None, source="vlm",
                            reason=f"critic reply unusable: {error}",
-                           suggestion="re-check the state before an irreversible action" if action.irreversible else None)
+                           suggestion="re-check the state before an irreversible action" if irreversible else None)
         assert isinstance(reply, CriticReply)
         return Verdict(ok=reply.accept, score=reply.score, reason=reply.reason, source="vlm",
                        suggestion=reply.suggestion, predicted_outcome=reply.predicted_outcome)
@@ -227,7 +228,7 @@ class ChainedCritic:
         v = self.rule.review(action, ctx)
         if not v.ok or self.vlm is None:
             return v
-        if self.vlm_for_irreversible_only and not action.irreversible:
+        if self.vlm_for_irreversible_only and not is_irreversible(action, ctx):
             return v
         return self.vlm.review(action, ctx)
 

@@ -168,6 +168,9 @@ def test_irreversible_elements_are_guarded_like_irreversible_skills():
     assert is_irreversible(order, ctx) and not is_irreversible(env.skillset.bind("switch_on(lamp='lamp_2')"), ctx)
     critic = PreconditionCritic()
     assert critic.review(order, ctx).ok
-    ctx.history.append(HistoryItem(index=0, action=str(order.call)))
+    ctx.history.append(HistoryItem(index=0, action=str(order.call), targets=("button:Place order",)))
     again = critic.review(order, ctx)
     assert not again.ok and "already ran" in again.reason
+    # The same id on a new page names another element: not a repeat.
+    ctx.scene = SceneGraph(nodes=[Node(id="lamp_1", kind="button", name="Confirm delete", attrs={"irreversible": True})])
+    assert critic.review(order, ctx).ok

@@ -32,6 +32,7 @@ class EpisodeJob:
     frames: list[tuple[str, np.ndarray]] = field(default_factory=list)
     durable: bool = False
     derive: bool = True  # compute derived values (returns, attributions) beside the raw log
+    summaries: list[dict] | None = None  # per-step fields the derived values need
 
 
 def write_png(path: Path, frame: np.ndarray, compression: int = 1) -> None:
@@ -81,7 +82,12 @@ def _derive(folder: Path, job: EpisodeJob) -> None:
         return
     from agentloop.records import EpisodeRecord, StepRecord
 
-    steps = [StepRecord.model_validate_json(line) for line in job.lines]
+    if job.summaries is not None and len(job.summaries) == len(job.lines):
+        # Partial records carrying only what reward derivation reads: validating every
+        # full step (scene graphs included) again would cost more than writing them.
+        steps = [StepRecord.model_construct(**s) for s in job.summaries]
+    else:
+        steps = [StepRecord.model_validate_json(line) for line in job.lines]
     derive_episode(folder, EpisodeRecord.model_validate_json(job.episode_json), steps)
 
 

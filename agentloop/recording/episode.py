@@ -43,6 +43,7 @@ class EpisodeWriter(EpisodeSink):
         # Serialised lines only: keeping the step objects alive until the episode ends
         # costs the garbage collector more than serialising them costs.
         self._lines: list[str] = []
+        self._summaries: list[dict[str, Any]] = []
 
     def frame(self, index: int, frame: Any, tag: str = "") -> str | None:
         if not self._record_frames or not isinstance(frame, np.ndarray) or frame.ndim < 2:
@@ -54,14 +55,23 @@ class EpisodeWriter(EpisodeSink):
 
     def step(self, record: StepRecord) -> None:
         self._lines.append(record.model_dump_json())
+        # The few fields derived values are computed from, so the writer need not parse the
+        # whole step (scene graph included) back.
+        self._summaries.append({
+            "episode_id": record.episode_id, "index": record.index,
+            "started_at": record.started_at, "ended_at": record.ended_at,
+            "progress": record.progress, "rewards": record.rewards, "success": record.success,
+            "action_error": record.action_error, "label": record.label, "state_key": record.state_key,
+        })
 
     def finish(self, record: EpisodeRecord, wait: bool = False) -> Path:
         """Hand the episode to the disk writer (or write it now, with `wait` or no writer)."""
         job = EpisodeJob(
             tmp=str(self.tmp), final=str(self.final), lines=self._lines,
             episode_json=record.model_dump_json(indent=1), frames=self._frames, durable=self.durable,
+            summaries=self._summaries,
         )
-        self._frames, self._lines = [], []
+        self._frames, self._lines, self._summaries = [], [], []
         if self._disk is None:
             write_episode(job)
         else:
@@ -71,7 +81,7 @@ class EpisodeWriter(EpisodeSink):
         return self.final
 
     def abort(self) -> None:
-        self._frames, self._lines = [], []
+        self._frames, self._lines, self._summaries = [], [], []
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 

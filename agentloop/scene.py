@@ -151,7 +151,7 @@ class SceneGraph(BaseModel):
         for nid in b.keys() & a.keys():
             nb, na = b[nid], a[nid]
             # Plain field comparison: pydantic's __eq__ is several times slower.
-            if nb.attrs == na.attrs and nb.kind == na.kind and nb.name == na.name:
+            if nb.kind == na.kind and nb.name == na.name and _same(nb.attrs, na.attrs):
                 continue
             ch: dict[str, AttrChange] = {}
             for field in ("kind", "name"):
@@ -159,7 +159,7 @@ class SceneGraph(BaseModel):
                     ch[field] = AttrChange(before=getattr(nb, field), after=getattr(na, field))
             for key in nb.attrs.keys() | na.attrs.keys():
                 vb, va = nb.attrs.get(key), na.attrs.get(key)
-                if vb != va:
+                if not _same(vb, va):
                     ch[key] = AttrChange(before=vb, after=va)
             if ch:
                 changed[nid] = ch
@@ -212,6 +212,17 @@ class SceneGraph(BaseModel):
         for k, v in self.meta.items():
             lines.append(f"({k}: {_short(v)})")
         return "\n".join(lines)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equality as JSON sees it: `False` and `0` differ (Python's `==` says they are equal)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(v, b[k]) for k, v in a.items())
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return a == b
 
 
 def _rel_key(r: Relation) -> tuple[str, str, str]:

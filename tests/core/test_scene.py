@@ -39,7 +39,8 @@ def test_diff_accounts_for_every_difference(a, b):
         for key, ch in changes.items():
             before = a.node(nid).attrs.get(key) if key not in ("kind", "name") else getattr(a.node(nid), key)
             after = b.node(nid).attrs.get(key) if key not in ("kind", "name") else getattr(b.node(nid), key)
-            assert (ch.before, ch.after) == (before, after) and before != after
+            assert (ch.before, ch.after) == (before, after)
+            assert (type(before), before) != (type(after), after)  # False and 0 differ, as in JSON
     assert d.empty == (a.state_key() == b.state_key())
 
 
@@ -67,3 +68,9 @@ def test_text_rendering_is_compact_and_complete():
         "[bowl] container",
         "(offscreen: 3)",
     ]
+
+
+def test_false_and_zero_are_different_states():
+    a = SceneGraph(nodes=[Node(id="n1", kind="object", attrs={"open": False})])
+    b = SceneGraph(nodes=[Node(id="n1", kind="object", attrs={"open": 0})])
+    assert not SceneGraph.diff(a, b).empty and a.state_key() != b.state_key()

@@ -40,19 +40,3 @@ class EnvCrashed(AgentLoopError):
 class ModelError(AgentLoopError):
     """A model backend failed after its retries (transport, timeout, refusal)."""
 
-
-class Reject(AgentLoopError):
-    """Typed signal from a critic: do not run this action; here is a suggestion."""
-
-    def __init__(self, reason: str, suggestion: str | None = None):
-        super().__init__(reason)
-        self.reason = reason
-        self.suggestion = suggestion
-
-
-class Replan(AgentLoopError):
-    """Typed signal from a validator: the step did not do what it should; plan again."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason

@@ -9,7 +9,6 @@ action is a recorded step with a readable error; an env that raises ends the epi
 from __future__ import annotations
 
 import time
-import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -18,7 +17,7 @@ import gymnasium as gym
 from agentloop.env import InfoKeys
 from agentloop.errors import ActionError, ModelError
 from agentloop.records import (
-    Candidate, EpisodeRecord, Feedback, Outcome, Plan, RewardComponents, StepRecord, Verdict, now,
+    Candidate, EpisodeRecord, Feedback, Outcome, RewardComponents, StepRecord, Verdict, now,
 )
 from agentloop.roles.context import Context, HistoryItem, call_targets
 from agentloop.roles.critic import Critic, NoCritic
@@ -422,7 +421,3 @@ def _finish(rec: EpisodeRecord, outcome: Outcome, error: str | None, agreement: 
     rec.ended_at = now()
     rec.duration_s = (rec.ended_at - rec.started_at).total_seconds()
     return EpisodeResult(record=rec, env_ok=env_ok)
-
-
-def format_exception(e: BaseException) -> str:
-    return "".join(traceback.format_exception_only(type(e), e)).strip()

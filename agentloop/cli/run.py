@@ -16,7 +16,7 @@ from agentloop import registry
 from agentloop.cli import app, console
 from agentloop.errors import ConfigError
 from agentloop.records import EpisodeRecord, RunConfig
-from agentloop.recording.run import RunDir, default_run_dir
+from agentloop.recording.run import default_run_dir
 from agentloop.runner import execute, prepare
 from agentloop.runner.summary import summary_table
 

@@ -5,7 +5,6 @@ the group that reached the same state)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from pathlib import Path
 
 import datasets

@@ -8,7 +8,6 @@ Steps are serialised as they happen and frames kept in memory; when the episode 
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import threading
@@ -92,7 +91,3 @@ def read_steps(episode_dir: Path) -> list[StepRecord]:
 
 def read_episode(episode_dir: Path) -> EpisodeRecord:
     return EpisodeRecord.model_validate_json((Path(episode_dir) / "episode.json").read_text("utf-8"))
-
-
-def read_json(path: Path) -> Any:
-    return json.loads(Path(path).read_text("utf-8"))

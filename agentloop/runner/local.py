@@ -13,7 +13,7 @@ import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 
 from agentloop.loop import EpisodeSpec
 from agentloop.records import EpisodeRecord, RunConfig
@@ -121,7 +121,7 @@ def run_processes(specs: list[EpisodeSpec], config: RunConfig, run_dir: Path, on
                     for item in inflight.pop(slot, []):
                         spec = EpisodeSpec(**item)
                         rec = _error_record(spec, f"worker process died (exit code {p.exitcode})")
-                        _write_error(run_dir, config, spec, rec)
+                        _write_error(run_dir, spec, rec)
                         on_done(rec)
                         remaining -= 1
                     del procs[slot]
@@ -147,13 +147,9 @@ def run_processes(specs: list[EpisodeSpec], config: RunConfig, run_dir: Path, on
                 p.terminate()
 
 
-def _write_error(run_dir: Path, config: RunConfig, spec: EpisodeSpec, rec: EpisodeRecord) -> None:
+def _write_error(run_dir: Path, spec: EpisodeSpec, rec: EpisodeRecord) -> None:
     from agentloop.recording.episode import EpisodeWriter
 
     w = EpisodeWriter(run_dir, spec.episode_id, None, record_frames=False)
     w.finish(rec)
 
-
-def chunks(items: Iterable, n: int) -> list[list]:
-    items = list(items)
-    return [items[i::n] for i in range(n)]

@@ -61,7 +61,7 @@ def run_ray(specs: list[EpisodeSpec], config: RunConfig, run_dir: Path, on_done:
                     idle.append(actor)
                 except ray.exceptions.RayError as e:
                     rec = _error_record(spec, f"ray worker failed: {type(e).__name__}: {str(e).splitlines()[0]}")
-                    _write_error(run_dir, config, spec, rec)
+                    _write_error(run_dir, spec, rec)
                     on_done(rec)
                     ray.kill(actor, no_restart=True)
                     idle.append(new_actor())

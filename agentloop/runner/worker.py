@@ -6,7 +6,6 @@ An env that raised is closed and rebuilt before the next episode.
 
 from __future__ import annotations
 
-import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -135,6 +134,3 @@ def thread_worker(config: RunConfig, run_dir: Path | str) -> Worker:
         _local.worker = w
     return w
 
-
-def log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)

@@ -134,6 +134,26 @@ class StepRecord(BaseModel):
     env_info: dict[str, Any] = Field(default_factory=dict, description="extra JSON-safe info from the env")
 
 
+class StepSignals(BaseModel):
+    """The per-step values derived rewards are computed from: a step's learning signals without
+    its scene graph, plan or frames, so the writer can derive rewards without re-reading steps."""
+
+    index: int
+    state_key: str | None = None
+    action_error: str | None = None
+    rewards: RewardComponents = Field(default_factory=RewardComponents)
+    success: bool = False
+    progress: float | None = None
+    label: bool | None = None
+
+    @classmethod
+    def of(cls, step: StepRecord) -> StepSignals:
+        return cls(
+            index=step.index, state_key=step.state_key, action_error=step.action_error,
+            rewards=step.rewards, success=step.success, progress=step.progress, label=step.label,
+        )
+
+
 class EpisodeRecord(BaseModel):
     schema_version: str = SCHEMA_VERSION
     episode_id: str

@@ -14,6 +14,7 @@ import multiprocessing as mp
 import os
 import shutil
 import threading
+from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+
+from agentloop.records import StepSignals
 
 
 @dataclass
@@ -32,7 +35,7 @@ class EpisodeJob:
     frames: list[tuple[str, np.ndarray]] = field(default_factory=list)
     durable: bool = False
     derive: bool = True  # compute derived values (returns, attributions) beside the raw log
-    summaries: list[dict] | None = None  # per-step fields the derived values need
+    signals: list[StepSignals] | None = None  # per-step values the derived rewards need
 
 
 def write_png(path: Path, frame: np.ndarray, compression: int = 1) -> None:
@@ -46,7 +49,9 @@ def write_png(path: Path, frame: np.ndarray, compression: int = 1) -> None:
 def write_episode(job: EpisodeJob) -> str:
     """Write one episode and move it into place. Runs in the writer process (or inline)."""
     tmp, final = Path(job.tmp), Path(job.final)
-    (tmp / "frames").mkdir(parents=True, exist_ok=True)
+    if tmp.exists():  # left by a killed process that had the same pid and thread id
+        shutil.rmtree(tmp)
+    (tmp / "frames").mkdir(parents=True)
     for rel, frame in job.frames:
         write_png(tmp / rel, frame)
     # Without `durable`, no fsync: the rename already makes the episode appear whole to
@@ -82,10 +87,11 @@ def _derive(folder: Path, job: EpisodeJob) -> None:
         return
     from agentloop.records import EpisodeRecord, StepRecord
 
-    if job.summaries is not None and len(job.summaries) == len(job.lines):
-        # Partial records carrying only what reward derivation reads: validating every
-        # full step (scene graphs included) again would cost more than writing them.
-        steps = [StepRecord.model_construct(**s) for s in job.summaries]
+    # Validating every full step (scene graphs included) again would cost more than writing
+    # it: the signals the loop kept are all that derivation reads.
+    steps: Sequence[StepRecord | StepSignals]
+    if job.signals is not None and len(job.signals) == len(job.lines):
+        steps = job.signals
     else:
         steps = [StepRecord.model_validate_json(line) for line in job.lines]
     derive_episode(folder, EpisodeRecord.model_validate_json(job.episode_json), steps)
@@ -95,11 +101,24 @@ def _ready() -> int:
     return os.getpid()
 
 
-def _exit_with_parent(parent: int) -> None:
-    """The writer must not outlive the process it writes for (a worker killed by a segfault
-    or SIGKILL would otherwise leave it behind, holding the terminal's pipes)."""
+def _writer_cpu() -> float:
+    import time
+
+    return time.process_time()
+
+
+def _start_writer(parent: int) -> None:
+    """The writer yields the CPU to the loop it writes for (it is background work, and
+    back-pressure bounds how far it may fall behind), and must not outlive that process (a
+    worker killed by a segfault or SIGKILL would otherwise leave it behind, holding the
+    terminal's pipes)."""
     import threading
     import time
+
+    try:
+        os.nice(10)
+    except OSError:
+        pass
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -125,7 +144,7 @@ class DiskWriter:
         try:
             self._pool = ProcessPoolExecutor(
                 max_workers=1, mp_context=mp.get_context("spawn"),
-                initializer=_exit_with_parent, initargs=(os.getpid(),),
+                initializer=_start_writer, initargs=(os.getpid(),),
             )
             self._pool.submit(_ready)  # start the process now, overlapping env start-up
         except (OSError, AssertionError, RuntimeError):
@@ -170,6 +189,16 @@ class DiskWriter:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
         self._start()
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time the writer process has used so far (None when writing inline)."""
+        with self._lock:
+            if self._pool is None:
+                return None
+            try:
+                return self._pool.submit(_writer_cpu).result(timeout=30)
+            except Exception:
+                return None
 
     def flush(self) -> None:
         with self._lock:

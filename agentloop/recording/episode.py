@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 
 from agentloop.loop import EpisodeSink
-from agentloop.records import EpisodeRecord, StepRecord
+from agentloop.records import EpisodeRecord, StepRecord, StepSignals
 from agentloop.recording.disk import DiskWriter, EpisodeJob, write_episode
 
 PARTIAL = ".partial"
@@ -32,9 +33,8 @@ class EpisodeWriter(EpisodeSink):
         self.episode_id = episode_id
         self.final = self.run_dir / "episodes" / episode_id
         self.tmp = self.run_dir / "episodes" / PARTIAL / f"{episode_id}-{os.getpid()}-{threading.get_ident()}"
-        if self.tmp.exists():
-            shutil.rmtree(self.tmp)
-        self.tmp.mkdir(parents=True)
+        # The writer creates (or clears) the folder when it writes the episode: nothing
+        # touches the disk while the episode runs.
         self._disk = disk
         self._record_frames = record_frames
         self.durable = durable
@@ -42,7 +42,7 @@ class EpisodeWriter(EpisodeSink):
         # Serialised lines only: keeping the step objects alive until the episode ends
         # costs the garbage collector more than serialising them costs.
         self._lines: list[str] = []
-        self._summaries: list[dict[str, Any]] = []
+        self._signals: list[StepSignals] = []
 
     def frame(self, index: int, frame: Any, tag: str = "") -> str | None:
         if not self._record_frames or not isinstance(frame, np.ndarray) or frame.ndim < 2:
@@ -53,24 +53,19 @@ class EpisodeWriter(EpisodeSink):
         return rel
 
     def step(self, record: StepRecord) -> None:
-        self._lines.append(record.model_dump_json())
-        # The few fields derived values are computed from, so the writer need not parse the
-        # whole step (scene graph included) back.
-        self._summaries.append({
-            "episode_id": record.episode_id, "index": record.index,
-            "started_at": record.started_at, "ended_at": record.ended_at,
-            "progress": record.progress, "rewards": record.rewards, "success": record.success,
-            "action_error": record.action_error, "label": record.label, "state_key": record.state_key,
-        })
+        self._lines.append(step_json(record))
+        # What derived values are computed from, so the writer need not parse the whole
+        # step (scene graph included) back.
+        self._signals.append(StepSignals.of(record))
 
     def finish(self, record: EpisodeRecord, wait: bool = False) -> Path:
         """Hand the episode to the disk writer (or write it now, with `wait` or no writer)."""
         job = EpisodeJob(
             tmp=str(self.tmp), final=str(self.final), lines=self._lines,
             episode_json=record.model_dump_json(indent=1), frames=self._frames, durable=self.durable,
-            summaries=self._summaries,
+            signals=self._signals,
         )
-        self._frames, self._lines, self._summaries = [], [], []
+        self._frames, self._lines, self._signals = [], [], []
         if self._disk is None:
             write_episode(job)
         else:
@@ -80,8 +75,23 @@ class EpisodeWriter(EpisodeSink):
         return self.final
 
     def abort(self) -> None:
-        self._frames, self._lines, self._summaries = [], [], []
+        self._frames, self._lines, self._signals = [], [], []
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def step_json(record: StepRecord) -> str:
+    """One `steps.jsonl` line. The scene graph, most of a step's bytes, is already plain JSON
+    data (the loop dumps it once), so orjson encodes it at a third of pydantic's cost for an
+    untyped dict; the rest of the record goes through pydantic as usual."""
+    sg = record.scene_graph
+    if sg is None:
+        return record.model_dump_json()
+    try:
+        graph = orjson.dumps(sg).decode()
+    except TypeError:  # something orjson does not encode: let pydantic say what it makes of it
+        return record.model_dump_json()
+    head = record.model_dump_json(exclude={"scene_graph"})
+    return f'{head[:-1]},"scene_graph":{graph}}}'
 
 
 def read_steps(episode_dir: Path) -> list[StepRecord]:

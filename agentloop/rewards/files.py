@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
-from agentloop.records import EpisodeRecord, StepRecord
+from agentloop.records import EpisodeRecord, StepRecord, StepSignals
 from agentloop.recording.episode import read_episode, read_steps
 from agentloop.recording.run import RunDir
 from agentloop.rewards.episode import compute_episode
@@ -24,7 +25,7 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 def derive_episode(
-    episode_folder: Path, record: EpisodeRecord, steps: list[StepRecord],
+    episode_folder: Path, record: EpisodeRecord, steps: Sequence[StepRecord | StepSignals],
     config: RewardConfig | None = None,
 ) -> EpisodeRewards:
     """Compute and store the per-episode derived values beside the raw log."""

@@ -79,8 +79,11 @@ def test_every_command_the_device_layer_formats_is_understood_by_the_double():
             C.settings_put("system", "screen_brightness", "7"), C.content_query("content://contacts/phones/", ["number"]),
             C.clear_app(C.APPS["clock"]), C.list_dir("/sdcard/Download")]
     cmds += list(C.unset_toggle_commands())
-    for cmd in cmds:
-        out, rc = phone.shell(cmd)
-        assert rc == 0, (cmd, out)
-    assert phone.settings[("system", "screen_brightness")] == "7"
-    assert C.parse_settings_value(phone.shell(C.settings_get("global", "nope"))[0].decode()) is None
+    try:
+        for cmd in cmds:
+            out, rc = phone.shell(cmd)
+            assert rc == 0, (cmd, out)
+        assert phone.settings[("system", "screen_brightness")] == "7"
+        assert C.parse_settings_value(phone.shell(C.settings_get("global", "nope"))[0].decode()) is None
+    finally:
+        phone.close()

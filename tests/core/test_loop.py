@@ -8,6 +8,8 @@ from gymnasium.utils.env_checker import check_env
 from agentloop import registry
 from agentloop.loop import EpisodeSink, EpisodeSpec, LoopLimits, Roles, run_episode
 from agentloop.roles import EffectValidator, FunctionPlanner, NoCritic, NoValidator, PreconditionCritic
+from agentloop.records import StepRecord
+from agentloop.recording.episode import step_json
 from agentloop.skills import SkillCall
 from agentloop.testing.switches import SwitchesEnv, SwitchesPlanner
 
@@ -129,6 +131,16 @@ def test_step_records_are_json_with_phase_timings():
     assert data["schema_version"] and data["scene_graph"]["nodes"]
     assert {"plan", "reflect", "next_action", "critic", "act", "validate", "total"} <= set(data["timings"])
     assert data["rewards"] == {"env": 0.0, "progress": 0.5, "valid_action": True, "critic": 1.0, "validator": 1.0}
+
+
+def test_steps_jsonl_lines_read_back_as_the_records_they_were_made_from():
+    _, steps = run(SwitchesEnv(), None, roles=closed_loop(SwitchesPlanner()))
+    no_graph = steps[0].model_copy(update={"scene_graph": None})
+    for record in [*steps, no_graph]:
+        line = step_json(record)
+        assert "\n" not in line
+        assert StepRecord.model_validate_json(line) == record
+        assert json.loads(line) == json.loads(record.model_dump_json())
 
 
 def test_best_of_n_records_every_candidate():

@@ -12,6 +12,7 @@ import io
 import os
 import shlex
 import sqlite3
+import shutil
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -64,6 +65,10 @@ class Phone:
         self.connected = True  # False: the server lists no device, as with none plugged in
         self.idle_failures = 0  # the next N `uiautomator dump` calls fail as on a busy device
         self._reset_alarm_db()
+
+    def close(self) -> None:
+        """Remove the device's files from the host."""
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
     # ---- data ------------------------------------------------------------------------------
     def _reset_alarm_db(self) -> None:

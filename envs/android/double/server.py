@@ -191,6 +191,7 @@ class AdbServerDouble(socketserver.ThreadingTCPServer):
     def stop(self) -> None:
         self.shutdown()
         self.server_close()
+        self.phone.close()
 
     def __enter__(self) -> "AdbServerDouble":
         return self.start()

@@ -26,4 +26,17 @@ if ! "$PYTHON" -c "import torch" >/dev/null 2>&1; then
   "$PYTHON" -m pip install -q torch==2.13.0
 fi
 "$PYTHON" -m pip install -q -e ".[all]"
+
+# LeRobot, which reads the lerobot export in the tests, pins an older torch (<2.11), datasets
+# (<5) and huggingface-hub than the project uses, and PyPI's torchvision (which it imports) is a
+# CUDA build that breaks transformers beside the CPU torch. So it gets a virtual environment of
+# its own that sees the project's packages and adds, without their pins, LeRobot and what its
+# dataset module imports (about 180 MB). pip reports LeRobot's unmet pins; that is expected.
+LEROBOT_VENV="${AGENTLOOP_LEROBOT_VENV:-$HOME/.cache/agentloop/lerobot-venv}"
+if ! "$LEROBOT_VENV/bin/python" -c "import lerobot, torchvision, av" >/dev/null 2>&1; then
+  "$PYTHON" -m venv --system-site-packages "$LEROBOT_VENV"
+  "$LEROBOT_VENV/bin/python" -m pip install -q --no-deps lerobot==0.4.4 torchvision==0.28.0
+  "$LEROBOT_VENV/bin/python" -m pip install -q "av>=15,<16" "draccus==0.10.0" "deepdiff>=7,<9" \
+    "jsonlines>=4,<5" "einops>=0.8,<0.9" "termcolor>=2.4,<4"
+fi
 echo "agentloop is installed: try 'agentloop list'"

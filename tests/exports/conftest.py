@@ -25,7 +25,9 @@ def toy_run(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def robot_run(tmp_path_factory) -> Path:
-    return make_run(tmp_path_factory.mktemp("robot") / "run", "agentloop/robot.pick-place", "-n", "2")
+    # A wrong first candidate at every step gives real critic rejections (preference pairs).
+    return make_run(tmp_path_factory.mktemp("robot") / "run", "agentloop/robot.pick-place", "-n", "2",
+                    "--candidates", "2", "--planner", "tests.exports.hasty_planner:HastyRobotPlanner")
 
 
 @pytest.fixture(scope="session")
@@ -36,4 +38,11 @@ def hasty_run(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def miniwob_run(tmp_path_factory) -> Path:
-    return make_run(tmp_path_factory.mktemp("miniwob") / "run", "agentloop/miniwob.click-button", "-n", "2")
+    return make_run(tmp_path_factory.mktemp("miniwob") / "run", "agentloop/miniwob.click-button", "-n", "2",
+                    "--candidates", "2", "--planner", "tests.exports.hasty_planner:HastyWebPlanner")
+
+
+@pytest.fixture(scope="session")
+def clean_run(tmp_path_factory) -> Path:
+    """No critic rejection and no failed step: nothing to pair."""
+    return make_run(tmp_path_factory.mktemp("clean") / "run", "agentloop/toy.switches", "-n", "1")

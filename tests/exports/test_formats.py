@@ -132,8 +132,8 @@ def test_dpo_pairs_from_critic_rejections(hasty_run, tmp_path):
     assert row["prompt"][0]["content"][0]["type"] == "image" and isinstance(row["images"][0], Image.Image)
 
 
-def test_dpo_without_pairs_is_a_clear_error(robot_run, tmp_path):
-    r = subprocess.run([sys.executable, "-m", "agentloop", "export", str(robot_run), "--format", "dpo",
+def test_dpo_without_pairs_is_a_clear_error(clean_run, tmp_path):
+    r = subprocess.run([sys.executable, "-m", "agentloop", "export", str(clean_run), "--format", "dpo",
                         "--out", str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "nothing to export as dpo" in r.stderr
 

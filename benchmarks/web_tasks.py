@@ -1,6 +1,6 @@
 """Scripted web planner success per task: MiniWoB++ tasks with a solver, and site.* tasks.
 
-python benchmarks/web_tasks.py [--episodes 10] [--tasks miniwob.click-button,...] [--list]
+python benchmarks/web_tasks.py [--episodes 10] [--seed 1000] [--tasks miniwob.click-button,...] [--list]
 Runs each task's env with the scripted planner (no model) and prints success per task.
 """
 
@@ -29,7 +29,7 @@ def claimed_tasks() -> list[str]:
     return sorted({t for p in solved_tasks() for t in ids if fnmatch.fnmatchcase(t, p)})
 
 
-def run_task(task: str, episodes: int, max_steps: int = 12) -> tuple[int, list[float]]:
+def run_task(task: str, episodes: int, max_steps: int = 12, seed: int = 1000) -> tuple[int, list[float]]:
     from agentloop.envs.web.planner import WebPlanner
 
     env = gym.make(f"agentloop/{task}").unwrapped
@@ -37,7 +37,7 @@ def run_task(task: str, episodes: int, max_steps: int = 12) -> tuple[int, list[f
     try:
         for ep in range(episodes):
             t0 = time.perf_counter()
-            obs, info = env.reset(seed=1000 + ep)
+            obs, info = env.reset(seed=seed + ep)
             history: list[HistoryItem] = []
             for i in range(max_steps):
                 ctx = Context(env_id=f"agentloop/{task}", goal=info["goal"], skills=info["skills"],
@@ -60,6 +60,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--episodes", type=int, default=10)
     ap.add_argument("--tasks", default="")
+    ap.add_argument("--seed", type=int, default=1000, help="episode i runs with seed SEED+i")
     ap.add_argument("--list", action="store_true")
     a = ap.parse_args()
     load_plugins()
@@ -71,14 +72,16 @@ def main() -> int:
     ok = 0
     for t in tasks:
         try:
-            wins, times = run_task(t, a.episodes, 40 if t.startswith("site.") else 15)
+            wins, times = run_task(t, a.episodes, 40 if t.startswith("site.") else 15, a.seed)
         except Exception as e:  # a broken solver or task is a row in the table, not the end of it
             print(f"{t:40s} ERROR {type(e).__name__}: {str(e).splitlines()[0][:80]}", flush=True)
             continue
         rate = wins / a.episodes
         ok += rate >= 0.9
         print(f"{t:40s} {wins:3d}/{a.episodes:<4d} {statistics.median(times):10.2f}  {'OK' if rate >= 0.9 else 'BELOW 90%'}", flush=True)
-    print(f"{ok}/{len(tasks)} tasks at >= 90% success")
+    n_mw = sum(t.startswith("miniwob.") for t in tasks)
+    print(f"{ok}/{len(tasks)} tasks at >= 90% success ({n_mw} MiniWoB++, {len(tasks) - n_mw} site; "
+          f"{a.episodes} episodes each, seeds {a.seed}..{a.seed + a.episodes - 1})")
     return 0 if ok == len(tasks) else 1
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
 
 import gymnasium as gym
@@ -22,12 +23,12 @@ def test_all_tasks_registered():
 
 
 # The full sweep (every bundled task, ~130 pages) takes minutes; the default suite sweeps a
-# fixed sample across the families, AGENTLOOP_FULL_SWEEP=1 sweeps them all.
+# fixed sample across the families (forms, widgets, canvas, drag, long pages),
+# AGENTLOOP_FULL_SWEEP=1 sweeps them all.
 SWEEP = TASKS if os.environ.get("AGENTLOOP_FULL_SWEEP") else [
     t for t in TASKS if t in {
-        "book-flight", "choose-date", "click-pie", "count-shape", "email-inbox", "grid-coordinate",
-        "identify-shape", "multi-layouts", "search-engine", "social-media", "terminal",
-        "text-transform", "use-autocomplete", "use-slider", "drag-items",
+        "book-flight", "choose-date", "click-pie", "email-inbox", "grid-coordinate", "multi-layouts",
+        "social-media", "terminal", "use-autocomplete", "use-slider",
     }
 ]
 
@@ -53,7 +54,7 @@ def test_every_task_resets_and_steps():
     assert not failures, "\n".join(failures)
 
 
-@pytest.mark.parametrize("task", ["click-button", "enter-text"])
+@pytest.mark.parametrize("task", ["enter-text"])
 def test_check_env(task):
     env = WebEnv(task="agentloop.envs.web.miniwob.tasks:make", task_kwargs={"task": task}, viewport=(400, 420))
     try:
@@ -86,7 +87,38 @@ def test_seeded_goal_and_reward_split():
         env.close()
 
 
-@pytest.mark.parametrize("task", ["click-checkboxes", "login-user", "choose-list"])
+def test_claimed_tasks_exist_and_cover_25():
+    """Every solver pattern names registered tasks (a typo would silently claim nothing), and
+    the scripted planner claims at least 25 MiniWoB++ tasks."""
+    from agentloop.envs.web.planner import WebPlanner
+    from agentloop.envs.web.task import solved_tasks
+
+    load_plugins()
+    WebPlanner()
+    ids = [i.split("/", 1)[1] for i in gym.registry if i.startswith("agentloop/miniwob.")]
+    patterns = [p for p in solved_tasks() if p.startswith("miniwob.")]
+    unmatched = [p for p in patterns if not fnmatch.filter(ids, p)]
+    assert not unmatched, unmatched
+    claimed = {t for p in patterns for t in fnmatch.filter(ids, p)}
+    assert len(claimed) >= 25, sorted(claimed)
+
+
+def test_pages_decode_as_utf8_and_countdown_is_off():
+    env = WebEnv(task="agentloop.envs.web.miniwob.tasks:make", task_kwargs={"task": "unicode-test"}, viewport=(400, 420))
+    try:
+        _, info = env.reset(seed=5)
+        assert env.page.evaluate("() => document.characterSet") == "UTF-8"
+        label = info["goal"].split('"')[1]
+        assert any(n.kind == "button" and n.name == label for n in info["scene_graph"].nodes)
+        # The countdown display would tick every second; with the timer off it stays blank,
+        # so a frame does not depend on when it is taken.
+        env.page.wait_for_timeout(1100)
+        assert env.page.evaluate("() => document.getElementById('timer-countdown').textContent") == "-"
+    finally:
+        env.close()
+
+
+@pytest.mark.parametrize("task", ["click-checkboxes", "login-user", "choose-list", "navigate-tree", "click-menu"])
 def test_scripted_planner_solves(task):
     from agentloop.envs.web.planner import WebPlanner
     from agentloop.roles.context import Context, HistoryItem
@@ -94,20 +126,19 @@ def test_scripted_planner_solves(task):
     env = WebEnv(task="agentloop.envs.web.miniwob.tasks:make", task_kwargs={"task": task}, viewport=(400, 420))
     planner = WebPlanner()
     try:
-        wins = 0
-        for seed in range(2):
-            obs, info = env.reset(seed=seed)
-            hist: list[HistoryItem] = []
-            for i in range(12):
-                ctx = Context(env_id=f"agentloop/miniwob.{task}", goal=info["goal"], skills=info["skills"],
-                              skillset=env.skillset, scene=info["scene_graph"], observation=obs, info=info,
-                              step=i, history=hist)
-                action = planner.next_action(ctx)
-                obs, _, term, _, info = env.step(action)
-                hist.append(HistoryItem(index=i, action=str(action), action_error=info["action_error"]))
-                if term:
-                    break
-            wins += info["success"]
-        assert wins == 2
+        # One episode each keeps the suite fast (seed 0 of navigate-tree needs folders opened);
+        # success rates over many seeds are measured by benchmarks/web_tasks.py.
+        obs, info = env.reset(seed=0)
+        hist: list[HistoryItem] = []
+        for i in range(12):
+            ctx = Context(env_id=f"agentloop/miniwob.{task}", goal=info["goal"], skills=info["skills"],
+                          skillset=env.skillset, scene=info["scene_graph"], observation=obs, info=info,
+                          step=i, history=hist)
+            action = planner.next_action(ctx)
+            obs, _, term, _, info = env.step(action)
+            hist.append(HistoryItem(index=i, action=str(action), action_error=info["action_error"]))
+            if term:
+                break
+        assert info["success"], (info["goal"], [h.action for h in hist])
     finally:
         env.close()

@@ -1,7 +1,10 @@
-"""Scripted solvers for common MiniWoB++ families, reading only the goal and the element graph.
+"""Scripted solvers for common MiniWoB++ families, reading the goal and the element graph.
 
-Each solver is a function of the loop's `Context` returning the next skill call; it is
-stateless (it re-reads the page every step), so it recovers when a step did not land.
+Each solver is a function of the loop's `Context` returning the next skill call. It re-reads
+the page every step, so it recovers when a step did not land; the ones that search (tabs,
+sections, tree folders) also read the episode's history to open each place only once, and
+navigate-tree looks at the screenshot for the one thing the graph does not carry (a folder's
+icon). Page text is parsed, never evaluated.
 """
 
 from __future__ import annotations
@@ -86,16 +89,24 @@ def click_tab(ctx: Context) -> SkillCall | str:
     return click(n) if n else "wait()"
 
 
-def click_tab_2(ctx: Context) -> SkillCall | str:
+def _untried(ctx: Context, nodes: list[Node]) -> Node | None:
+    """The first of `nodes` not clicked yet this episode (ids are stable for the episode)."""
+    done = {h.action for h in ctx.history if not h.action_error}
+    return next((n for n in nodes if str(click(n)) not in done), None)
+
+
+def reveal_and_click(ctx: Context) -> SkillCall | str:
+    """Click the link named in quotes; while it is hidden, open the tabs or sections one by
+    one (a hidden tab panel or collapsed section is not in the graph, so absence means
+    "look elsewhere")."""
     names = _q(ctx.goal)
-    link = _find(ctx, names[0], ("link", "generic")) if names else None
+    target = names[-1] if names else ""
+    link = next((n for n in _nodes(ctx) if n.kind in ("link", "generic") and n.name == target
+                 and n.get("tag") in ("span", "a")), None)
     if link is not None:
         return click(link)
-    tried = {h.action for h in ctx.history}
-    for n in _nodes(ctx):
-        if n.kind in ("tab", "link") and n.name.startswith("Tab #") and str(click(n)) not in tried:
-            return click(n)
-    return "wait()"
+    n = _untried(ctx, [n for n in _nodes(ctx) if n.kind == "tab"])
+    return click(n) if n else "wait()"
 
 
 def _items(goal: str) -> list[str]:
@@ -108,7 +119,6 @@ def _items(goal: str) -> list[str]:
 def click_checkboxes(ctx: Context) -> SkillCall | str:
     want = {w.lower() for w in _items(ctx.goal)}
     scene = ctx.scene or SceneGraph()
-    labels = {r.dst: r.src for r in scene.relations if r.rel == "child_of"}
     for n in _nodes(ctx):
         if n.kind not in ("checkbox", "radio"):
             continue
@@ -169,6 +179,29 @@ def login_user(ctx: Context) -> SkillCall | str:
     return _fill_then(ctx, q[:2], "login") if len(boxes) >= 2 else "wait()"
 
 
+def login_user_popup(ctx: Context) -> SkillCall | str:
+    # A popup may open when a field takes focus, disabling the form; its OK ends the episode
+    # as a failure, its Cancel closes it for good.
+    cancel = _find(ctx, "cancel", ("button",))
+    if cancel is not None:
+        return click(cancel)
+    q = _q(ctx.goal)
+    boxes = _textboxes(ctx)
+    if len(boxes) < 2:
+        return "wait()"
+    for box, v in zip(boxes, q[:2]):
+        if box.get("value") != v:
+            return SkillCall(name="type", args={"element": box.id, "text": v})
+    return _submit(ctx, "ok")
+
+
+def enter_text_case(ctx: Context) -> SkillCall | str:
+    word = _q(ctx.goal)[0]
+    goal = ctx.goal.lower()
+    word = word.upper() if "upper case" in goal else word.lower() if "lower case" in goal else word
+    return _fill_then(ctx, [word])
+
+
 def focus_text(ctx: Context) -> SkillCall | str:
     m = re.search(r"(\d)(?:st|nd|rd|th)", ctx.goal)
     boxes = _textboxes(ctx)
@@ -187,17 +220,77 @@ def click_widget(ctx: Context) -> SkillCall | str:
     return "wait()"
 
 
+def _folder_icon(ctx: Context, n: Node) -> bool:
+    """Whether the tree row `n` shows a folder icon. Files and folders are the same kind of
+    element in the graph (spans told apart only by a CSS class); the icon is the visible
+    difference: a yellow folder versus a white page, drawn in the 16 px left of the name."""
+    frame = ctx.frame
+    if frame is None:
+        return False
+    x, y, w, h = (int(v) for v in n.get("bbox"))
+    patch = frame[max(y, 0):max(y, 0) + max(h, 1), max(x, 0):max(x, 0) + 16]
+    if patch.size == 0:
+        return False
+    r, g, b = (patch[..., i].astype(int) for i in range(3))
+    return int(((r > 200) & (g > 150) & (b < 150)).sum()) >= 16
+
+
 def navigate_tree(ctx: Context) -> SkillCall | str:
-    target = _q(ctx.goal)[0]
-    n = _find(ctx, target, ("text", "generic", "treeitem", "link", "listitem"))
-    if n is not None and n.kind != "listitem":
-        return click(n)
-    # Expand the next closed folder not tried yet.
-    tried = {h.action for h in ctx.history}
-    for f in _nodes(ctx):
-        if f.get("clickable") and f.get("tag") in ("span", "div", "a") and str(click(f)) not in tried and f.name:
-            return click(f)
+    target = _q(ctx.goal)[-1] if _q(ctx.goal) else ""
+    rows = [n for n in _nodes(ctx) if n.get("tag") == "span" and n.get("clickable") and n.name]
+    hit = next((n for n in rows if n.name == target), None)
+    if hit is not None:
+        return click(hit)
+    # Open the folders not opened yet, outermost first; clicking a file that is not the target
+    # ends the episode, so only rows with a folder icon are ever clicked while searching.
+    folder = _untried(ctx, [n for n in rows if _folder_icon(ctx, n)])
+    return click(folder) if folder else "wait()"
+
+
+def click_menu(ctx: Context) -> SkillCall | str:
+    """"Select A>B>C": hover each parent to open its submenu (clicking a parent selects it,
+    which ends the episode as a failure), then click the leaf."""
+    m = re.search(r"Select (.+)$", ctx.goal.strip())
+    path = [p.strip() for p in m.group(1).split(">")] if m else []
+    items = {n.name: n for n in _nodes(ctx) if n.kind == "menuitem"}
+    shown = [name for name in path if name in items]
+    if not path or not shown:
+        return "wait()"
+    deepest = max(path.index(name) for name in shown)
+    if deepest == len(path) - 1:
+        return click(items[path[-1]])
+    hover = SkillCall(name="hover", args={"element": items[path[deepest]].id})
+    # A submenu opens after a short delay: hover once, then let the page settle.
+    last = ctx.history[-1].action if ctx.history else None
+    return SkillCall(name="wait", args={"ms": 400}) if last == str(hover) else hover
+
+
+_ARITH = re.compile(r"(-?\d+)\s*([-+x*])\s*(-?\d+)\s*=")
+
+
+def simple_arithmetic(ctx: Context) -> SkillCall | str:
+    # The problem is parsed and computed here: page text is never evaluated as code.
+    for n in _nodes(ctx):
+        m = _ARITH.search(n.name)
+        if m:
+            a, op, b = int(m.group(1)), m.group(2), int(m.group(3))
+            return _fill_then(ctx, [str(a + b if op == "+" else a - b if op == "-" else a * b)])
     return "wait()"
+
+
+def enter_date(ctx: Context) -> SkillCall | str:
+    # A date input's value is ISO (YYYY-MM-DD) whatever the page shows.
+    m = re.search(r"(\d\d)/(\d\d)/(\d{4})", ctx.goal)
+    return _fill_then(ctx, [f"{m.group(3)}-{m.group(1)}-{m.group(2)}"]) if m else "wait()"
+
+
+def enter_time(ctx: Context) -> SkillCall | str:
+    # A time input's value is 24-hour HH:MM; the goal says e.g. "8:22 AM".
+    m = re.search(r"(\d{1,2}):(\d\d)\s*([AP]M)", ctx.goal, re.I)
+    if not m:
+        return "wait()"
+    h = int(m.group(1)) % 12 + (12 if m.group(3).upper() == "PM" else 0)
+    return _fill_then(ctx, [f"{h:02d}:{m.group(2)}"])
 
 
 def register() -> None:
@@ -207,15 +300,19 @@ def register() -> None:
         ("miniwob.click-test", click_test), ("miniwob.click-test-2", click_test),
         ("miniwob.click-test-transfer", click_test),
         ("miniwob.click-dialog", click_dialog), ("miniwob.click-dialog-2", click_dialog),
-        ("miniwob.click-tab", click_tab), ("miniwob.click-tab-2", click_tab_2),
-        ("miniwob.click-tab-2-easy", click_tab_2), ("miniwob.click-tab-2-medium", click_tab_2),
+        ("miniwob.click-tab", click_tab), ("miniwob.click-tab-2*", reveal_and_click),
+        ("miniwob.click-collapsible-2*", reveal_and_click),
         ("miniwob.click-checkboxes", click_checkboxes), ("miniwob.click-checkboxes-large", click_checkboxes),
         ("miniwob.click-checkboxes-transfer", click_checkboxes), ("miniwob.click-option", click_option),
         ("miniwob.choose-list", choose_list),
         ("miniwob.click-collapsible", click_collapsible), ("miniwob.click-collapsible-nodelay", click_collapsible),
         ("miniwob.enter-text", enter_text), ("miniwob.enter-text-dynamic", enter_text),
         ("miniwob.enter-password", enter_password), ("miniwob.login-user", login_user),
+        ("miniwob.login-user-popup", login_user_popup), ("miniwob.enter-text-2", enter_text_case),
         ("miniwob.focus-text", focus_text), ("miniwob.focus-text-2", focus_text),
-        ("miniwob.click-widget", click_widget),
+        ("miniwob.click-widget", click_widget), ("miniwob.navigate-tree", navigate_tree),
+        ("miniwob.click-menu", click_menu),
+        ("miniwob.unicode-test", click_named), ("miniwob.simple-arithmetic", simple_arithmetic),
+        ("miniwob.enter-date", enter_date), ("miniwob.enter-time", enter_time),
     ]:
         register_solver(name, fn)

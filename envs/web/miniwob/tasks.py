@@ -2,7 +2,8 @@
 
 Pages are answered by Playwright route interception on a made-up origin
 (`http://miniwob.local`), so no server runs and nothing leaves the machine. The page's own
-10 s episode timer is switched off (set to the largest timeout a browser accepts); the
+10 s episode timer is switched off (set to the largest timeout a browser accepts, and its
+once-a-second countdown display stopped, so a frame does not depend on when it is taken); the
 time-scaled reward is recomputed from the wall time since the episode started, the raw reward
 is kept apart, and success is the raw reward reaching 1 (partial credit counts as progress).
 """
@@ -62,8 +63,12 @@ class MiniWoBTask:
         if root not in f.parents or not f.is_file():  # no escaping the HTML folder
             route.fulfill(status=404, body="not found")
             return
-        route.fulfill(status=200, body=f.read_bytes(),
-                      content_type=mimetypes.guess_type(f.name)[0] or "application/octet-stream")
+        ctype = mimetypes.guess_type(f.name)[0] or "application/octet-stream"
+        if ctype.startswith("text/") or ctype.endswith("javascript"):
+            # The bundled files are UTF-8 but (all but one) say no charset; without one the
+            # browser decodes them as windows-1252 and non-ASCII text turns to mojibake.
+            ctype += "; charset=utf-8"
+        route.fulfill(status=200, body=f.read_bytes(), content_type=ctype)
 
     def setup(self, page: Any, seed: int | None) -> str:
         page.context.route(f"{ORIGIN}/**", self._serve)
@@ -71,7 +76,8 @@ class MiniWoBTask:
         page.evaluate(
             """([seed, t]) => { core.EPISODE_MAX_TIME = t;
                  if (seed !== null) Math.seedrandom(String(seed));
-                 core.startEpisodeReal(); }""",
+                 core.startEpisodeReal();
+                 core.clearTimer(); }""",
             [seed, _NO_TIMER],
         )
         page.wait_for_function("() => WOB_TASK_READY === true", timeout=5000)

@@ -1,17 +1,40 @@
 """agentloop's web env beside BrowserGym on the same MiniWoB++ tasks, Chromium and HTML.
 
-python benchmarks/web_env.py [--reps 5]
+    python benchmarks/web_env.py [--reps 5] [--tuned] [--page-budget 30] [--no-pages]
+
 Creates /tmp/bench-browsergym (a venv with `browsergym-miniwob`) on first use and runs
 BrowserGym there in a subprocess, pointed at /usr/bin/chromium and at the installed `miniwob`
-package's HTML folder; agentloop runs here. Prints reset and observe+step medians and ratios,
-and, on synthetic pages of ~5k and ~25k elements, observation time and text-view size against
-BrowserGym's get_obs and AXTree text.
+package's HTML folder (`MINIWOB_URL`, file://); agentloop runs here, serving the same files.
+
+BrowserGym runs with its defaults, as its users get them:
+- `BrowserEnv`: a new Chromium per `reset()` for the task, plus a second Chromium for its chat
+  window; `pre_observation_delay=0.5` s before every observation; `tags_to_mark="standard_html"`;
+  headless.
+- MiniWoB tasks (`AbstractMiniwobTask`): viewport 332x214, `slow_mo=100` ms on every
+  Playwright action, timeout 5 s, `episode_max_time=1e6` ms, human display removed.
+- `OpenEndedTask` (the synthetic pages): viewport 1280x720, `slow_mo=1000` ms, timeout 5 s.
+With `--tuned`, a second BrowserGym run sets `slow_mo=0` and `pre_observation_delay=0`, to show
+how much of the difference those two settings explain.
+
+agentloop runs with its defaults (viewport 800x600, a larger screenshot than BrowserGym's
+MiniWoB one). A step on either side is "do nothing": `wait(ms=0)` here, `noop(0)` there (its
+`noop()` would wait 1 s by default); a step's time includes the observation after it.
+
+The synthetic pages (rows of text, a link, an input, a button and a labelled checkbox; ~5k and
+~25k elements requested, 7 per row) compare one observation: agentloop's `_observe()` (DOM
+snapshot, element graph, screenshot, text view) against BrowserGym's `_get_obs()` (DOM
+snapshot, merged AXTree, screenshot, element properties), and agentloop's text view against
+BrowserGym's flattened AXTree text, checking that the text view lists every interactive
+element inside the viewport. BrowserGym's `_get_obs()` takes minutes on the larger page, so it
+is repeated only while one call stays under `--page-budget` seconds (the one inside `reset()`
+counts as the first sample).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -29,36 +52,46 @@ import json, os, sys, time, statistics
 import gymnasium as gym
 import browsergym.miniwob  # registers browsergym/miniwob.*
 from browsergym.utils.obs import flatten_axtree_to_str
-reps, tasks, pages = int(sys.argv[1]), json.loads(sys.argv[2]), json.loads(sys.argv[3])
-kw = dict(pw_chromium_kwargs={"executable_path": sys.argv[4]})
-# BrowserGym's chat window launches a browser without those kwargs: give Playwright's expected
-# path (inside this venv's PLAYWRIGHT_BROWSERS_PATH) a link to the same Chromium.
+reps, tasks, pages, chromium, tuned, budget = (int(sys.argv[1]), json.loads(sys.argv[2]),
+    json.loads(sys.argv[3]), sys.argv[4], sys.argv[5] == "1", float(sys.argv[6]))
+kw = dict(pw_chromium_kwargs={"executable_path": chromium})
+if tuned:
+    kw.update(slow_mo=0, pre_observation_delay=0.0)
+# BrowserGym's chat window launches its own browser without pw_chromium_kwargs, at Playwright's
+# expected path for its bundled Chromium: link that path (inside this venv's
+# PLAYWRIGHT_BROWSERS_PATH) to the same Chromium.
 from browsergym.core import _get_global_playwright
 exe = _get_global_playwright().chromium.executable_path
 if not os.path.exists(exe):
     os.makedirs(os.path.dirname(exe), exist_ok=True)
-    os.symlink(sys.argv[4], exe)
+    os.symlink(chromium, exe)
 out = {"tasks": {}, "pages": {}}
 for t in tasks:
     env = gym.make(f"browsergym/miniwob.{t}", **kw)
     env.reset(seed=0)
     resets, steps = [], []
     for i in range(reps):
-        t0 = time.perf_counter(); env.reset(seed=i); resets.append(time.perf_counter() - t0)
-        t0 = time.perf_counter(); env.step("noop()"); steps.append(time.perf_counter() - t0)
+        t0 = time.perf_counter(); env.reset(seed=i + 1); resets.append(time.perf_counter() - t0)
+        t0 = time.perf_counter(); env.step("noop(0)"); steps.append(time.perf_counter() - t0)
     env.close()
     out["tasks"][t] = {"reset": statistics.median(resets), "step": statistics.median(steps)}
 from browsergym.core.env import BrowserEnv
 from browsergym.core.task import OpenEndedTask
 for n, url in pages.items():
     env = BrowserEnv(task_entrypoint=OpenEndedTask, task_kwargs={"start_url": url}, **kw)
+    ts, last = [], {}
+    get_obs = env._get_obs
+    def timed():
+        t0 = time.perf_counter(); obs = get_obs(); ts.append(time.perf_counter() - t0)
+        last["obs"] = obs
+        return obs
+    env._get_obs = timed
     env.reset(seed=0)
-    ts, size = [], 0
-    for i in range(reps):
-        t0 = time.perf_counter(); obs = env.unwrapped._get_obs(); ts.append(time.perf_counter() - t0)
-    size = len(flatten_axtree_to_str(obs["axtree_object"]))
+    while len(ts) < reps and ts[-1] < budget:
+        env._get_obs()
+    size = len(flatten_axtree_to_str(last["obs"]["axtree_object"]))
     env.close()
-    out["pages"][n] = {"observe": statistics.median(ts), "text": size}
+    out["pages"][n] = {"observe": statistics.median(ts), "samples": len(ts), "text": size}
 print("RESULT " + json.dumps(out))
 '''
 
@@ -73,7 +106,7 @@ def ensure_venv() -> Path:
 
 
 def synthetic_page(n: int) -> str:
-    # Rows of mixed content: headings, text, links, inputs, buttons, checkboxes.
+    # Rows of mixed content: text, a link, an input, a button, a labelled checkbox.
     rows = []
     for i in range(n // 5):
         rows.append(f'<div class="row"><span>item {i} description</span> <a href="#i{i}">link {i}</a> '
@@ -99,7 +132,7 @@ class SyntheticTask:
 
     def setup(self, page: Any, seed: int | None) -> str:
         page.context.route(f"{self.origin}/**", lambda r: r.fulfill(body=self.html, content_type="text/html"))
-        page.goto(f"{self.origin}/", wait_until="load")
+        page.goto(f"{self.origin}/", wait_until="load", timeout=120_000)  # a large page, a busy machine
         return "observe"
 
     def evaluate(self, page: Any):
@@ -111,71 +144,132 @@ class SyntheticTask:
         pass
 
 
-def agentloop_side(reps: int) -> dict[str, Any]:
+# Interactive elements whose centre lies inside the viewport, as the page itself counts them.
+VISIBLE_INTERACTIVE_JS = """() => Array.from(document.querySelectorAll('a,button,input,select,textarea'))
+  .filter(e => { const r = e.getBoundingClientRect(); const x = r.left + r.width / 2, y = r.top + r.height / 2;
+                 return r.width > 0 && r.height > 0 && x >= 0 && y >= 0 && x < innerWidth && y < innerHeight; })
+  .map(e => e.getAttribute('data-al-id'))"""
+
+
+def agentloop_task(t: str, reps: int) -> dict[str, Any]:
     from agentloop.envs.web.env import WebEnv
 
-    out: dict[str, Any] = {"tasks": {}, "pages": {}}
-    for t in TASKS:
-        env = WebEnv(task="agentloop.envs.web.miniwob.tasks:make", task_kwargs={"task": t})
-        env.reset(seed=0)
-        resets, steps = [], []
-        for i in range(reps):
-            t0 = time.perf_counter(); env.reset(seed=i); resets.append(time.perf_counter() - t0)
-            t0 = time.perf_counter(); env.step("wait(ms=0)"); steps.append(time.perf_counter() - t0)
-        env.close()
-        out["tasks"][t] = {"reset": statistics.median(resets), "step": statistics.median(steps)}
-    for n in SIZES:
-        env = WebEnv(task=f"{__name__}:SyntheticTask", task_kwargs={"n": n})
+    env = WebEnv(task="agentloop.envs.web.miniwob.tasks:make", task_kwargs={"task": t})
+    env.reset(seed=0)
+    resets, steps, phases = [], [], []
+    for i in range(reps):
+        t0 = time.perf_counter(); _, info = env.reset(seed=i + 1); resets.append(time.perf_counter() - t0)
+        phases.append(dict(info["timings"]))
+        t0 = time.perf_counter(); env.step("wait(ms=0)"); steps.append(time.perf_counter() - t0)
+    env.close()
+    return {"reset": statistics.median(resets), "step": statistics.median(steps),
+            "phases": {k: statistics.median(p[k] for p in phases) for k in phases[0]}}
+
+
+def agentloop_pages(reps: int, sizes: list[int]) -> dict[str, Any]:
+    from agentloop.envs.web.env import WebEnv
+
+    out: dict[str, Any] = {}
+    for n in sizes:
+        env = WebEnv(task=f"{__name__}:SyntheticTask", task_kwargs={"n": n}, action_timeout_ms=120_000)
         env.reset(seed=0)
         ts = []
         for _ in range(reps):
             t0 = time.perf_counter(); obs, scene, _ = env._observe(); ts.append(time.perf_counter() - t0)
-        interactive = env.page.evaluate(
-            """() => Array.from(document.querySelectorAll('a,button,input')).filter(e => {
-                 const r = e.getBoundingClientRect();
-                 return r.bottom > 0 && r.top < innerHeight && r.right > 0 && r.left < innerWidth; }).length""")
-        listed = sum(1 for nd in scene.nodes if nd.kind in ("link", "button", "textbox", "checkbox")
-                     and f"[{nd.id}]" in obs["text"])
+        want = set(env.page.evaluate(VISIBLE_INTERACTIVE_JS))
+        listed = {i for i in want if i and f"[{i}] " in obs["text"]}
+        elements = env.page.evaluate("() => document.getElementsByTagName('*').length")
         env.close()
-        out["pages"][str(n)] = {"observe": statistics.median(ts), "text": len(obs["text"]),
-                                "interactive_visible": interactive, "listed": listed}
+        out[str(n)] = {"observe": statistics.median(ts), "text": len(obs["text"]),
+                       "interactive_visible": len(want), "listed": len(listed), "elements": elements}
     return out
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--reps", type=int, default=5)
-    a = ap.parse_args()
-    py = ensure_venv()
+def browsergym_side(py: Path, tasks: list[str], reps: int, pages: dict[str, str], tuned: bool,
+                    budget: float) -> dict[str, Any]:
     from agentloop.envs.web.miniwob.tasks import html_root
 
+    env = {"MINIWOB_URL": (html_root() / "miniwob").as_uri() + "/", "PATH": "/usr/bin:/bin",
+           "PLAYWRIGHT_BROWSERS_PATH": str(VENV / "browsers"), "HOME": os.environ.get("HOME", "/tmp")}
+    args = [str(reps), json.dumps(tasks), json.dumps(pages), CHROMIUM, "1" if tuned else "0", str(budget)]
+    proc = subprocess.run([str(py), "-c", BG_SCRIPT, *args], capture_output=True, text=True, env=env)
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")), None)
+    if line is None:
+        raise RuntimeError("BrowserGym run failed:\n" + proc.stderr[-3000:])
+    return json.loads(line[7:])
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg()) + f" on {os.cpu_count()} CPUs"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--tuned", action="store_true", help="also run BrowserGym with slow_mo=0, pre_observation_delay=0")
+    ap.add_argument("--page-budget", type=float, default=30.0,
+                    help="repeat BrowserGym's get_obs on a synthetic page only while one call takes less (s)")
+    ap.add_argument("--no-pages", action="store_true", help="skip the synthetic pages (BrowserGym needs minutes there)")
+    a = ap.parse_args()
+    sizes = [] if a.no_pages else SIZES
+    py = ensure_venv()
     pages = {}
-    for n in SIZES:
+    for n in sizes:
         p = Path(f"/tmp/bench-synthetic-{n}.html")
         p.write_text(synthetic_page(n))
         pages[str(n)] = p.as_uri()
-    env = {"MINIWOB_URL": (html_root() / "miniwob").as_uri() + "/", "PATH": "/usr/bin:/bin",
-           "PLAYWRIGHT_BROWSERS_PATH": str(VENV / "browsers"), "HOME": "/tmp"}
-    proc = subprocess.run([str(py), "-c", BG_SCRIPT, str(a.reps), json.dumps(TASKS), json.dumps(pages), CHROMIUM],
-                          capture_output=True, text=True, env=env)
-    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")), None)
-    if line is None:
-        print("BrowserGym run failed:\n" + proc.stderr[-3000:])
-        return 1
-    bg = json.loads(line[7:])
-    al = agentloop_side(a.reps)
-    print(f"MiniWoB++ (medians over {a.reps}; same Chromium {CHROMIUM}, same HTML)")
-    print(f"{'task':20s} {'reset AL':>9s} {'reset BG':>9s} {'x':>6s} {'step AL':>9s} {'step BG':>9s} {'x':>6s}")
+
+    # Task by task, agentloop then BrowserGym, so both sides see about the same machine load.
+    load_before = load()
+    t0 = time.perf_counter()
+    al: dict[str, Any] = {"tasks": {}, "phases": {}}
+    bg: dict[str, Any] = {"tasks": {}}
+    bgt: dict[str, Any] | None = {"tasks": {}} if a.tuned else None
+    for t in TASKS:
+        r = agentloop_task(t, a.reps)
+        al["phases"][t] = r.pop("phases")
+        al["tasks"][t] = r
+        bg["tasks"][t] = browsergym_side(py, [t], a.reps, {}, False, a.page_budget)["tasks"][t]
+        if bgt is not None:
+            bgt["tasks"][t] = browsergym_side(py, [t], a.reps, {}, True, a.page_budget)["tasks"][t]
+    if sizes:
+        al["pages"] = agentloop_pages(a.reps, sizes)
+        bg["pages"] = browsergym_side(py, [], a.reps, pages, False, a.page_budget)["pages"]
+    t_all = time.perf_counter() - t0
+
+    print(f"MiniWoB++: medians over {a.reps} episodes; same Chromium ({CHROMIUM}), same HTML")
+    print(f"load average before: {load_before}; after: {load()}; whole run {t_all:.0f} s")
+    hdr = f"{'task':18s} {'reset AL':>9s} {'reset BG':>9s} {'x':>6s} {'step AL':>9s} {'step BG':>9s} {'x':>6s}"
+    if bgt:
+        hdr += f" | {'reset BGt':>9s} {'x':>5s} {'step BGt':>9s} {'x':>5s}"
+    print(hdr)
+    rr, sr = [], []
     for t in TASKS:
         x, y = al["tasks"][t], bg["tasks"][t]
-        print(f"{t:20s} {x['reset']*1e3:8.0f}ms {y['reset']*1e3:8.0f}ms {y['reset']/x['reset']:6.1f} "
-              f"{x['step']*1e3:8.0f}ms {y['step']*1e3:8.0f}ms {y['step']/x['step']:6.1f}")
-    print("\nSynthetic pages: observation time and text size")
-    print(f"{'elements':>8s} {'obs AL':>9s} {'obs BG':>9s} {'x':>6s} {'text AL':>9s} {'AXTree BG':>10s} {'ratio':>6s} listed/visible-interactive")
-    for n in SIZES:
+        rr.append(y["reset"] / x["reset"]); sr.append(y["step"] / x["step"])
+        row = (f"{t:18s} {x['reset']*1e3:7.0f}ms {y['reset']*1e3:7.0f}ms {rr[-1]:6.1f} "
+               f"{x['step']*1e3:7.0f}ms {y['step']*1e3:7.0f}ms {sr[-1]:6.1f}")
+        if bgt:
+            z = bgt["tasks"][t]
+            row += (f" | {z['reset']*1e3:7.0f}ms {z['reset']/x['reset']:5.1f} "
+                    f"{z['step']*1e3:7.0f}ms {z['step']/x['step']:5.1f}")
+        print(row)
+    print(f"{'median ratio':18s} {'':9s} {'':9s} {statistics.median(rr):6.1f} {'':9s} {'':9s} {statistics.median(sr):6.1f}"
+          "   (targets: reset >= 10, step >= 4)")
+    print("\nagentloop reset phases (median ms): " + "; ".join(
+        f"{t}: " + " ".join(f"{k}={v*1e3:.0f}" for k, v in al["phases"][t].items()) for t in TASKS[:2]))
+
+    if not sizes:
+        return 0
+    print("\nSynthetic pages: one observation, and the text the agent reads")
+    print(f"{'elements':>8s} {'obs AL':>9s} {'obs BG':>10s} {'x':>6s} {'text AL':>8s} {'AXTree BG':>10s} "
+          f"{'AL/BG':>6s} listed/visible interactive")
+    for n in sizes:
         x, y = al["pages"][str(n)], bg["pages"][str(n)]
-        print(f"{n:8d} {x['observe']*1e3:8.0f}ms {y['observe']*1e3:8.0f}ms {y['observe']/x['observe']:6.1f} "
-              f"{x['text']:9d} {y['text']:10d} {x['text']/max(1, y['text']):6.2f} {x['listed']}/{x['interactive_visible']}")
+        print(f"{x['elements']:8d} {x['observe']*1e3:7.0f}ms {y['observe']*1e3:8.0f}ms {y['observe']/x['observe']:6.1f} "
+              f"{x['text']:8d} {y['text']:10d} {x['text']/max(1, y['text']):6.3f} {x['listed']}/{x['interactive_visible']}"
+              f"   (BG samples: {y['samples']})")
+    print("(targets: observation >= 5x faster; text <= 0.25 of the AXTree text; every visible interactive listed)")
     return 0
 
 

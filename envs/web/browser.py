@@ -1,17 +1,28 @@
-"""Finding Chromium and keeping one browser per worker thread across episodes.
+"""Finding Chromium, keeping one browser per worker thread across episodes, and running
+Playwright calls in the background.
 
 Sync Playwright is bound to the thread that started it, so the browser lives in a
 thread-local; each episode gets a fresh `BrowserContext` from it, which is what makes
 `reset()` cheap (a context is milliseconds, a browser launch is hundreds).
+
+`start_background` / `collect` let a sync-API caller overlap browser work with its own: the
+call runs in a greenlet of Playwright's dispatcher (as Playwright runs route handlers), its
+requests go out at once, and it makes progress whenever the caller next talks to the browser.
+The browser's processes do the heavy part (a new renderer, a screenshot) in parallel. This
+leans on two attributes of Playwright's sync objects, `_loop` and `_sync`, which every release
+since 1.8 has (the version this package requires is newer).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
+
+import greenlet
 
 from agentloop.errors import ConfigError
 
@@ -70,3 +81,54 @@ def close_thread_browser() -> None:
     if pw is not None:
         pw.stop()
     _local.browser = _local.pw = None
+
+
+T = TypeVar("T")
+
+
+async def _ticks(n: int) -> None:
+    for _ in range(n):
+        await asyncio.sleep(0)
+
+
+async def _await(fut: "asyncio.Future[Any]") -> Any:
+    return await fut
+
+
+def start_background(owner: Any, fn: Callable[[], T]) -> "asyncio.Future[T]":
+    """Run `fn` (which makes sync Playwright calls) concurrently with the caller; `owner` is
+    any sync Playwright object of the same connection. Collect the result with `collect`."""
+    loop: asyncio.AbstractEventLoop = owner._loop
+    fut: asyncio.Future[T] = loop.create_future()
+
+    def body() -> None:
+        try:
+            result = fn()
+        except BaseException as e:  # handed to whoever collects it
+            if not fut.done():
+                fut.set_exception(e)
+            return
+        if not fut.done():
+            fut.set_result(result)
+
+    # Started from inside the dispatcher, the greenlet returns there whenever it waits.
+    loop.call_soon(lambda: greenlet.greenlet(body).switch())
+    # A few turns of the loop, so that fn's first request is on its way before we return.
+    owner._sync(_ticks(3))
+    return fut
+
+
+def collect(owner: Any, fut: "asyncio.Future[T]") -> T:
+    """Wait for a `start_background` call and return its result (or raise its error)."""
+    if not fut.done():
+        owner._sync(_await(fut))
+    return fut.result()
+
+
+def forget(owner: Any, fn: Callable[[], Any]) -> None:
+    """Run `fn` in the background and ignore its outcome (closing what is no longer needed)."""
+    try:
+        fut = start_background(owner, fn)
+    except Exception:  # the connection is already gone: nothing left to close
+        return
+    fut.add_done_callback(lambda f: f.cancelled() or f.exception())

@@ -4,16 +4,24 @@
 returns a `WebTask` (`agentloop.envs.web.task`). Each reset opens a fresh browser context on
 this thread's long-lived browser, routes every request through the sandbox (only the task's
 origins; everything else blocked and counted), lets the task set the page up, and observes.
+
+Where reset's time goes, and what keeps it small: a new context and page cost a renderer
+process (hundreds of ms on a busy machine), so after each reset the next episode's context and
+page are created in the background (never used before, so still fresh) and the old context
+is closed in the background too; and the text caret is hidden by a style sheet installed once
+per page instead of by the screenshot call, which would restyle the whole page twice per
+screenshot.
 """
 
 from __future__ import annotations
 
 import importlib
-import io
 import time
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import cv2
 import numpy as np
 
 from agentloop.env import SCRIPTED_PLANNER, InfoKeys, SkillEnv
@@ -23,7 +31,7 @@ from agentloop.skills import BoundCall
 from agentloop.envs.web.vocabulary import WEB_SKILLS
 from agentloop.spaces import fit_text, observation_space, text_space
 
-from .browser import thread_browser
+from .browser import collect, forget, start_background, thread_browser
 from .elements import SNAPSHOT_JS, build_scene, text_view
 from .task import WebTask
 
@@ -40,6 +48,16 @@ SETTLE_JS = r"""
   };
   requestAnimationFrame(tick);
 })
+"""
+
+# Hides the text caret in every document of the context, so screenshots do not depend on
+# the caret's blink phase. An adopted sheet: nothing is added to the DOM the page can see.
+HIDE_CARET_JS = r"""
+(() => { try {
+  const s = new CSSStyleSheet();
+  s.replaceSync('*, *::before, *::after { caret-color: transparent !important; }');
+  document.adoptedStyleSheets = [...document.adoptedStyleSheets, s];
+} catch (e) {} })();
 """
 
 # Where an element is and whether something else is on top of it.
@@ -68,6 +86,31 @@ LOCATE_JS = r"""
           type: (el.type || '').toLowerCase(), checked: !!el.checked, disabled: !!el.disabled};
 }
 """
+
+
+class _Sandbox:
+    """The route handler of one context: lets the episode's origins through, blocks and counts
+    everything else. One per context, so a closing context's late requests never count
+    against the next episode."""
+
+    def __init__(self) -> None:
+        self.origins: set[str] = set()
+        self.blocked: list[str] = []
+
+    def __call__(self, route: Any) -> None:
+        url = route.request.url
+        if _origin(url) in self.origins or url.startswith(("data:", "blob:", "about:")):
+            route.fallback()
+        else:
+            self.blocked.append(url)
+            route.abort("blockedbyclient")
+
+
+@dataclass
+class _Context:
+    context: Any  # playwright BrowserContext
+    page: Any
+    sandbox: _Sandbox
 
 
 def _load_task(path: str, kwargs: dict[str, Any]) -> WebTask:
@@ -103,39 +146,59 @@ class WebEnv(SkillEnv):
         self._blocked: list[str] = []
         self._timings: dict[str, float] = {}
         self._origins: set[str] = set()
+        self._next: Any = None  # future of the next episode's _Context, made in the background
+        self._navigated_during_snapshot = False
 
     # ---- sandbox ---------------------------------------------------------------------------
-    def _route(self, route: Any) -> None:
-        url = route.request.url
-        if self._allowed(url) or url.startswith(("data:", "blob:", "about:")):
-            route.fallback()
-        else:
-            self._blocked.append(url)
-            route.abort("blockedbyclient")
-
     def _allowed(self, url: str) -> bool:
-        p = urlsplit(url)
-        return f"{p.scheme}://{p.netloc}" in self._origins
+        return _origin(url) in self._origins
 
     # ---- SkillEnv --------------------------------------------------------------------------
-    def _reset_world(self, seed: int | None, options: dict[str, Any]) -> str:
-        t0 = time.perf_counter()
-        if self._context is not None:
-            self._context.close()
-        self._context = self.page = None
-        browser = thread_browser(self.headless)
-        t1 = time.perf_counter()
-        self._context = browser.new_context(
+    def _new_context(self, browser: Any) -> _Context:
+        """A fresh context with its sandbox and its page: all of an episode's browser state that
+        does not depend on the task or the seed."""
+        context = browser.new_context(
             viewport={"width": self.viewport[0], "height": self.viewport[1]},
             accept_downloads=False, service_workers="block",
         )
-        self._context.set_default_timeout(self.action_timeout_ms)
-        self._origins = {o.rstrip("/") for o in self.task.origins()}
-        self._blocked = []
-        # Routes registered later take precedence: tasks may add their own (e.g. serving files).
-        self._context.route("**/*", self._route)
-        self._context.on("page", self._on_page)
-        self.page = self._context.new_page()
+        context.set_default_timeout(self.action_timeout_ms)
+        sandbox = _Sandbox()
+        # Independent of each other, so sent together: fewer round trips one after another.
+        pending = [start_background(browser, lambda: context.add_init_script(HIDE_CARET_JS)),
+                   # Routes registered later take precedence: tasks add their own (serving files).
+                   start_background(browser, lambda: context.route("**/*", sandbox))]
+        page = context.new_page()
+        for fut in pending:
+            collect(browser, fut)
+        context.on("page", lambda p: p is not page and p.close())  # popups are not the task's world
+        return _Context(context, page, sandbox)
+
+    def _take_next(self, browser: Any) -> _Context | None:
+        """The context made in the background after the last reset, if it is still usable."""
+        fut, self._next = self._next, None
+        if fut is None:
+            return None
+        try:
+            made = collect(browser, fut)
+        except Exception:  # the browser went away meanwhile: make a new one below
+            return None
+        if made.context.browser is not browser or made.page.is_closed():
+            forget(browser, made.context.close)
+            return None
+        return made
+
+    def _reset_world(self, seed: int | None, options: dict[str, Any]) -> str:
+        t0 = time.perf_counter()
+        browser = thread_browser(self.headless)
+        if self._context is not None:
+            old, self._context, self.page = self._context, None, None
+            if old.browser is browser:
+                forget(browser, old.close)  # nothing waits on it: close in the background
+        t1 = time.perf_counter()
+        made = self._take_next(browser) or self._new_context(browser)
+        self._context, self.page = made.context, made.page
+        made.sandbox.origins.update(o.rstrip("/") for o in self.task.origins())
+        self._origins, self._blocked = made.sandbox.origins, made.sandbox.blocked
         t2 = time.perf_counter()
         if seed is None:
             seed = int(self.np_random.integers(0, 2**31 - 1))
@@ -143,10 +206,12 @@ class WebEnv(SkillEnv):
         self._timings = {"browser": t1 - t0, "context": t2 - t1, "setup": time.perf_counter() - t2}
         return goal
 
-    def _on_page(self, page: Any) -> None:
-        # Popups and new tabs are not part of the task's world.
-        if self.page is not None and page is not self.page:
-            page.close()
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        obs, info = super().reset(seed=seed, options=options)
+        if self._next is None:  # the next episode's context, made while this one runs
+            browser = self._context.browser
+            self._next = start_background(browser, lambda: self._new_context(browser))
+        return obs, info
 
     def _el(self, eid: str, *, editable: bool = False) -> dict[str, Any]:
         info = self.page.evaluate(LOCATE_JS, eid)
@@ -255,14 +320,17 @@ class WebEnv(SkillEnv):
         t0 = time.perf_counter()
         snap = self._snapshot()
         t1 = time.perf_counter()
-        scene = build_scene(snap)
+        # After the snapshot, so that there is a document to capture (mid-navigation captures
+        # fail or hang); the caret is hidden by the context's style sheet, so Playwright need
+        # not restyle the page to hide it.
+        png = self.page.screenshot(type="png", caret="initial")
         t2 = time.perf_counter()
-        png = self.page.screenshot(type="png")
+        scene = build_scene(snap)
         t3 = time.perf_counter()
         frame = _decode(png, self.viewport)
         text = fit_text(text_view(scene, self.goal), self.max_text)
         t4 = time.perf_counter()
-        timings = {**self._timings, "snapshot": t1 - t0, "graph": t2 - t1, "screenshot": t3 - t2, "decode": t4 - t3}
+        timings = {**self._timings, "snapshot": t1 - t0, "screenshot": t2 - t1, "graph": t3 - t2, "decode": t4 - t3}
         self._timings = {}
         extra: dict[str, Any] = {
             InfoKeys.TASK: self.task_name, InfoKeys.TIMINGS: timings,
@@ -303,6 +371,12 @@ class WebEnv(SkillEnv):
         return draw_marks(self._last_obs["screenshot"], self._last_scene)
 
     def close(self) -> None:
+        fut, self._next = self._next, None
+        if fut is not None and self._context is not None:
+            # The unused next context: closed in the background once it exists (if the browser
+            # is gone, so is the context, and the background call just fails).
+            browser = self._context.browser
+            forget(browser, lambda: collect(browser, fut).context.close())
         if self._context is not None:
             try:
                 self._context.close()
@@ -313,14 +387,17 @@ class WebEnv(SkillEnv):
         super().close()
 
 
-def _decode(png: bytes, viewport: tuple[int, int]) -> np.ndarray:
-    from PIL import Image
+def _origin(url: str) -> str:
+    p = urlsplit(url)
+    return f"{p.scheme}://{p.netloc}"
 
-    img = Image.open(io.BytesIO(png)).convert("RGB")
-    arr = np.asarray(img, dtype=np.uint8)
+
+def _decode(png: bytes, viewport: tuple[int, int]) -> np.ndarray:
+    # OpenCV decodes a PNG several times faster than Pillow.
+    arr = cv2.cvtColor(cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
     w, h = viewport
     if arr.shape[:2] != (h, w):  # device scale or a shrunken page: keep the space's shape
-        arr = np.asarray(img.resize((w, h)), dtype=np.uint8)
+        arr = cv2.resize(arr, (w, h), interpolation=cv2.INTER_AREA)
     return arr
 
 

@@ -1,0 +1,55 @@
+"""Reset keeps its contract while it prepares the next episode's context in the background:
+every episode gets a context no earlier episode touched, one browser serves them all, and
+closed contexts do not pile up."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentloop.envs.web.browser import collect, start_background, thread_browser
+from agentloop.envs.web.env import WebEnv
+
+
+@pytest.fixture(scope="module")
+def env():
+    e = WebEnv(task="tests.web.pages:make", viewport=(320, 240))
+    yield e
+    e.close()
+
+
+def test_every_episode_gets_a_fresh_context(env):
+    env.reset(seed=0)
+    first, browser = env._context, env._context.browser
+    env.page.evaluate("() => { localStorage.setItem('left', 'over'); document.cookie = 'c=1'; }")
+    env.step("wait(ms=0)")
+    _, info = env.reset(seed=0)
+    assert env._context is not first and env._context.browser is browser
+    assert env.page.evaluate("() => [localStorage.getItem('left'), document.cookie]") == [None, ""]
+    assert info["blocked_requests"] == 1  # this episode's tracker image only, none carried over
+    for seed in range(4):
+        env.reset(seed=seed)
+        env.step("wait(ms=0)")
+    # The current context, the next one, and at most one still closing.
+    assert len(browser.contexts) <= 3
+
+
+def test_screenshot_matches_playwright_and_hides_the_caret(env):
+    import numpy as np
+
+    from agentloop.envs.web.env import _decode
+
+    _, info = env.reset(seed=0)
+    name = next(n for n in info["scene_graph"].nodes if n.get("dom_id") == "name")
+    obs, _, _, _, _ = env.step(f'click(element="{name.id}")')
+    assert env.page.evaluate("() => document.activeElement.id") == "name"
+    theirs = _decode(env.page.screenshot(type="png"), env.viewport)  # Playwright hides the caret
+    assert np.array_equal(obs["screenshot"], theirs)
+
+
+def test_background_calls_return_and_raise():
+    browser = thread_browser()
+    ok = start_background(browser, lambda: browser.version)
+    bad = start_background(browser, lambda: browser.new_context(storage_state="/no/such/state.json"))
+    assert collect(browser, ok) == browser.version
+    with pytest.raises(Exception, match="/no/such/state.json"):
+        collect(browser, bad)

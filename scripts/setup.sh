@@ -34,6 +34,7 @@ fi
 # dataset module imports (about 180 MB). pip reports LeRobot's unmet pins; that is expected.
 LEROBOT_VENV="${AGENTLOOP_LEROBOT_VENV:-$HOME/.cache/agentloop/lerobot-venv}"
 if ! "$LEROBOT_VENV/bin/python" -c "import lerobot, torchvision, av" >/dev/null 2>&1; then
+  echo "making LeRobot's environment in $LEROBOT_VENV (pip will list LeRobot's pins it leaves unmet: expected)"
   "$PYTHON" -m venv --system-site-packages "$LEROBOT_VENV"
   "$LEROBOT_VENV/bin/python" -m pip install -q --no-deps lerobot==0.4.4 torchvision==0.28.0
   "$LEROBOT_VENV/bin/python" -m pip install -q "av>=15,<16" "draccus==0.10.0" "deepdiff>=7,<9" \

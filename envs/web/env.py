@@ -143,15 +143,13 @@ class WebEnv(SkillEnv):
         self.action_space = text_space(1024)
         self._context: Any = None
         self.page: Any = None
-        self._blocked: list[str] = []
+        self._sandbox = _Sandbox()  # the current episode's: its origins and what it blocked
         self._timings: dict[str, float] = {}
-        self._origins: set[str] = set()
         self._next: Any = None  # future of the next episode's _Context, made in the background
-        self._navigated_during_snapshot = False
 
     # ---- sandbox ---------------------------------------------------------------------------
     def _allowed(self, url: str) -> bool:
-        return _origin(url) in self._origins
+        return _origin(url) in self._sandbox.origins
 
     # ---- SkillEnv --------------------------------------------------------------------------
     def _new_context(self, browser: Any) -> _Context:
@@ -198,7 +196,7 @@ class WebEnv(SkillEnv):
         made = self._take_next(browser) or self._new_context(browser)
         self._context, self.page = made.context, made.page
         made.sandbox.origins.update(o.rstrip("/") for o in self.task.origins())
-        self._origins, self._blocked = made.sandbox.origins, made.sandbox.blocked
+        self._sandbox = made.sandbox
         t2 = time.perf_counter()
         if seed is None:
             seed = int(self.np_random.integers(0, 2**31 - 1))
@@ -299,7 +297,7 @@ class WebEnv(SkillEnv):
                 raise ActionError("navigation_blocked", f"{a.url!r}: only http(s) URLs may be opened")
             if not self._allowed(a.url):
                 raise ActionError("navigation_blocked",
-                                  f"{p.scheme}://{p.netloc} is not one of this task's origins ({', '.join(sorted(self._origins))})")
+                                  f"{_origin(a.url)} is not one of this task's origins ({', '.join(sorted(self._sandbox.origins))})")
             page.goto(a.url, wait_until="domcontentloaded")
         elif name == "wait":
             page.evaluate(SETTLE_JS, [self.settle[0], a.ms])
@@ -334,7 +332,7 @@ class WebEnv(SkillEnv):
         self._timings = {}
         extra: dict[str, Any] = {
             InfoKeys.TASK: self.task_name, InfoKeys.TIMINGS: timings,
-            "blocked_requests": len(self._blocked), "url": snap["url"], "offscreen": snap["offscreen"],
+            "blocked_requests": len(self._sandbox.blocked), "url": snap["url"], "offscreen": snap["offscreen"],
         }
         if self.marks:
             extra["set_of_marks"] = draw_marks(frame, scene)

@@ -12,16 +12,22 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import pickle
 import shutil
 import threading
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+try:
+    import fcntl
+except ImportError:  # not on Windows
+    fcntl = None  # type: ignore[assignment]
 
 from agentloop.records import StepSignals
 
@@ -51,7 +57,9 @@ def write_episode(job: EpisodeJob) -> str:
     tmp, final = Path(job.tmp), Path(job.final)
     if tmp.exists():  # left by a killed process that had the same pid and thread id
         shutil.rmtree(tmp)
-    (tmp / "frames").mkdir(parents=True)
+    tmp.mkdir(parents=True)
+    if job.frames:
+        (tmp / "frames").mkdir()
     for rel, frame in job.frames:
         write_png(tmp / rel, frame)
     # Without `durable`, no fsync: the rename already makes the episode appear whole to
@@ -94,25 +102,15 @@ def _derive(folder: Path, job: EpisodeJob) -> None:
         steps = job.signals
     else:
         steps = [StepRecord.model_validate_json(line) for line in job.lines]
-    derive_episode(folder, EpisodeRecord.model_validate_json(job.episode_json), steps)
+    derive_episode(folder, EpisodeRecord.model_validate_json(job.episode_json), steps, atomic=False)
 
 
-def _ready() -> int:
-    return os.getpid()
-
-
-def _writer_cpu() -> float:
-    import time
-
-    return time.process_time()
-
-
-def _start_writer(parent: int) -> None:
-    """The writer yields the CPU to the loop it writes for (it is background work, and
-    back-pressure bounds how far it may fall behind), and must not outlive that process (a
-    worker killed by a segfault or SIGKILL would otherwise leave it behind, holding the
-    terminal's pipes)."""
-    import threading
+def _serve(jobs: Connection, replies: Connection, parent: int) -> None:
+    """The writer process: write each episode it is sent and answer with its sequence
+    number and the error, if any. It yields the CPU to the loop it writes for (background
+    work; back-pressure bounds how far it may fall behind) and ends with its parent: at
+    end of file on the pipe, or when the parent is gone (a worker killed by SIGKILL would
+    otherwise leave it behind, holding the terminal's pipes)."""
     import time
 
     try:
@@ -126,48 +124,132 @@ def _start_writer(parent: int) -> None:
         os._exit(0)
 
     threading.Thread(target=watch, daemon=True, name="agentloop-parent-watch").start()
+    while True:
+        try:
+            msg = pickle.loads(jobs.recv_bytes())
+        except (EOFError, OSError):
+            return
+        kind, seq, job = msg
+        if kind == "stop":
+            return
+        if kind == "cpu":
+            replies.send((seq, None, time.process_time()))
+            continue
+        try:
+            write_episode(job)
+            replies.send((seq, None, None))
+        except Exception as e:
+            replies.send((seq, f"{job.final}: {e!r}", None))
+
+
+def _widen(conn: Connection) -> None:
+    """Let a whole episode fit in the pipe, so that handing it over is one write that
+    never waits for the writer to read (Linux; elsewhere the default size stays)."""
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", 1031) if fcntl else None
+    if set_size is None:
+        return
+    for size in (4 << 20, 1 << 20):
+        try:
+            fcntl.fcntl(conn.fileno(), set_size, size)
+            return
+        except OSError:
+            continue
 
 
 class DiskWriter:
-    """Queue of episodes for the writer process. `flush()` waits for all of them and raises
-    if any failed; a writer process that died is replaced and the episode written inline."""
+    """Hands finished episodes to the writer process. `flush()` waits for all of them and
+    raises if any failed; a writer process that died is replaced and the episodes it had
+    not confirmed are written inline.
+
+    A plain pipe, written from the calling thread: the loop process runs no helper thread.
+    (A `ProcessPoolExecutor` pickles and sends from a feeder thread and collects results in
+    a manager thread; both contend with the loop for the GIL, and measured as a third more
+    CPU per step in the loop process for a writer that did nothing.)"""
 
     def __init__(self, max_pending: int = 8):
         self.max_pending = max_pending
         self._lock = threading.RLock()  # episodes of several threads share one writer
-        self._pending: list[tuple[Future, EpisodeJob]] = []
+        self._pending: dict[int, EpisodeJob] = {}
         self._errors: list[str] = []
-        self._pool: ProcessPoolExecutor | None = None
+        self._seq = 0
+        self._proc: BaseProcess | None = None
+        self._jobs: Connection | None = None
+        self._replies: Connection | None = None
         self._start()
 
     def _start(self) -> None:
+        ctx = mp.get_context("spawn")
         try:
-            self._pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=mp.get_context("spawn"),
-                initializer=_start_writer, initargs=(os.getpid(),),
+            jobs_r, jobs_w = ctx.Pipe(duplex=False)
+            replies_r, replies_w = ctx.Pipe(duplex=False)
+            proc = ctx.Process(
+                target=_serve, args=(jobs_r, replies_w, os.getpid()),
+                name="agentloop-writer", daemon=True,
             )
-            self._pool.submit(_ready)  # start the process now, overlapping env start-up
+            proc.start()  # starts now, overlapping env start-up
         except (OSError, AssertionError, RuntimeError):
             # No child processes here (e.g. inside a daemonic process): write inline.
-            self._pool = None
+            self._proc = None
+            return
+        jobs_r.close()
+        replies_w.close()
+        _widen(jobs_w)
+        self._proc, self._jobs, self._replies = proc, jobs_w, replies_r
 
     def submit(self, job: EpisodeJob) -> None:
         with self._lock:
-            self._submit(job)
+            if self._proc is None:
+                self._inline(job)
+                return
+            self._seq += 1
+            self._pending[self._seq] = job
+            if not self._send(("write", self._seq, job)):
+                return
+            self._collect(block=False)
+            while len(self._pending) > self.max_pending:  # back-pressure: bound the memory held
+                if not self._collect(block=True):
+                    break
 
-    def _submit(self, job: EpisodeJob) -> None:
-        if self._pool is None:
-            self._inline(job)
-            return
+    def _send(self, msg: tuple) -> bool:
+        assert self._jobs is not None
         try:
-            fut = self._pool.submit(write_episode, job)
-        except (BrokenProcessPool, RuntimeError):
-            self._restart()
+            self._jobs.send_bytes(pickle.dumps(msg, protocol=pickle.HIGHEST_PROTOCOL))
+            return True
+        except (OSError, ValueError):  # the writer died: its pipe is closed
+            self._recover()
+            return False
+
+    def _collect(self, block: bool) -> bool:
+        """Take the writer's answers; with `block`, wait for at least one. False when the
+        writer died (its unconfirmed episodes are then written inline)."""
+        assert self._replies is not None and self._proc is not None
+        while True:
+            try:
+                ready = self._replies.poll(0.5 if block else 0)
+                if not ready:
+                    if block and not self._proc.is_alive():
+                        self._recover()
+                        return False
+                    if block:
+                        continue
+                    return True
+                seq, error, _ = self._replies.recv()
+            except (EOFError, OSError):
+                self._recover()
+                return False
+            job = self._pending.pop(seq, None)
+            if error and job is not None:
+                self._errors.append(error)
+            block = False
+
+    def _recover(self) -> None:
+        """Replace a dead writer; write what it had not confirmed here."""
+        orphans = list(self._pending.values())
+        self._pending.clear()
+        self._stop(wait=False)
+        self._start()
+        for job in orphans:
             self._inline(job)
-            return
-        self._pending.append((fut, job))
-        if len(self._pending) > self.max_pending:  # back-pressure: bound the memory held
-            self._settle(self._pending.pop(0))
 
     def _inline(self, job: EpisodeJob) -> None:
         try:
@@ -175,48 +257,57 @@ class DiskWriter:
         except Exception as e:
             self._errors.append(f"{job.final}: {e!r}")
 
-    def _settle(self, item: tuple[Future, EpisodeJob]) -> None:
-        fut, job = item
-        try:
-            fut.result()
-        except BrokenProcessPool:
-            self._restart()
-            self._inline(job)
-        except Exception as e:
-            self._errors.append(f"{job.final}: {e!r}")
-
-    def _restart(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-        self._start()
-
     def cpu_seconds(self) -> float | None:
         """CPU time the writer process has used so far (None when writing inline)."""
         with self._lock:
-            if self._pool is None:
+            self.flush()
+            if self._proc is None or self._replies is None:
+                return None
+            self._seq += 1
+            if not self._send(("cpu", self._seq, None)):
                 return None
             try:
-                return self._pool.submit(_writer_cpu).result(timeout=30)
-            except Exception:
-                return None
+                if self._replies.poll(30):
+                    _, _, value = self._replies.recv()
+                    return value
+            except (EOFError, OSError):
+                pass
+            return None
 
     def flush(self) -> None:
         with self._lock:
-            while self._pending:
-                self._settle(self._pending.pop(0))
+            while self._pending and self._proc is not None:
+                if not self._collect(block=True):
+                    break
             if not self._errors:
                 return
-        with self._lock:
             errors, self._errors = self._errors, []
         raise OSError("recording failed: " + "; ".join(errors[:3]))
+
+    def _stop(self, wait: bool) -> None:
+        proc, jobs, replies = self._proc, self._jobs, self._replies
+        self._proc = self._jobs = self._replies = None
+        if proc is None:
+            return
+        if wait and jobs is not None:
+            try:
+                jobs.send_bytes(pickle.dumps(("stop", 0, None)))
+            except (OSError, ValueError):
+                pass
+        for conn in (jobs, replies):
+            if conn is not None:
+                conn.close()
+        proc.join(timeout=30 if wait else 1)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
 
     def close(self) -> None:
         try:
             self.flush()
         finally:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True)
-                self._pool = None
+            with self._lock:
+                self._stop(wait=True)
 
 
 _shared: DiskWriter | None = None

@@ -26,11 +26,18 @@ def _atomic_write(path: Path, text: str) -> None:
 
 def derive_episode(
     episode_folder: Path, record: EpisodeRecord, steps: Sequence[StepRecord | StepSignals],
-    config: RewardConfig | None = None,
+    config: RewardConfig | None = None, atomic: bool = True,
 ) -> EpisodeRewards:
-    """Compute and store the per-episode derived values beside the raw log."""
+    """Compute and store the per-episode derived values beside the raw log. The episode
+    writer passes `atomic=False`: its folder is still partial, and is itself moved into
+    place in one rename, so a temporary file and a rename per file would only cost more."""
     rewards = compute_episode(record, steps, config)
-    _atomic_write(Path(episode_folder) / EPISODE_FILE, rewards.model_dump_json(indent=1))
+    path, text = Path(episode_folder) / EPISODE_FILE, rewards.model_dump_json(indent=1)
+    if atomic:
+        _atomic_write(path, text)
+    else:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, "utf-8")
     return rewards
 
 

@@ -1,6 +1,6 @@
 """agentloop's web env beside BrowserGym on the same MiniWoB++ tasks, Chromium and HTML.
 
-    python benchmarks/web_env.py [--reps 5] [--tuned] [--page-budget 30] [--no-pages]
+    python benchmarks/web_env.py [--reps 5] [--steps 3] [--tuned] [--page-budget 30] [--no-pages]
 
 Creates /tmp/bench-browsergym (a venv with `browsergym-miniwob`) on first use and runs
 BrowserGym there in a subprocess, pointed at /usr/bin/chromium and at the installed `miniwob`
@@ -16,9 +16,14 @@ BrowserGym runs with its defaults, as its users get them:
 With `--tuned`, a second BrowserGym run sets `slow_mo=0` and `pre_observation_delay=0`, to show
 how much of the difference those two settings explain.
 
-agentloop runs with its defaults (viewport 800x600, a larger screenshot than BrowserGym's
-MiniWoB one). A step on either side is "do nothing": `wait(ms=0)` here, `noop(0)` there (its
-`noop()` would wait 1 s by default); a step's time includes the observation after it.
+agentloop runs each task as `agentloop run` makes it (`agentloop/miniwob.<task>`: viewport
+400x420, a larger screenshot than BrowserGym's MiniWoB one). A step on either side is "do
+nothing": `wait(ms=1000)` here (returns once the DOM has been quiet for 30 ms), `noop(0)` there
+(its `noop()` would wait 1 s by default); a step's time includes the observation after it. Each
+episode is a reset and `--steps` steps; the first step after a reset is reported apart from the
+later ones, because agentloop makes the next episode's context in the background and sync
+Playwright advances that work only while the env is talking to the browser, i.e. mostly during
+the first step.
 
 The synthetic pages (rows of text, a link, an input, a button and a labelled checkbox; ~5k and
 ~25k elements requested, 7 per row) compare one observation: agentloop's `_observe()` (DOM
@@ -44,6 +49,9 @@ from typing import Any
 
 VENV = Path("/tmp/bench-browsergym")
 CHROMIUM = "/usr/bin/chromium"
+# "Do nothing, let the page settle, observe": here the page must be quiet for 30 ms (at most 1 s);
+# BrowserGym's noop(0) waits nothing itself, then its pre-observation delay.
+STEP = "wait(ms=1000)"
 TASKS = ["click-button", "enter-text", "click-checkboxes", "login-user", "choose-list"]
 SIZES = [5000, 25000]
 
@@ -52,8 +60,8 @@ import json, os, sys, time, statistics
 import gymnasium as gym
 import browsergym.miniwob  # registers browsergym/miniwob.*
 from browsergym.utils.obs import flatten_axtree_to_str
-reps, tasks, pages, chromium, tuned, budget = (int(sys.argv[1]), json.loads(sys.argv[2]),
-    json.loads(sys.argv[3]), sys.argv[4], sys.argv[5] == "1", float(sys.argv[6]))
+reps, tasks, pages, chromium, tuned, budget, nsteps = (int(sys.argv[1]), json.loads(sys.argv[2]),
+    json.loads(sys.argv[3]), sys.argv[4], sys.argv[5] == "1", float(sys.argv[6]), int(sys.argv[7]))
 kw = dict(pw_chromium_kwargs={"executable_path": chromium})
 if tuned:
     kw.update(slow_mo=0, pre_observation_delay=0.0)
@@ -69,12 +77,14 @@ out = {"tasks": {}, "pages": {}}
 for t in tasks:
     env = gym.make(f"browsergym/miniwob.{t}", **kw)
     env.reset(seed=0)
-    resets, steps = [], []
+    resets, first, later = [], [], []
     for i in range(reps):
         t0 = time.perf_counter(); env.reset(seed=i + 1); resets.append(time.perf_counter() - t0)
-        t0 = time.perf_counter(); env.step("noop(0)"); steps.append(time.perf_counter() - t0)
+        for k in range(nsteps):
+            t0 = time.perf_counter(); env.step("noop(0)"); (later if k else first).append(time.perf_counter() - t0)
     env.close()
-    out["tasks"][t] = {"reset": statistics.median(resets), "step": statistics.median(steps)}
+    out["tasks"][t] = {"reset": statistics.median(resets), "first": statistics.median(first),
+                       "later": statistics.median(later) if later else None, "step": statistics.median(first + later)}
 from browsergym.core.env import BrowserEnv
 from browsergym.core.task import OpenEndedTask
 for n, url in pages.items():
@@ -151,18 +161,20 @@ VISIBLE_INTERACTIVE_JS = """() => Array.from(document.querySelectorAll('a,button
   .map(e => e.getAttribute('data-al-id'))"""
 
 
-def agentloop_task(t: str, reps: int) -> dict[str, Any]:
-    from agentloop.envs.web.env import WebEnv
+def agentloop_task(t: str, reps: int, nsteps: int = 3) -> dict[str, Any]:
+    from agentloop import registry
 
-    env = WebEnv(task="agentloop.envs.web.miniwob.tasks:make", task_kwargs={"task": t})
+    env = registry.make(f"agentloop/miniwob.{t}").unwrapped  # as `agentloop run` makes it
     env.reset(seed=0)
-    resets, steps, phases = [], [], []
+    resets, first, later, phases = [], [], [], []
     for i in range(reps):
         t0 = time.perf_counter(); _, info = env.reset(seed=i + 1); resets.append(time.perf_counter() - t0)
         phases.append(dict(info["timings"]))
-        t0 = time.perf_counter(); env.step("wait(ms=0)"); steps.append(time.perf_counter() - t0)
+        for k in range(nsteps):
+            t0 = time.perf_counter(); env.step(STEP); (later if k else first).append(time.perf_counter() - t0)
     env.close()
-    return {"reset": statistics.median(resets), "step": statistics.median(steps),
+    return {"reset": statistics.median(resets), "first": statistics.median(first),
+            "later": statistics.median(later) if later else None, "step": statistics.median(first + later),
             "phases": {k: statistics.median(p[k] for p in phases) for k in phases[0]}}
 
 
@@ -186,12 +198,12 @@ def agentloop_pages(reps: int, sizes: list[int]) -> dict[str, Any]:
 
 
 def browsergym_side(py: Path, tasks: list[str], reps: int, pages: dict[str, str], tuned: bool,
-                    budget: float) -> dict[str, Any]:
+                    budget: float, steps: int = 3) -> dict[str, Any]:
     from agentloop.envs.web.miniwob.tasks import html_root
 
     env = {"MINIWOB_URL": (html_root() / "miniwob").as_uri() + "/", "PATH": "/usr/bin:/bin",
            "PLAYWRIGHT_BROWSERS_PATH": str(VENV / "browsers"), "HOME": os.environ.get("HOME", "/tmp")}
-    args = [str(reps), json.dumps(tasks), json.dumps(pages), CHROMIUM, "1" if tuned else "0", str(budget)]
+    args = [str(reps), json.dumps(tasks), json.dumps(pages), CHROMIUM, "1" if tuned else "0", str(budget), str(steps)]
     proc = subprocess.run([str(py), "-c", BG_SCRIPT, *args], capture_output=True, text=True, env=env)
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")), None)
     if line is None:
@@ -209,6 +221,8 @@ def main() -> int:
     ap.add_argument("--tuned", action="store_true", help="also run BrowserGym with slow_mo=0, pre_observation_delay=0")
     ap.add_argument("--page-budget", type=float, default=30.0,
                     help="repeat BrowserGym's get_obs on a synthetic page only while one call takes less (s)")
+    ap.add_argument("--steps", type=int, default=3, help="steps per episode (the first is reported apart: "
+                    "agentloop's next-episode context is still being made in the background then)")
     ap.add_argument("--no-pages", action="store_true", help="skip the synthetic pages (BrowserGym needs minutes there)")
     a = ap.parse_args()
     sizes = [] if a.no_pages else SIZES
@@ -226,12 +240,12 @@ def main() -> int:
     bg: dict[str, Any] = {"tasks": {}}
     bgt: dict[str, Any] | None = {"tasks": {}} if a.tuned else None
     for t in TASKS:
-        r = agentloop_task(t, a.reps)
+        r = agentloop_task(t, a.reps, a.steps)
         al["phases"][t] = r.pop("phases")
         al["tasks"][t] = r
-        bg["tasks"][t] = browsergym_side(py, [t], a.reps, {}, False, a.page_budget)["tasks"][t]
+        bg["tasks"][t] = browsergym_side(py, [t], a.reps, {}, False, a.page_budget, a.steps)["tasks"][t]
         if bgt is not None:
-            bgt["tasks"][t] = browsergym_side(py, [t], a.reps, {}, True, a.page_budget)["tasks"][t]
+            bgt["tasks"][t] = browsergym_side(py, [t], a.reps, {}, True, a.page_budget, a.steps)["tasks"][t]
     if sizes:
         al["pages"] = agentloop_pages(a.reps, sizes)
         bg["pages"] = browsergym_side(py, [], a.reps, pages, False, a.page_budget)["pages"]
@@ -239,23 +253,24 @@ def main() -> int:
 
     print(f"MiniWoB++: medians over {a.reps} episodes; same Chromium ({CHROMIUM}), same HTML")
     print(f"load average before: {load_before}; after: {load()}; whole run {t_all:.0f} s")
-    hdr = f"{'task':18s} {'reset AL':>9s} {'reset BG':>9s} {'x':>6s} {'step AL':>9s} {'step BG':>9s} {'x':>6s}"
-    if bgt:
-        hdr += f" | {'reset BGt':>9s} {'x':>5s} {'step BGt':>9s} {'x':>5s}"
-    print(hdr)
-    rr, sr = [], []
+    print(f"{a.steps} steps per episode; 'first' is the step right after reset, 'all' every step's")
+    cols = [("reset", "reset"), ("first", "1st step"), ("later", "later steps"), ("step", "all steps")]
+    if a.steps < 2:
+        cols = [c for c in cols if c[0] != "later"]
+    print(f"{'task':18s} " + " ".join(f"{n + ' AL/BG':>22s} {'x':>5s}" for _, n in cols))
+    ratios: dict[str, list[float]] = {k: [] for k, _ in cols}
     for t in TASKS:
         x, y = al["tasks"][t], bg["tasks"][t]
-        rr.append(y["reset"] / x["reset"]); sr.append(y["step"] / x["step"])
-        row = (f"{t:18s} {x['reset']*1e3:7.0f}ms {y['reset']*1e3:7.0f}ms {rr[-1]:6.1f} "
-               f"{x['step']*1e3:7.0f}ms {y['step']*1e3:7.0f}ms {sr[-1]:6.1f}")
+        row = f"{t:18s} "
+        for k, _ in cols:
+            ratios[k].append(y[k] / x[k])
+            row += f"{x[k]*1e3:9.0f} / {y[k]*1e3:6.0f} ms {ratios[k][-1]:5.1f} "
         if bgt:
             z = bgt["tasks"][t]
-            row += (f" | {z['reset']*1e3:7.0f}ms {z['reset']/x['reset']:5.1f} "
-                    f"{z['step']*1e3:7.0f}ms {z['step']/x['step']:5.1f}")
+            row += f"| tuned BG: reset {z['reset']*1e3:.0f} ms ({z['reset']/x['reset']:.1f}x), step {z['step']*1e3:.0f} ms ({z['step']/x['step']:.1f}x)"
         print(row)
-    print(f"{'median ratio':18s} {'':9s} {'':9s} {statistics.median(rr):6.1f} {'':9s} {'':9s} {statistics.median(sr):6.1f}"
-          "   (targets: reset >= 10, step >= 4)")
+    print(f"{'median ratio':18s} " + " ".join(f"{'':22s} {statistics.median(ratios[k]):5.1f}" for k, _ in cols)
+          + "   (targets: reset >= 10, observe + step >= 4)")
     print("\nagentloop reset phases (median ms): " + "; ".join(
         f"{t}: " + " ".join(f"{k}={v*1e3:.0f}" for k, v in al["phases"][t].items()) for t in TASKS[:2]))
 

@@ -118,11 +118,23 @@ def start_background(owner: Any, fn: Callable[[], T]) -> "asyncio.Future[T]":
     return fut
 
 
-def collect(owner: Any, fut: "asyncio.Future[T]") -> T:
-    """Wait for a `start_background` call and return its result (or raise its error)."""
+def collect(owner: Any, fut: "asyncio.Future[T]", timeout: float | None = None) -> T:
+    """Wait for a `start_background` call and return its result (or raise its error); after
+    `timeout` seconds, raise `TimeoutError` (the call is cancelled, as far as it can be)."""
     if not fut.done():
-        owner._sync(_await(fut))
+        if timeout is None:
+            owner._sync(_await(fut))
+        else:
+            owner._sync(_await_for(fut, timeout))
     return fut.result()
+
+
+async def _await_for(fut: "asyncio.Future[Any]", timeout: float) -> None:
+    try:
+        await asyncio.wait_for(asyncio.shield(fut), timeout)
+    except asyncio.TimeoutError:
+        fut.cancel()
+        raise TimeoutError(f"no answer from the browser in {timeout:g} s") from None
 
 
 def forget(owner: Any, fn: Callable[[], Any]) -> None:

@@ -15,6 +15,7 @@ screenshot.
 
 from __future__ import annotations
 
+import base64
 import importlib
 import time
 from dataclasses import dataclass
@@ -35,18 +36,17 @@ from .browser import collect, forget, start_background, thread_browser
 from .elements import SNAPSHOT_JS, build_scene, text_view
 from .task import WebTask
 
-# Resolves once the DOM has been quiet for `quiet` ms, or after `bound` ms at most.
+# Resolves once the DOM has been quiet for `quiet` ms, or after `bound` ms at most. Timers
+# rather than animation frames: a frame-driven check rounds every wait up to whole frames.
 SETTLE_JS = r"""
 ([quiet, bound]) => new Promise(resolve => {
-  let last = performance.now(); const t0 = last;
-  const mo = new MutationObserver(() => { last = performance.now(); });
+  let timer = null, cap = null;
+  const finish = why => { mo.disconnect(); clearTimeout(timer); clearTimeout(cap); resolve(why); };
+  const arm = () => { clearTimeout(timer); timer = setTimeout(() => finish('quiet'), quiet); };
+  const mo = new MutationObserver(arm);
   mo.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
-  const tick = () => {
-    const now = performance.now();
-    if (now - last >= quiet || now - t0 >= bound) { mo.disconnect(); resolve(now - t0 >= bound ? 'bound' : 'quiet'); }
-    else requestAnimationFrame(tick);
-  };
-  requestAnimationFrame(tick);
+  cap = setTimeout(() => finish('bound'), bound);
+  arm();
 })
 """
 
@@ -111,6 +111,7 @@ class _Context:
     context: Any  # playwright BrowserContext
     page: Any
     sandbox: _Sandbox
+    cdp: Any = None  # a DevTools session on the page (screenshots)
 
 
 def _load_task(path: str, kwargs: dict[str, Any]) -> WebTask:
@@ -128,7 +129,7 @@ class WebEnv(SkillEnv):
         self, task: str, task_kwargs: dict | None = None, headless: bool = True,
         viewport: tuple[int, int] = (800, 600), max_text: int = 65536, settle_quiet_ms: int = 30,
         settle_bound_ms: int = 1000, action_timeout_ms: int = 5000, marks: bool = False,
-        render_mode: str | None = "rgb_array",
+        render_mode: str | None = "rgb_array", ahead: int = 1,
     ):
         """`viewport`: (width, height) in CSS pixels; `settle_*`: after an action, wait until the
         DOM is quiet for `settle_quiet_ms` (at most `settle_bound_ms`); `marks`: also put the
@@ -145,7 +146,9 @@ class WebEnv(SkillEnv):
         self.page: Any = None
         self._sandbox = _Sandbox()  # the current episode's: its origins and what it blocked
         self._timings: dict[str, float] = {}
-        self._next: Any = None  # future of the next episode's _Context, made in the background
+        self._next: list[Any] = []  # futures of the next episodes' _Contexts, made in the background
+        self.ahead = ahead
+        self._made: _Context | None = None  # this episode's
 
     # ---- sandbox ---------------------------------------------------------------------------
     def _allowed(self, url: str) -> bool:
@@ -166,16 +169,22 @@ class WebEnv(SkillEnv):
                    # Routes registered later take precedence: tasks add their own (serving files).
                    start_background(browser, lambda: context.route("**/*", sandbox))]
         page = context.new_page()
+        pending.append(start_background(browser, lambda: context.new_cdp_session(page)))
+        cdp = None
         for fut in pending:
-            collect(browser, fut)
+            cdp = collect(browser, fut)
         context.on("page", lambda p: p is not page and p.close())  # popups are not the task's world
-        return _Context(context, page, sandbox)
+        sandbox.origins.update(o.rstrip("/") for o in self.task.origins())
+        prepare = getattr(self.task, "prepare", None)
+        if prepare is not None:  # what the task does alike for every episode (load its page)
+            prepare(page)
+        return _Context(context, page, sandbox, cdp)
 
     def _take_next(self, browser: Any) -> _Context | None:
         """The context made in the background after the last reset, if it is still usable."""
-        fut, self._next = self._next, None
-        if fut is None:
+        if not self._next:
             return None
+        fut = self._next.pop(0)
         try:
             made = collect(browser, fut)
         except Exception:  # the browser went away meanwhile: make a new one below
@@ -189,12 +198,12 @@ class WebEnv(SkillEnv):
         t0 = time.perf_counter()
         browser = thread_browser(self.headless)
         if self._context is not None:
-            old, self._context, self.page = self._context, None, None
+            old, self._context, self.page, self._made = self._context, None, None, None
             if old.browser is browser:
                 forget(browser, old.close)  # nothing waits on it: close in the background
         t1 = time.perf_counter()
         made = self._take_next(browser) or self._new_context(browser)
-        self._context, self.page = made.context, made.page
+        self._context, self.page, self._made = made.context, made.page, made
         made.sandbox.origins.update(o.rstrip("/") for o in self.task.origins())
         self._sandbox = made.sandbox
         t2 = time.perf_counter()
@@ -206,9 +215,9 @@ class WebEnv(SkillEnv):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         obs, info = super().reset(seed=seed, options=options)
-        if self._next is None:  # the next episode's context, made while this one runs
-            browser = self._context.browser
-            self._next = start_background(browser, lambda: self._new_context(browser))
+        browser = self._context.browser
+        while len(self._next) < self.ahead:  # the next episodes' contexts, made while this one runs
+            self._next.append(start_background(browser, lambda: self._new_context(browser)))
         return obs, info
 
     def _el(self, eid: str, *, editable: bool = False) -> dict[str, Any]:
@@ -232,7 +241,8 @@ class WebEnv(SkillEnv):
         url_before = self.page.url
         try:
             self._act(name, a)
-            self._settle(url_before)
+            # `wait` is the settle itself, bounded by its own `ms` instead of the default.
+            self._settle(url_before, a.ms if name == "wait" else self.settle[1])
         except PwTimeout as e:
             raise ActionError("timeout", f"{name} timed out: {str(e).splitlines()[0]}") from None
         except PwError as e:
@@ -300,14 +310,15 @@ class WebEnv(SkillEnv):
                                   f"{_origin(a.url)} is not one of this task's origins ({', '.join(sorted(self._sandbox.origins))})")
             page.goto(a.url, wait_until="domcontentloaded")
         elif name == "wait":
-            page.evaluate(SETTLE_JS, [self.settle[0], a.ms])
+            pass  # the settle after every action is the wait
 
-    def _settle(self, url_before: str) -> None:
+    def _settle(self, url_before: str, bound_ms: int) -> None:
         t0 = time.perf_counter()
         if self.page.url != url_before:
             self.page.wait_for_load_state("domcontentloaded", timeout=self.action_timeout_ms)
         try:
-            self.page.evaluate(SETTLE_JS, self.settle)
+            if bound_ms > 0:
+                self.page.evaluate(SETTLE_JS, [self.settle[0], bound_ms])
         except Exception as e:  # a navigation replaced the document mid-wait: wait for the new one
             if "Execution context was destroyed" not in str(e):
                 raise
@@ -316,12 +327,10 @@ class WebEnv(SkillEnv):
 
     def _observe(self) -> tuple[dict[str, Any], SceneGraph | None, dict[str, Any]]:
         t0 = time.perf_counter()
+        capture = self._start_capture()  # on its way while the snapshot runs
         snap = self._snapshot()
         t1 = time.perf_counter()
-        # After the snapshot, so that there is a document to capture (mid-navigation captures
-        # fail or hang); the caret is hidden by the context's style sheet, so Playwright need
-        # not restyle the page to hide it.
-        png = self.page.screenshot(type="png", caret="initial")
+        png = self._screenshot(capture)
         t2 = time.perf_counter()
         scene = build_scene(snap)
         t3 = time.perf_counter()
@@ -337,6 +346,30 @@ class WebEnv(SkillEnv):
         if self.marks:
             extra["set_of_marks"] = draw_marks(frame, scene)
         return {"screenshot": frame, "text": text}, scene, extra
+
+    def _start_capture(self) -> Any:
+        """Ask DevTools for the viewport as PNG, without waiting for it: Playwright's
+        `page.screenshot` spends more than the capture itself on waiting for fonts and a stable
+        frame, and this way the capture overlaps the snapshot. The caret is hidden by the
+        context's style sheet."""
+        made = self._made
+        if made is None or made.cdp is None:
+            return None
+        try:
+            return start_background(self.page, lambda: made.cdp.send(
+                "Page.captureScreenshot", {"format": "png", "optimizeForSpeed": True}))
+        except Exception:
+            return None
+
+    def _screenshot(self, capture: Any) -> bytes:
+        """The capture's PNG. Bounded, because a capture that lands in a navigation may never
+        be answered: then Playwright's own screenshot, which has its own timeout."""
+        if capture is not None:
+            try:
+                return base64.b64decode(collect(self.page, capture, timeout=2.0)["data"])
+            except Exception:
+                pass
+        return self.page.screenshot(type="png", caret="initial")
 
     def _snapshot(self) -> dict[str, Any]:
         sels = list(self.task.irreversible_selectors() or [])
@@ -369,18 +402,19 @@ class WebEnv(SkillEnv):
         return draw_marks(self._last_obs["screenshot"], self._last_scene)
 
     def close(self) -> None:
-        fut, self._next = self._next, None
-        if fut is not None and self._context is not None:
-            # The unused next context: closed in the background once it exists (if the browser
-            # is gone, so is the context, and the background call just fails).
+        futs, self._next = self._next, []
+        if self._context is not None:
+            # The unused next contexts: closed in the background once they exist (if the
+            # browser is gone, so are they, and the background calls just fail).
             browser = self._context.browser
-            forget(browser, lambda: collect(browser, fut).context.close())
+            for fut in futs:
+                forget(browser, lambda fut=fut: collect(browser, fut).context.close())
         if self._context is not None:
             try:
                 self._context.close()
             except Exception:  # the browser may already be gone
                 pass
-            self._context = None
+            self._context = self._made = None
         self.task.close()
         super().close()
 

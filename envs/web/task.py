@@ -34,7 +34,12 @@ class WebTask(Protocol):
         """Origins the page may reach (e.g. "http://127.0.0.1:8765"); all else is blocked."""
 
     def setup(self, page: Any, seed: int | None) -> str:
-        """Prepare a fresh page (a Playwright `Page` in a new context); return the goal."""
+        """Prepare a fresh page (a Playwright `Page` in a new context); return the goal.
+
+        A task may also have `prepare(page)`: the part of the setup that is the same for every
+        episode and seed (loading its page). The env then calls it on the next episode's fresh
+        page in the background, while this episode runs; `setup` must then finish the job on
+        a page `prepare` has seen, and still work on one it has not."""
 
     def evaluate(self, page: Any) -> TaskResult:
         """Judge the current state (from the page or the task's own database)."""

@@ -149,6 +149,7 @@ class WebEnv(SkillEnv):
         self._next: list[Any] = []  # futures of the next episodes' _Contexts, made in the background
         self.ahead = ahead
         self._made: _Context | None = None  # this episode's
+        self._waiting = False  # the action being settled is `wait`
 
     # ---- sandbox ---------------------------------------------------------------------------
     def _allowed(self, url: str) -> bool:
@@ -242,7 +243,8 @@ class WebEnv(SkillEnv):
         try:
             self._act(name, a)
             # `wait` is the settle itself, bounded by its own `ms` instead of the default.
-            self._settle(url_before, a.ms if name == "wait" else self.settle[1])
+            self._waiting = name == "wait"
+            self._settle(url_before, a.ms if self._waiting else self.settle[1])
         except PwTimeout as e:
             raise ActionError("timeout", f"{name} timed out: {str(e).splitlines()[0]}") from None
         except PwError as e:
@@ -317,7 +319,10 @@ class WebEnv(SkillEnv):
         if self.page.url != url_before:
             self.page.wait_for_load_state("domcontentloaded", timeout=self.action_timeout_ms)
         try:
-            if bound_ms > 0:
+            step_ms = getattr(self.task, "virtual_clock_ms", None)
+            if step_ms is not None:  # the page runs on a virtual clock: move it on, by a fixed step
+                self.page.clock.run_for(bound_ms if self._waiting else step_ms)
+            elif bound_ms > 0:
                 self.page.evaluate(SETTLE_JS, [self.settle[0], bound_ms])
         except Exception as e:  # a navigation replaced the document mid-wait: wait for the new one
             if "Execution context was destroyed" not in str(e):

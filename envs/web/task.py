@@ -39,7 +39,12 @@ class WebTask(Protocol):
         A task may also have `prepare(page)`: the part of the setup that is the same for every
         episode and seed (loading its page). The env then calls it on the next episode's fresh
         page in the background, while this episode runs; `setup` must then finish the job on
-        a page `prepare` has seen, and still work on one it has not."""
+        a page `prepare` has seen, and still work on one it has not.
+
+        A task whose page moves with time may set `virtual_clock_ms`: it installs Playwright's
+        clock (paused) on the page, and the env then moves that clock on by this many
+        milliseconds after each action (by `ms` after `wait(ms)`) instead of waiting for the
+        DOM to be quiet."""
 
     def evaluate(self, page: Any) -> TaskResult:
         """Judge the current state (from the page or the task's own database)."""

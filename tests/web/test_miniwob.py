@@ -6,6 +6,7 @@ import fnmatch
 import os
 
 import gymnasium as gym
+import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
@@ -54,11 +55,29 @@ def test_every_task_resets_and_steps():
     assert not failures, "\n".join(failures)
 
 
-@pytest.mark.parametrize("task", ["enter-text"])
+@pytest.mark.parametrize("task", ["enter-text", "stock-market"])  # stock-market: a ticker, on the virtual clock
 def test_check_env(task):
     env = WebEnv(task="agentloop.envs.web.miniwob.tasks:make", task_kwargs={"task": task}, viewport=(400, 420))
     try:
         check_env(env, skip_render_check=True)
+    finally:
+        env.close()
+
+
+def test_a_page_that_moves_with_time_moves_only_when_stepped():
+    env = WebEnv(task="agentloop.envs.web.miniwob.tasks:make", task_kwargs={"task": "chase-circle"}, viewport=(400, 420))
+    try:
+        first, _ = env.reset(seed=3)
+        again, _ = env.reset(seed=3)
+        assert np.array_equal(first["screenshot"], again["screenshot"]), "same seed, same first frame"
+        still, *_ = env.step("wait(ms=0)")
+        assert np.array_equal(still["screenshot"], first["screenshot"]), "no virtual time passed, nothing moved"
+        moved, *_ = env.step("wait(ms=800)")
+        assert not np.array_equal(moved["screenshot"], first["screenshot"]), "the circle moves as the clock runs"
+        env.reset(seed=3)
+        env.step("wait(ms=0)")
+        replay, *_ = env.step("wait(ms=800)")
+        assert np.array_equal(replay["screenshot"], moved["screenshot"]), "and moves the same way every time"
     finally:
         env.close()
 

@@ -10,6 +10,7 @@ is kept apart, and success is the raw reward reaching 1 (partial credit counts a
 
 from __future__ import annotations
 
+import json
 import mimetypes
 import time
 from functools import lru_cache
@@ -39,13 +40,14 @@ def task_names() -> list[str]:
 
 
 # Start the episode the way the page's own START overlay does, seeded, with the countdown off.
-START_JS = """async ([seed, t]) => {
+START_JS = """async ([seed, t, virtualClock]) => {
   core.EPISODE_MAX_TIME = t;
   if (seed !== null) Math.seedrandom(String(seed));
   core.startEpisodeReal();
   core.clearTimer();
   const t0 = performance.now();
-  while (WOB_TASK_READY !== true) {  // a few tasks get ready asynchronously
+  // A few tasks get ready asynchronously (on a virtual clock, time moves only when stepped).
+  while (!virtualClock && WOB_TASK_READY !== true) {
     if (performance.now() - t0 > 5000) throw new Error('the MiniWoB task was not ready after 5 s');
     await new Promise(r => setTimeout(r, 5));
   }
@@ -97,6 +99,15 @@ def _inlined(path: str) -> bytes:
     return html.encode("utf-8")
 
 
+# Pages that move with time (animations, tickers). On the wall clock two resets with the same
+# seed would show different frames, so these run on a virtual clock (Playwright's `page.clock`):
+# paused, and moved on by a fixed step after every action (or by `wait(ms)`), which makes an
+# episode a function of its seed and actions, as Gymnasium's determinism checks expect.
+VIRTUAL_CLOCK = {"chase-circle", "click-pie", "stock-market"}
+CLOCK_EPOCH_S = 1_700_000_000  # the pages' "now" at the start, in seconds (any fixed time will do)
+CLOCK_STEP_MS = 100  # virtual time that passes with each action
+
+
 class MiniWoBTask:
     def __init__(self, task: str):
         if not (html_root() / "miniwob" / f"{task}.html").exists():
@@ -107,6 +118,8 @@ class MiniWoBTask:
         self.task = task
         self.name = f"miniwob.{task}"
         self.url = f"{ORIGIN}/miniwob/{task}.html"
+        # Milliseconds of virtual time per action (`WebEnv` moves the clock), or None: wall clock.
+        self.virtual_clock_ms: int | None = CLOCK_STEP_MS if task in VIRTUAL_CLOCK else None
         self._t0 = 0.0
         self._done_at: float | None = None
 
@@ -131,6 +144,8 @@ class MiniWoBTask:
         """Load the task's page: the same for every seed (the page only shows its START cover
         until `setup` starts the episode)."""
         page.context.route(f"{ORIGIN}/**", self._serve)
+        if self.virtual_clock_ms is not None:
+            page.clock.pause_at(CLOCK_EPOCH_S)
         page.goto(self.url, wait_until="load")
 
     def setup(self, page: Any, seed: int | None) -> str:
@@ -138,7 +153,9 @@ class MiniWoBTask:
             self.prepare(page)
         # Seed, start, wait until the task says it is ready and read the goal in one call:
         # each round trip to the page costs milliseconds, and reset is paid every episode.
-        goal = page.evaluate(START_JS, [seed, _NO_TIMER])
+        goal = page.evaluate(START_JS, [seed, _NO_TIMER, self.virtual_clock_ms is not None])
+        if isinstance(goal, dict):  # the natural-language tasks answer {utterance, fields}
+            goal = str(goal.get("utterance") or json.dumps(goal, sort_keys=True))
         self._t0, self._done_at = time.perf_counter(), None
         return goal
 

@@ -51,6 +51,13 @@ START_JS = """async ([seed, t, virtualClock]) => {
     if (performance.now() - t0 > 5000) throw new Error('the MiniWoB task was not ready after 5 s');
     await new Promise(r => setTimeout(r, 5));
   }
+  // Images the task just added (icons) change the first frame when they arrive: wait for them,
+  // 2 s at most (a refused one ends in an error event; a lazy one may never load).
+  const loading = Array.from(document.images).filter(i => !i.complete);
+  if (loading.length && !virtualClock) {
+    await Promise.race([new Promise(r => setTimeout(r, 2000)), Promise.all(loading.map(i => new Promise(r => {
+      i.addEventListener('load', r, {once: true}); i.addEventListener('error', r, {once: true}); })))]);
+  }
   return core.getUtterance();
 }"""
 

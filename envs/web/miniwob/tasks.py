@@ -61,6 +61,23 @@ START_JS = """async ([seed, t, virtualClock]) => {
   return core.getUtterance();
 }"""
 
+# Fetches the images the page's style sheets refer to (jQuery UI's icon sprites), so that an
+# icon a task shows later is already there instead of arriving after the first frame.
+PRELOAD_JS = """async () => {
+  const urls = new Set();
+  for (const sheet of document.styleSheets) {
+    let rules; try { rules = sheet.cssRules; } catch (e) { continue; }
+    for (const r of rules) {
+      const bg = r.style && r.style.backgroundImage;
+      if (bg) for (const m of bg.matchAll(/url\\(["']?([^"')]+)["']?\\)/g)) urls.add(new URL(m[1], sheet.href || location.href).href);
+    }
+  }
+  if (!urls.size) return 0;
+  await Promise.race([new Promise(r => setTimeout(r, 2000)), Promise.all([...urls].map(u => new Promise(r => {
+    const i = new Image(); i.onload = i.onerror = r; i.src = u; })))]);
+  return urls.size;
+}"""
+
 # The scripts and style sheets most pages share are put inline into the page, so loading a
 # task is one request instead of four to eight (each a round trip through the request
 # router). Only files that do not locate anything relative to their own URL (no `url(...)`,
@@ -154,6 +171,8 @@ class MiniWoBTask:
         if self.virtual_clock_ms is not None:
             page.clock.pause_at(CLOCK_EPOCH_S)
         page.goto(self.url, wait_until="load")
+        if self.virtual_clock_ms is None:  # (its timers wait for the clock)
+            page.evaluate(PRELOAD_JS)
 
     def setup(self, page: Any, seed: int | None) -> str:
         if page.url != self.url:  # not prepared in the background

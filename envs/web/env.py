@@ -140,7 +140,8 @@ class WebEnv(SkillEnv):
         render_mode: str | None = "rgb_array", ahead: int = 1,
     ):
         """`viewport`: (width, height) in CSS pixels; `settle_*`: after an action, wait until the
-        DOM is quiet for `settle_quiet_ms` (at most `settle_bound_ms`); `marks`: also put the
+        DOM is quiet for `settle_quiet_ms` (at most `settle_bound_ms`); `ahead`: how many next
+        episodes' contexts to make in the background; `marks`: also put the
         set-of-marks screenshot in `info["set_of_marks"]` every step."""
         super().__init__(render_mode)
         self.task: WebTask = _load_task(task, dict(task_kwargs or {}))
@@ -178,15 +179,19 @@ class WebEnv(SkillEnv):
                    # Routes registered later take precedence: tasks add their own (serving files).
                    start_background(browser, lambda: context.route("**/*", sandbox))]
         page = context.new_page()
-        pending.append(start_background(browser, lambda: context.new_cdp_session(page)))
-        cdp = None
+        cdp_session = start_background(browser, lambda: context.new_cdp_session(page))
         for fut in pending:
-            cdp = collect(browser, fut)
+            collect(browser, fut)
+        cdp = collect(browser, cdp_session)
         context.on("page", lambda p: p is not page and p.close())  # popups are not the task's world
         sandbox.origins.update(o.rstrip("/") for o in self.task.origins())
         prepare = getattr(self.task, "prepare", None)
         if prepare is not None:  # what the task does alike for every episode (load its page)
-            prepare(page)
+            try:
+                prepare(page)
+            except Exception:
+                forget(browser, context.close)
+                raise
         return _Context(context, page, sandbox, cdp)
 
     def _take_next(self, browser: Any) -> _Context | None:

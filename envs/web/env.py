@@ -218,8 +218,7 @@ class WebEnv(SkillEnv):
         t1 = time.perf_counter()
         made = self._take_next(browser) or self._new_context(browser)
         self._context, self.page, self._made = made.context, made.page, made
-        made.sandbox.origins.update(o.rstrip("/") for o in self.task.origins())
-        self._sandbox = made.sandbox
+        self._sandbox = made.sandbox  # its origins were set when the context was made
         t2 = time.perf_counter()
         if seed is None:
             seed = int(self.np_random.integers(0, 2**31 - 1))

@@ -136,7 +136,8 @@ class StepRecord(BaseModel):
 
 class StepSignals(BaseModel):
     """The per-step values derived rewards are computed from: a step's learning signals without
-    its scene graph, plan or frames, so the writer can derive rewards without re-reading steps."""
+    its scene graph, plan or frames, so the writer can derive rewards without validating whole
+    steps again (read from a `steps.jsonl` line, the rest of the line is skipped)."""
 
     index: int
     state_key: str | None = None
@@ -145,13 +146,6 @@ class StepSignals(BaseModel):
     success: bool = False
     progress: float | None = None
     label: bool | None = None
-
-    @classmethod
-    def of(cls, step: StepRecord) -> StepSignals:
-        return cls(
-            index=step.index, state_key=step.state_key, action_error=step.action_error,
-            rewards=step.rewards, success=step.success, progress=step.progress, label=step.label,
-        )
 
 
 class EpisodeRecord(BaseModel):

@@ -10,16 +10,19 @@ folder and renames it into place in one step.
 
 from __future__ import annotations
 
+import math
 import multiprocessing as mp
 import os
 import pickle
 import shutil
+import struct
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -32,16 +35,59 @@ except ImportError:  # not on Windows
 from agentloop.records import StepSignals
 
 
+_U8 = np.dtype(np.uint8)
+
+
+class Block:
+    """Bytes gathered while an episode runs, handed to the writer process out of band
+    (pickle protocol 5): sent as they are instead of being copied into the pickle."""
+
+    def __init__(self, data: bytes | bytearray | None = None):
+        self.data = bytearray() if data is None else data
+
+    def _state(self) -> tuple[Any, ...]:
+        return ()
+
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
+        data = pickle.PickleBuffer(self.data) if isinstance(protocol, int) and protocol >= 5 else bytes(self.data)
+        return type(self), (data, *self._state())
+
+
+class FrameBuffer(Block):
+    """An episode's frames, copied one after another into one block as they arrive: the
+    copy the loop must make anyway (an env may reuse its render buffer), and the only one
+    until the writer process reads them."""
+
+    def __init__(self, data: bytes | bytearray | None = None, index: list[tuple[str, tuple[int, ...], int]] | None = None):
+        super().__init__(data)
+        self.index = [] if index is None else index  # (relative path, shape, byte offset)
+
+    def _state(self) -> tuple[Any, ...]:
+        return (self.index,)
+
+    def add(self, rel: str, frame: np.ndarray) -> None:
+        if frame.dtype is not _U8 or not frame.flags.c_contiguous:
+            frame = np.ascontiguousarray(frame, dtype=np.uint8)
+        self.index.append((rel, frame.shape, len(self.data)))
+        self.data += frame.data  # type: ignore[operator]  # a bytearray while frames arrive
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __iter__(self) -> Iterator[tuple[str, np.ndarray]]:
+        for rel, shape, offset in self.index:
+            yield rel, np.frombuffer(self.data, np.uint8, math.prod(shape), offset).reshape(shape)
+
+
 @dataclass
 class EpisodeJob:
     tmp: str
     final: str
-    lines: list[str]
+    steps: Block  # steps.jsonl as it will be on disk
     episode_json: str
-    frames: list[tuple[str, np.ndarray]] = field(default_factory=list)
+    frames: FrameBuffer = field(default_factory=FrameBuffer)
     durable: bool = False
     derive: bool = True  # compute derived values (returns, attributions) beside the raw log
-    signals: list[StepSignals] | None = None  # per-step values the derived rewards need
 
 
 def write_png(path: Path, frame: np.ndarray, compression: int = 1) -> None:
@@ -65,9 +111,9 @@ def write_episode(job: EpisodeJob) -> str:
     # Without `durable`, no fsync: the rename already makes the episode appear whole to
     # readers and survives a killed process (the page cache outlives it); fsync only adds
     # power-loss durability, at milliseconds per episode.
-    for name, text in (("steps.jsonl", "".join(line + "\n" for line in job.lines)), ("episode.json", job.episode_json)):
-        with open(tmp / name, "w", encoding="utf-8") as f:
-            f.write(text)
+    for name, data in (("steps.jsonl", job.steps.data), ("episode.json", job.episode_json.encode())):
+        with open(tmp / name, "wb") as f:
+            f.write(data)
             if job.durable:
                 f.flush()
                 os.fsync(f.fileno())
@@ -93,15 +139,11 @@ def _derive(folder: Path, job: EpisodeJob) -> None:
         from agentloop.rewards import derive_episode
     except ImportError:
         return
-    from agentloop.records import EpisodeRecord, StepRecord
+    from agentloop.records import EpisodeRecord
 
-    # Validating every full step (scene graphs included) again would cost more than writing
-    # it: the signals the loop kept are all that derivation reads.
-    steps: Sequence[StepRecord | StepSignals]
-    if job.signals is not None and len(job.signals) == len(job.lines):
-        steps = job.signals
-    else:
-        steps = [StepRecord.model_validate_json(line) for line in job.lines]
+    # Only the signals derivation reads (rewards, progress, labels) are validated, not each
+    # whole step with its scene graph: that would cost more than writing the episode.
+    steps = [StepSignals.model_validate_json(line) for line in bytes(job.steps.data).split(b"\n") if line]
     derive_episode(folder, EpisodeRecord.model_validate_json(job.episode_json), steps, atomic=False)
 
 
@@ -110,7 +152,13 @@ def _serve(jobs: Connection, replies: Connection, parent: int) -> None:
     number and the error, if any. It yields the CPU to the loop it writes for (background
     work; back-pressure bounds how far it may fall behind) and ends with its parent: at
     end of file on the pipe, or when the parent is gone (a worker killed by SIGKILL would
-    otherwise leave it behind, holding the terminal's pipes)."""
+    otherwise leave it behind, holding the terminal's pipes).
+
+    A thread takes episodes off the pipe as soon as they arrive, while the main thread
+    writes: an episode larger than the pipe's buffer (web frames are half a megabyte each)
+    would otherwise keep the loop waiting in its hand-over until the episode before it was
+    written."""
+    import queue
     import time
 
     try:
@@ -123,13 +171,27 @@ def _serve(jobs: Connection, replies: Connection, parent: int) -> None:
             time.sleep(0.5)
         os._exit(0)
 
+    inbox: queue.SimpleQueue[tuple[str, int, Any]] = queue.SimpleQueue()
+
+    def receive() -> None:
+        while True:
+            try:
+                msg = _receive(jobs)
+            except (EOFError, OSError):
+                inbox.put(("stop", 0, None))
+                return
+            inbox.put(msg)
+            if msg[0] == "stop":
+                return
+
     threading.Thread(target=watch, daemon=True, name="agentloop-parent-watch").start()
+    threading.Thread(target=receive, daemon=True, name="agentloop-receive").start()
+    try:  # now, while the worker starts its env, rather than when the first episode waits
+        import agentloop.rewards  # noqa: F401
+    except ImportError:
+        pass
     while True:
-        try:
-            msg = pickle.loads(jobs.recv_bytes())
-        except (EOFError, OSError):
-            return
-        kind, seq, job = msg
+        kind, seq, job = inbox.get()
         if kind == "stop":
             return
         if kind == "cpu":
@@ -142,9 +204,29 @@ def _serve(jobs: Connection, replies: Connection, parent: int) -> None:
             replies.send((seq, f"{job.final}: {e!r}", None))
 
 
+_COUNT = struct.Struct("<I")
+
+
+def _transmit(conn: Connection, msg: tuple) -> None:
+    """One message: its pickle, led by how many raw blocks follow it (pickle protocol 5
+    keeps large buffers such as an episode's frames out of the pickle, uncopied)."""
+    blocks: list[pickle.PickleBuffer] = []
+    head = pickle.dumps(msg, protocol=5, buffer_callback=blocks.append)
+    conn.send_bytes(_COUNT.pack(len(blocks)) + head)
+    for block in blocks:
+        conn.send_bytes(block.raw())
+
+
+def _receive(conn: Connection) -> Any:
+    head = conn.recv_bytes()
+    (n,) = _COUNT.unpack_from(head)
+    blocks = [conn.recv_bytes() for _ in range(n)]
+    return pickle.loads(memoryview(head)[_COUNT.size:], buffers=blocks)
+
+
 def _widen(conn: Connection) -> None:
-    """Let a whole episode fit in the pipe, so that handing it over is one write that
-    never waits for the writer to read (Linux; elsewhere the default size stays)."""
+    """Let a whole episode (of small frames) fit in the pipe, so that handing it over never
+    waits for the writer to read (Linux; elsewhere the default size stays)."""
     set_size = getattr(fcntl, "F_SETPIPE_SZ", 1031) if fcntl else None
     if set_size is None:
         return
@@ -213,7 +295,7 @@ class DiskWriter:
     def _send(self, msg: tuple) -> bool:
         assert self._jobs is not None
         try:
-            self._jobs.send_bytes(pickle.dumps(msg, protocol=pickle.HIGHEST_PROTOCOL))
+            _transmit(self._jobs, msg)
             return True
         except (OSError, ValueError):  # the writer died: its pipe is closed
             self._recover()
@@ -291,7 +373,7 @@ class DiskWriter:
             return
         if wait and jobs is not None:
             try:
-                jobs.send_bytes(pickle.dumps(("stop", 0, None)))
+                _transmit(jobs, ("stop", 0, None))
             except (OSError, ValueError):
                 pass
         for conn in (jobs, replies):

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import orjson
 
 from agentloop.loop import EpisodeSink
-from agentloop.records import EpisodeRecord, StepRecord, StepSignals
-from agentloop.recording.disk import DiskWriter, EpisodeJob, write_episode
+from agentloop.records import EpisodeRecord, StepRecord
+from agentloop.recording.disk import Block, DiskWriter, EpisodeJob, FrameBuffer, write_episode
+from agentloop.recording.lines import step_json
 
 PARTIAL = ".partial"
 
@@ -38,34 +38,29 @@ class EpisodeWriter(EpisodeSink):
         self._disk = disk
         self._record_frames = record_frames
         self.durable = durable
-        self._frames: list[tuple[str, np.ndarray]] = []
+        self._frames = FrameBuffer()
         # Serialised lines only: keeping the step objects alive until the episode ends
-        # costs the garbage collector more than serialising them costs.
-        self._lines: list[str] = []
-        self._signals: list[StepSignals] = []
+        # costs the garbage collector more than serialising them costs. They are joined
+        # once, when the episode ends.
+        self._steps: list[bytes] = []
 
     def frame(self, index: int, frame: Any, tag: str = "") -> str | None:
         if not self._record_frames or not isinstance(frame, np.ndarray) or frame.ndim < 2:
             return None
         rel = f"frames/{index:04d}{tag}.png"
-        # Copy: the env may reuse its buffer for the next render.
-        self._frames.append((rel, np.array(frame, dtype=np.uint8, copy=True)))
+        self._frames.add(rel, frame)  # a copy: the env may reuse its buffer for the next render
         return rel
 
     def step(self, record: StepRecord) -> None:
-        self._lines.append(step_json(record))
-        # What derived values are computed from, so the writer need not parse the whole
-        # step (scene graph included) back.
-        self._signals.append(StepSignals.of(record))
+        self._steps += (step_json(record), b"\n")
 
     def finish(self, record: EpisodeRecord, wait: bool = False) -> Path:
         """Hand the episode to the disk writer (or write it now, with `wait` or no writer)."""
         job = EpisodeJob(
-            tmp=str(self.tmp), final=str(self.final), lines=self._lines,
+            tmp=str(self.tmp), final=str(self.final), steps=Block(b"".join(self._steps)),
             episode_json=record.model_dump_json(indent=1), frames=self._frames, durable=self.durable,
-            signals=self._signals,
         )
-        self._frames, self._lines, self._signals = [], [], []
+        self._frames, self._steps = FrameBuffer(), []
         if self._disk is None:
             write_episode(job)
         else:
@@ -75,23 +70,8 @@ class EpisodeWriter(EpisodeSink):
         return self.final
 
     def abort(self) -> None:
-        self._frames, self._lines, self._signals = [], [], []
+        self._frames, self._steps = FrameBuffer(), []
         shutil.rmtree(self.tmp, ignore_errors=True)
-
-
-def step_json(record: StepRecord) -> str:
-    """One `steps.jsonl` line. The scene graph, most of a step's bytes, is already plain JSON
-    data (the loop dumps it once), so orjson encodes it at a third of pydantic's cost for an
-    untyped dict; the rest of the record goes through pydantic as usual."""
-    sg = record.scene_graph
-    if sg is None:
-        return record.model_dump_json()
-    try:
-        graph = orjson.dumps(sg).decode()
-    except TypeError:  # something orjson does not encode: let pydantic say what it makes of it
-        return record.model_dump_json()
-    head = record.model_dump_json(exclude={"scene_graph"})
-    return f'{head[:-1]},"scene_graph":{graph}}}'
 
 
 def read_steps(episode_dir: Path) -> list[StepRecord]:

@@ -9,7 +9,7 @@ from agentloop import registry
 from agentloop.loop import EpisodeSink, EpisodeSpec, LoopLimits, Roles, run_episode
 from agentloop.roles import EffectValidator, FunctionPlanner, NoCritic, NoValidator, PreconditionCritic
 from agentloop.records import StepRecord
-from agentloop.recording.episode import step_json
+from agentloop.recording.lines import step_json
 from agentloop.skills import SkillCall
 from agentloop.testing.switches import SwitchesEnv, SwitchesPlanner
 
@@ -138,7 +138,7 @@ def test_steps_jsonl_lines_read_back_as_the_records_they_were_made_from():
     no_graph = steps[0].model_copy(update={"scene_graph": None})
     for record in [*steps, no_graph]:
         line = step_json(record)
-        assert "\n" not in line
+        assert b"\n" not in line
         assert StepRecord.model_validate_json(line) == record
         assert json.loads(line) == json.loads(record.model_dump_json())
 

@@ -11,6 +11,7 @@ import pytest
 from agentloop.loop import EpisodeSpec, LoopLimits, Roles, run_episode
 from agentloop.recording.disk import DiskWriter
 from agentloop.recording.episode import EpisodeWriter, read_episode, read_steps
+from agentloop.rewards import EPISODE_FILE, EpisodeRewards, compute_episode
 from agentloop.roles import EffectValidator, PreconditionCritic
 from agentloop.testing.switches import SwitchesEnv, SwitchesPlanner
 
@@ -45,7 +46,10 @@ def test_episodes_land_whole_when_the_writer_process_is_killed(tmp_path):
         rec = read_episode(folder)
         assert rec.success and len(read_steps(folder)) == rec.steps == steps[rec.seed]
         assert len(list((folder / "frames").glob("*.png"))) == rec.steps + 1
-        assert (folder / "derived" / "rewards.v1.json").exists()
+        # Derived from the steps' signals alone, as the writer does, they equal what the
+        # whole steps give.
+        stored = EpisodeRewards.model_validate_json((folder / EPISODE_FILE).read_text("utf-8"))
+        assert stored == compute_episode(rec, read_steps(folder))
     assert not list((tmp_path / "episodes" / ".partial").glob("*")), "no partial folder is left"
 
 
@@ -61,3 +65,37 @@ def test_a_write_that_fails_is_reported_by_flush(tmp_path):
         disk.flush()  # the error was reported once; the writer goes on
     finally:
         disk.close()
+
+
+def test_frames_land_as_rendered_even_when_the_env_reuses_its_buffer(tmp_path):
+    """Frames of several shapes pass through the writer process as one block; each PNG must
+    hold exactly the pixels the env showed at that step, although the env drew every frame
+    into the same buffer."""
+    import numpy as np
+    from PIL import Image
+
+    from agentloop.records import EpisodeRecord, now
+
+    (tmp_path / "episodes").mkdir()
+    rng = np.random.default_rng(0)
+    buffer = np.zeros((24, 40, 3), dtype=np.uint8)
+    shown: dict[str, np.ndarray] = {}
+    disk = DiskWriter()
+    try:
+        sink = EpisodeWriter(tmp_path, "ep", disk)
+        for i in range(6):
+            buffer[:] = rng.integers(0, 256, buffer.shape, dtype=np.uint8)
+            frame = buffer if i % 3 else buffer[: 8 + i, 5:]  # a view, not contiguous, other shapes
+            rel = sink.frame(i, frame)
+            assert rel is not None
+            shown[rel] = np.array(frame)
+        sink.finish(EpisodeRecord(
+            episode_id="ep", env_id="agentloop/toy.switches", task="toy.switches", seed=0,
+            outcome="success", success=True, started_at=now(), ended_at=now(),
+        ))
+        disk.flush()
+    finally:
+        disk.close()
+    for rel, pixels in shown.items():
+        on_disk = np.asarray(Image.open(tmp_path / "episodes" / "ep" / rel).convert("RGB"))
+        assert np.array_equal(on_disk, pixels), rel

@@ -136,8 +136,8 @@ class StepRecord(BaseModel):
 
 class StepSignals(BaseModel):
     """The per-step values derived rewards are computed from: a step's learning signals without
-    its scene graph, plan or frames, so the writer can derive rewards without validating whole
-    steps again (read from a `steps.jsonl` line, the rest of the line is skipped)."""
+    its scene graph, plan or frames, so the writer can derive rewards without reading whole
+    steps back."""
 
     index: int
     state_key: str | None = None
@@ -146,6 +146,16 @@ class StepSignals(BaseModel):
     success: bool = False
     progress: float | None = None
     label: bool | None = None
+
+    @classmethod
+    def values_of(cls, step: StepRecord) -> dict[str, Any]:
+        """A step's signals as plain values: a few microseconds here, where reading them back
+        out of the step's JSON line in the writer takes fifty."""
+        return {
+            "index": step.index, "state_key": step.state_key, "action_error": step.action_error,
+            "rewards": step.rewards.model_dump(), "success": step.success,
+            "progress": step.progress, "label": step.label,
+        }
 
 
 class EpisodeRecord(BaseModel):

@@ -6,11 +6,15 @@ recording off, and with recording on (steps.jsonl + PNG frames + derived rewards
 writer process). Overhead = agentloop time per step minus the bare loop's. Targets: overhead
 under 2 ms a step; recording on within 10 % of off.
 
-Wall time on a small shared machine swings with whatever else runs, so CPU time is reported
-beside it: the loop's own process (what recording takes from the loop) and the writer
-process's (work done beside the loop, on another core when there is one). The writer's
-tail, the time it takes to land what it still holds when a round ends, is paid once per
-run, not per step, and is reported on its own line.
+Each round runs recording off and on twice each, in A-B-B-A order, then the bare loop; the
+on/off ratio is taken within each round and the median over rounds is reported, since the
+machine's speed drifts by up to two times within a minute. CPU time is reported beside wall
+time: the loop's own process (what recording takes from the loop) and the writer process's
+(work done beside the loop, on the other core). On a small VM that other core is not free: a
+busy process on one of these two vCPUs slows a loop on the other by 1.3 to 1.5 times, so the
+writer's CPU shows in the loop's wall time too. The writer's tail, the time it takes to land
+what it still holds when a run ends, is paid once per run, not per step, and is reported on
+its own line.
 
 What the writer costs depends on the file system. ext4 without a journal (these machines'
 disk) does not reuse an inode freed in the last one to five minutes: every file it creates
@@ -19,7 +23,7 @@ of this script) creating a file costs up to a millisecond instead of a tenth, an
 kernel time slows the loop on the other core. The script prints what creating a file costs in
 `--dir` right now; run it again some minutes after deleting many files.
 
-    python benchmarks/loop_overhead.py [--episodes 5] [--lamps 40] [--repeats 100] [--dir recordings]
+    python benchmarks/loop_overhead.py [--episodes 10] [--lamps 40] [--repeats 40] [--dir recordings]
 """
 
 from __future__ import annotations
@@ -100,29 +104,45 @@ class Readings:
     cpu: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in NAMES})  # loop process
     writer: list[float] = field(default_factory=list)  # writer process CPU s / step
     ratios: list[float] = field(default_factory=list)  # on / off, within each round
+    cpu_ratios: list[float] = field(default_factory=list)  # the same, for the loop process's CPU
     tails: list[float] = field(default_factory=list)  # s the writer took to land a round's last episodes
     steps: int = 0  # per round
 
 
+BARE, OFF, ON = NAMES
+
+
 def one_round(r: int, env: SwitchesEnv, seeds: list[int], disk: DiskWriter, run_dir: Path, out: Readings) -> None:
-    """The three loops back to back, in alternating order (the machine's speed drifts)."""
-    for k in NAMES if r % 2 == 0 else NAMES[::-1]:
-        if k == "agentloop, recording on":
+    """Recording off and on twice each, in A-B-B-A order (B-A-A-B in every other round), then
+    the bare loop: the machine's speed drifts, and a run also leaves the next one slower or
+    faster (recording leaves the writer busy, memory to reuse), so each takes each place
+    equally often and the round's ratio cancels both."""
+    order = [OFF, ON, ON, OFF] if r % 2 == 0 else [ON, OFF, OFF, ON]
+    wall, cpu = {OFF: 0.0, ON: 0.0}, {OFF: 0.0, ON: 0.0}
+    for i, k in enumerate([*order, BARE]):
+        run = run_dir / str(i)
+        if k == ON:
+            (run / "episodes").mkdir(parents=True)
             w = disk.cpu_seconds() or 0.0
         c = time.process_time()
-        if k == "bare gymnasium":
+        if k == BARE:
             t, n = bare(env, seeds)
-        elif k == "agentloop, recording off":
+        elif k == OFF:
             t, n, _ = looped(env, seeds, None)
         else:
-            t, n, tail = looped(env, seeds, run_dir, disk)
+            t, n, tail = looped(env, seeds, run, disk)
             out.tails.append(tail)
-        out.cpu[k].append((time.process_time() - c) / n)
-        if k == "agentloop, recording on":
+        used = time.process_time() - c
+        out.cpu[k].append(used / n)
+        if k == ON:
             out.writer.append(((disk.cpu_seconds() or 0.0) - w) / n)
         out.wall[k].append(t / n)
+        if k in wall:
+            wall[k] += t
+            cpu[k] += used
         out.steps = n
-    out.ratios.append(out.wall["agentloop, recording on"][-1] / out.wall["agentloop, recording off"][-1])
+    out.ratios.append(wall[ON] / wall[OFF])
+    out.cpu_ratios.append(cpu[ON] / cpu[OFF])
 
 
 def main() -> None:
@@ -130,10 +150,12 @@ def main() -> None:
     # Short rounds, many of them: the machine's speed drifts within a minute, and a ratio
     # taken within a short round sees less of that drift. (Comparing agentloop with itself,
     # recording off both times, 100 rounds of 5 episodes gave medians within 1 % of equal;
-    # 15 rounds of 20 episodes, within 6 %.)
-    ap.add_argument("--episodes", type=int, default=5, help="episodes per round")
+    # 15 rounds of 20 episodes, within 6 %.) Runs not much shorter than 10 episodes, though:
+    # the writer's tail is left out of each run, and with it the last episode's writing
+    # beside the loop.
+    ap.add_argument("--episodes", type=int, default=10, help="episodes per run")
     ap.add_argument("--lamps", type=int, default=40)
-    ap.add_argument("--repeats", type=int, default=100, help="rounds")
+    ap.add_argument("--repeats", type=int, default=40, help="rounds (each: off, on, on, off, bare)")
     ap.add_argument(
         "--dir", default="recordings",
         help="where the recorded runs go (a temporary folder inside it, removed after): by default "
@@ -155,7 +177,7 @@ def main() -> None:
         try:
             looped(env, seeds[:3], fresh_run(keep, "warm-up"), disk)  # imports, caches, the writer
             for r in range(args.repeats):
-                one_round(r, env, seeds, disk, fresh_run(keep, f"round-{r}"), readings)
+                one_round(r, env, seeds, disk, keep / f"round-{r}", readings)
         finally:
             disk.close()
     finally:
@@ -172,7 +194,7 @@ def report(m: Readings, args: argparse.Namespace, create_cost: float) -> None:
     med = {k: statistics.median(v) for k, v in m.wall.items()}
     med_cpu = {k: statistics.median(v) for k, v in m.cpu.items()}
     floor, cpu_floor = med["bare gymnasium"], med_cpu["bare gymnasium"]
-    table = Table(title=f"per-step cost, {args.repeats} rounds of {args.episodes} episodes ({m.steps} steps), median")
+    table = Table(title=f"per-step cost, {args.repeats} rounds (runs of {args.episodes} episodes, {m.steps} steps), median")
     table.add_column("loop")
     table.add_column("ms / step", justify="right")
     table.add_column("overhead vs bare", justify="right")
@@ -187,7 +209,7 @@ def report(m: Readings, args: argparse.Namespace, create_cost: float) -> None:
     console = Console()
     console.print(table)
     off, on = med["agentloop, recording off"], med["agentloop, recording on"]
-    cpu_off, cpu_on = med_cpu["agentloop, recording off"], med_cpu["agentloop, recording on"]
+    cpu_off = med_cpu["agentloop, recording off"]
     quart = statistics.quantiles(m.ratios, n=4) if len(m.ratios) > 1 else [m.ratios[0]] * 3
     writer = statistics.median(m.writer)
     console.print(
@@ -195,7 +217,7 @@ def report(m: Readings, args: argparse.Namespace, create_cost: float) -> None:
         f"recording on vs off, wall: {(statistics.median(m.ratios) - 1) * 100:+.1f} % (median of the rounds' "
         f"ratios; middle half of the rounds {(quart[0] - 1) * 100:+.0f} … {(quart[2] - 1) * 100:+.0f} %; "
         f"target within 10 %)\n"
-        f"recording on vs off, loop-process CPU: {(cpu_on / cpu_off - 1) * 100:+.1f} %; "
+        f"recording on vs off, loop-process CPU: {(statistics.median(m.cpu_ratios) - 1) * 100:+.1f} %; "
         f"writer process CPU: {writer * 1e3:.3f} ms/step ({writer / cpu_off * 100:.0f} % of the loop's)\n"
         f"the writer's tail (landing what it still held when a round ended): "
         f"{statistics.median(m.tails) * 1e3:.1f} ms, once per run\n"

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from agentloop.loop import EpisodeSink
-from agentloop.records import EpisodeRecord, StepRecord
+from agentloop.records import EpisodeRecord, StepRecord, StepSignals
 from agentloop.recording.disk import Block, DiskWriter, EpisodeJob, FrameBuffer, write_episode
 from agentloop.recording.lines import step_json
 
@@ -43,6 +43,7 @@ class EpisodeWriter(EpisodeSink):
         # costs the garbage collector more than serialising them costs. They are joined
         # once, when the episode ends.
         self._steps: list[bytes] = []
+        self._signals: list[dict[str, Any]] = []
 
     def frame(self, index: int, frame: Any, tag: str = "") -> str | None:
         if not self._record_frames or not isinstance(frame, np.ndarray) or frame.ndim < 2:
@@ -53,14 +54,16 @@ class EpisodeWriter(EpisodeSink):
 
     def step(self, record: StepRecord) -> None:
         self._steps += (step_json(record), b"\n")
+        self._signals.append(StepSignals.values_of(record))
 
     def finish(self, record: EpisodeRecord, wait: bool = False) -> Path:
         """Hand the episode to the disk writer (or write it now, with `wait` or no writer)."""
         job = EpisodeJob(
             tmp=str(self.tmp), final=str(self.final), steps=Block(b"".join(self._steps)),
             episode_json=record.model_dump_json(indent=1), frames=self._frames, durable=self.durable,
+            signals=self._signals,
         )
-        self._frames, self._steps = FrameBuffer(), []
+        self._frames, self._steps, self._signals = FrameBuffer(), [], []
         if self._disk is None:
             write_episode(job)
         else:
@@ -70,7 +73,7 @@ class EpisodeWriter(EpisodeSink):
         return self.final
 
     def abort(self) -> None:
-        self._frames, self._steps = FrameBuffer(), []
+        self._frames, self._steps, self._signals = FrameBuffer(), [], []
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 

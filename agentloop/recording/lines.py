@@ -7,8 +7,8 @@ it as its field values, and the line is the JSON pydantic writes for the same re
 holds only for models whose JSON is exactly their fields, so the set of such models is
 worked out from `StepRecord`'s own fields; a record holding anything else (a model of
 another type, a set, bytes, a path, a non-string key, numpy scalars) is written by pydantic,
-whole, as it always was. Recording costs the loop this line and a copy of the frame per
-step, and nothing more until the episode ends.
+whole, as it always was. Recording costs the loop this line, the step's reward signals and a
+copy of its frame, and nothing more until the episode ends.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def _models_in(annotation: Any) -> list[type[BaseModel]]:
 
 def plain_models(root: type[BaseModel]) -> frozenset[type[BaseModel]]:
     """The model classes reachable from `root` whose JSON is their field values and extras:
-    no computed fields, serializers or excluded fields."""
+    no computed fields, serializers, excluded fields or JSON settings of their own."""
     plain: set[type[BaseModel]] = set()
     seen: set[type[BaseModel]] = set()
     todo = [root]
@@ -51,6 +51,7 @@ def plain_models(root: type[BaseModel]) -> frozenset[type[BaseModel]]:
         if not (
             cls.model_computed_fields or decorators.field_serializers or decorators.model_serializers
             or any(f.exclude for f in cls.model_fields.values())
+            or any(k.startswith("ser_json") or k == "json_encoders" for k in cls.model_config)
         ):
             plain.add(cls)
         for f in cls.model_fields.values():

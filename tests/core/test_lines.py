@@ -137,3 +137,26 @@ json_values = st.recursive(
 @given(info=st.dictionaries(st.text(max_size=8), json_values, max_size=5), text=st.text(), index=st.integers(0, 10**6))
 def test_lines_match_pydantic_for_any_json_data(info: dict[str, Any], text: str, index: int):
     _same(_full(env_info=info, text_view=text, index=index, scene_graph={"nodes": [info]}))
+
+
+def test_models_with_their_own_json_settings_go_through_pydantic():
+    from pydantic import ConfigDict, field_serializer
+
+    class Infs(BaseModel):
+        model_config = ConfigDict(ser_json_inf_nan="constants")
+        x: float = math.inf
+
+    class Shouting(BaseModel):
+        word: str = "hi"
+
+        @field_serializer("word")
+        def _up(self, v: str) -> str:
+            return v.upper()
+
+    class Holder(BaseModel):
+        a: Infs = Infs()
+        b: Shouting = Shouting()
+        c: Other = Other()
+
+    assert plain_models(Holder) == {Holder, Other}
+    _same(_full(env_info={"infs": Infs(), "shouting": Shouting()}))

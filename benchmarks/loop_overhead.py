@@ -120,9 +120,8 @@ def one_round(r: int, env: SwitchesEnv, seeds: list[int], disk: DiskWriter, run_
     order = [OFF, ON, ON, OFF] if r % 2 == 0 else [ON, OFF, OFF, ON]
     wall, cpu = {OFF: 0.0, ON: 0.0}, {OFF: 0.0, ON: 0.0}
     for i, k in enumerate([*order, BARE]):
-        run = run_dir / str(i)
         if k == ON:
-            (run / "episodes").mkdir(parents=True)
+            run = fresh_run(run_dir, str(i))
             w = disk.cpu_seconds() or 0.0
         c = time.process_time()
         if k == BARE:

@@ -13,7 +13,6 @@ copy of its frame, and nothing more until the episode ends.
 
 from __future__ import annotations
 
-import types
 import typing
 from typing import Any
 
@@ -30,7 +29,7 @@ def _models_in(annotation: Any) -> list[type[BaseModel]]:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return [annotation]
     out: list[type[BaseModel]] = []
-    if isinstance(annotation, (types.UnionType, types.GenericAlias)) or typing.get_origin(annotation) is not None:
+    if typing.get_origin(annotation) is not None:  # X | None, list[X], dict[str, X], ...
         for arg in typing.get_args(annotation):
             out += _models_in(arg)
     return out

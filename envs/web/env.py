@@ -158,7 +158,6 @@ class WebEnv(SkillEnv):
         self._next: list[Any] = []  # futures of the next episodes' _Contexts, made in the background
         self.ahead = ahead
         self._made: _Context | None = None  # this episode's
-        self._waiting = False  # the action being settled is `wait`
 
     # ---- sandbox ---------------------------------------------------------------------------
     def _allowed(self, url: str) -> bool:
@@ -255,8 +254,8 @@ class WebEnv(SkillEnv):
         try:
             self._act(name, a)
             # `wait` is the settle itself, bounded by its own `ms` instead of the default.
-            self._waiting = name == "wait"
-            self._settle(url_before, a.ms if self._waiting else self.settle[1])
+            waiting = name == "wait"
+            self._settle(url_before, a.ms if waiting else self.settle[1], waiting)
         except PwTimeout as e:
             raise ActionError("timeout", f"{name} timed out: {str(e).splitlines()[0]}") from None
         except PwError as e:
@@ -326,14 +325,14 @@ class WebEnv(SkillEnv):
         elif name == "wait":
             pass  # the settle after every action is the wait
 
-    def _settle(self, url_before: str, bound_ms: int) -> None:
+    def _settle(self, url_before: str, bound_ms: int, waiting: bool = False) -> None:
         t0 = time.perf_counter()
         if self.page.url != url_before:
             self.page.wait_for_load_state("domcontentloaded", timeout=self.action_timeout_ms)
         try:
             step_ms = getattr(self.task, "virtual_clock_ms", None)
             if step_ms is not None:  # the page runs on a virtual clock: move it on, by a fixed step
-                self.page.clock.run_for(bound_ms if self._waiting else step_ms)
+                self.page.clock.run_for(bound_ms if waiting else step_ms)
             elif bound_ms > 0:
                 self.page.evaluate(SETTLE_JS, [self.settle[0], bound_ms])
         except Exception as e:  # a navigation replaced the document mid-wait: wait for the new one

@@ -21,14 +21,16 @@ disk) does not reuse an inode freed in the last one to five minutes: every file 
 then looks past each such inode in turn, so after a large delete (a test run, an earlier run
 of this script) creating a file costs up to a millisecond instead of a tenth, and the writer's
 kernel time slows the loop on the other core. The script prints what creating a file costs in
-`--dir` right now; run it again some minutes after deleting many files.
+`--dir` right now; run it again some minutes after deleting many files. It waits by itself
+for its own last deletion to age (about five minutes; `--no-wait` skips that).
 
-    python benchmarks/loop_overhead.py [--episodes 10] [--lamps 40] [--repeats 40] [--dir recordings]
+    python benchmarks/loop_overhead.py [--episodes 10] [--lamps 40] [--repeats 60] [--dir recordings] [--no-wait]
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import shutil
 import statistics
 import tempfile
@@ -154,14 +156,20 @@ def main() -> None:
     # beside the loop.
     ap.add_argument("--episodes", type=int, default=10, help="episodes per run")
     ap.add_argument("--lamps", type=int, default=40)
-    ap.add_argument("--repeats", type=int, default=40, help="rounds (each: off, on, on, off, bare)")
+    ap.add_argument("--repeats", type=int, default=60, help="rounds (each: off, on, on, off, bare)")
     ap.add_argument(
         "--dir", default="recordings",
         help="where the recorded runs go (a temporary folder inside it, removed after): by default "
         "where `agentloop run` writes, since creating files costs what the file system makes it cost",
     )
+    ap.add_argument(
+        "--no-wait", action="store_true",
+        help="start at once even if an earlier run of this script deleted its files in the last minutes",
+    )
     args = ap.parse_args()
     Path(args.dir).mkdir(parents=True, exist_ok=True)
+    if not args.no_wait:
+        wait_for_quiet_disk(Path(args.dir))
     env = SwitchesEnv(lamps=args.lamps, targets=args.lamps // 2)
     seeds = list(range(args.episodes))
     # Every round records into a folder of its own, and nothing is deleted until the last
@@ -181,12 +189,48 @@ def main() -> None:
             disk.close()
     finally:
         shutil.rmtree(keep)
+        (Path(args.dir) / CLEANED).touch()
     report(readings, args, create_cost)
+
+
+# When this script last deleted its files, and how long after that ext4 without a journal
+# still passes over the freed inodes (310 s while their inode-table block is dirty, which the
+# next run's own files keep it): a run started sooner measures that, not the writer.
+CLEANED = ".loop-overhead-cleaned"
+QUIET_AFTER_S = 320
+
+
+def wait_for_quiet_disk(folder: Path) -> None:
+    stamp = folder / CLEANED
+    if not stamp.exists():
+        return
+    left = QUIET_AFTER_S - (time.time() - stamp.stat().st_mtime)
+    if left > 0:
+        Console().print(
+            f"waiting {left:.0f} s: the last run of this script deleted its files "
+            f"{QUIET_AFTER_S - left:.0f} s ago, and until the file system reuses their inodes every new "
+            f"file costs more (see the docstring; --no-wait to start now)"
+        )
+        time.sleep(left)
 
 
 def fresh_run(parent: Path, name: str) -> Path:
     (parent / name / "episodes").mkdir(parents=True)
     return parent / name
+
+
+def median_interval(xs: list[float], level: float = 0.95) -> tuple[float, float]:
+    """A distribution-free interval for the median: the order statistics k and n-k+1, with k
+    the largest rank such that fewer than k of n values fall below the median with
+    probability at most (1 - level) / 2 (a binomial count)."""
+    xs, n = sorted(xs), len(xs)
+    tail, k, below = (1 - level) / 2, 0, 0.0
+    while k < n // 2:
+        below += math.comb(n, k) / 2**n  # P(exactly k values below the median)
+        if below > tail:
+            break
+        k += 1
+    return (xs[k - 1], xs[n - k]) if k else (xs[0], xs[-1])
 
 
 def report(m: Readings, args: argparse.Namespace, create_cost: float) -> None:
@@ -210,12 +254,13 @@ def report(m: Readings, args: argparse.Namespace, create_cost: float) -> None:
     off, on = med["agentloop, recording off"], med["agentloop, recording on"]
     cpu_off = med_cpu["agentloop, recording off"]
     quart = statistics.quantiles(m.ratios, n=4) if len(m.ratios) > 1 else [m.ratios[0]] * 3
+    low, high = median_interval(m.ratios)
     writer = statistics.median(m.writer)
     console.print(
         f"runtime overhead with recording: {(on - floor) * 1e3:.3f} ms/step (target < 2 ms)\n"
         f"recording on vs off, wall: {(statistics.median(m.ratios) - 1) * 100:+.1f} % (median of the rounds' "
-        f"ratios; middle half of the rounds {(quart[0] - 1) * 100:+.0f} … {(quart[2] - 1) * 100:+.0f} %; "
-        f"target within 10 %)\n"
+        f"ratios, 95 % interval {(low - 1) * 100:+.1f} … {(high - 1) * 100:+.1f} %; middle half of the rounds "
+        f"{(quart[0] - 1) * 100:+.0f} … {(quart[2] - 1) * 100:+.0f} %; target within 10 %)\n"
         f"recording on vs off, loop-process CPU: {(statistics.median(m.cpu_ratios) - 1) * 100:+.1f} %; "
         f"writer process CPU: {writer * 1e3:.3f} ms/step ({writer / cpu_off * 100:.0f} % of the loop's)\n"
         f"the writer's tail (landing what it still held when a round ended): "

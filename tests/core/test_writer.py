@@ -83,12 +83,16 @@ def test_frames_land_as_rendered_even_when_the_env_reuses_its_buffer(tmp_path):
     disk = DiskWriter()
     try:
         sink = EpisodeWriter(tmp_path, "ep", disk)
-        for i in range(6):
+        for i in range(12):
             buffer[:] = rng.integers(0, 256, buffer.shape, dtype=np.uint8)
             frame = buffer if i % 3 else buffer[: 8 + i, 5:]  # a view, not contiguous, other shapes
+            if i % 4 == 1:
+                frame = frame[..., 0]  # grey
+            if i == 10:
+                frame = frame.astype(np.int64)  # another dtype: stored as uint8
             rel = sink.frame(i, frame)
             assert rel is not None
-            shown[rel] = np.array(frame)
+            shown[rel] = np.array(frame, dtype=np.uint8)
         sink.finish(EpisodeRecord(
             episode_id="ep", env_id="agentloop/toy.switches", task="toy.switches", seed=0,
             outcome="success", success=True, started_at=now(), ended_at=now(),
@@ -97,5 +101,24 @@ def test_frames_land_as_rendered_even_when_the_env_reuses_its_buffer(tmp_path):
     finally:
         disk.close()
     for rel, pixels in shown.items():
-        on_disk = np.asarray(Image.open(tmp_path / "episodes" / "ep" / rel).convert("RGB"))
-        assert np.array_equal(on_disk, pixels), rel
+        image = Image.open(tmp_path / "episodes" / "ep" / rel)
+        assert image.mode == ("L" if pixels.ndim == 2 else "RGB"), rel
+        assert np.array_equal(np.asarray(image), pixels), rel
+
+
+def test_step_signals_handed_to_the_writer_are_the_steps_own():
+    """`values_of` reads a step's signals without pydantic's serializer; they must equal what
+    validating the whole step gives, for a subclass of the reward model too."""
+    from agentloop.records import RewardComponents, StepRecord, StepSignals, now
+
+    class Shaped(RewardComponents):
+        shaping: float = 0.5
+
+    for rewards in (RewardComponents(env=1.0, progress=0.25, critic=None, validator=0.0), Shaped(env=-1.0)):
+        step = StepRecord(
+            episode_id="ep", index=3, started_at=now(), ended_at=now(), state_key="k",
+            action_error="bad", rewards=rewards, success=True, progress=0.5, label=False,
+        )
+        values = StepSignals.values_of(step)
+        assert values == StepSignals.model_validate(step.model_dump()).model_dump() | {"rewards": rewards.model_dump()}
+        assert StepSignals.model_validate(values).rewards.env == rewards.env

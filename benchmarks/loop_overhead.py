@@ -141,14 +141,15 @@ def one_round(r: int, env: SwitchesEnv, seeds: list[int], disk: DiskWriter, fold
     total = {OFF: Run(), ON: Run()}
     recorded = 0
     for i, k in enumerate([*order, BARE]):
-        res = run(OFF if aa and k == ON else k, env, seeds, disk, fresh_run(folder, str(i)) if k == ON else None)
+        recording = k == ON and not aa
+        res = run(k if recording or k == BARE else OFF, env, seeds, disk, fresh_run(folder, str(i)) if recording else None)
         out.wall[k].append(res.wall / res.steps)
         out.cpu[k].append(res.cpu / res.steps)
         out.steps = res.steps
         if k in total:
             t = total[k]
             t.wall, t.cpu, t.steps = t.wall + res.wall, t.cpu + res.cpu, t.steps + res.steps
-        if k == ON and not aa:
+        if recording:
             recorded += res.all_steps
     out.ratios.append((total[ON].wall / total[ON].steps) / (total[OFF].wall / total[OFF].steps))
     out.cpu_ratios.append((total[ON].cpu / total[ON].steps) / (total[OFF].cpu / total[OFF].steps))

@@ -64,7 +64,7 @@ class FrameBuffer(Block):
     each frame is copied out by `tobytes` (the copy the loop must make anyway: an env may reuse
     its render buffer); they are joined into the block when the episode is handed over. One
     numpy call a frame is what costs the loop least: copying each frame into a growing block
-    took twice as long there, though less in a tight loop."""
+    took 20 to 27 µs a frame there against 13, though less in a tight loop."""
 
     def __init__(self, data: bytes | bytearray | None = None, index: list[tuple[str, tuple[int, ...], int]] | None = None):
         super().__init__(data)

@@ -186,9 +186,10 @@ def run_episode(
         step = StepRecord(
             episode_id=spec.episode_id, index=index, started_at=now(), ended_at=now(),
             frame=frame_ref, text_view=ctx.text,
-            scene_graph=ctx.scene.model_dump(mode="json") if ctx.scene is not None else None,
             state_key=ctx.scene.state_key() if ctx.scene is not None else None,
         )
+        if ctx.scene is not None:  # set, not validated: validation would copy a SceneData to a dict
+            step.scene_graph = ctx.scene.json_data()
         step.human_feedback = _ask_human(human, ctx, roles.planner, step)
 
         # ---- plan & reflect ------------------------------------------------------------

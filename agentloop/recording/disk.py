@@ -10,7 +10,6 @@ folder and renames it into place in one step.
 
 from __future__ import annotations
 
-import math
 import multiprocessing as mp
 import os
 import pickle
@@ -41,70 +40,62 @@ _U8 = np.dtype(np.uint8)
 
 
 class Block:
-    """Bytes gathered while an episode runs, handed to the writer process out of band
-    (pickle protocol 5): sent as they are instead of being copied into the pickle."""
+    """Bytes gathered in pieces while an episode runs (one piece per step line, or per
+    frame). They are never joined in the loop: handed over out of band (pickle protocol 5),
+    each piece goes into the writer's pipe as it is, in the same gathered write as the
+    rest of the episode, and the writer writes them out the same way."""
 
-    def __init__(self, data: bytes = b""):
-        self.data = data
+    def __init__(self, pieces: list[Any] | None = None):
+        self.pieces: list[Any] = [] if pieces is None else pieces  # bytes-like, byte format
+
+    @property
+    def data(self) -> bytes:
+        return b"".join(self.pieces)
 
     def _state(self) -> tuple[Any, ...]:
         return ()
 
-    def seal(self) -> None:
-        """Settle what arrived in pieces into `data` (before it is sent or read)."""
-
     def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
-        self.seal()
-        data = pickle.PickleBuffer(self.data) if isinstance(protocol, int) and protocol >= 5 else bytes(self.data)
-        return type(self), (data, *self._state())
+        if isinstance(protocol, int) and protocol >= 5:
+            pieces = [pickle.PickleBuffer(p) for p in self.pieces]
+        else:
+            pieces = [bytes(p) for p in self.pieces]
+        return type(self), (pieces, *self._state())
 
 
 class FrameBuffer(Block):
-    """An episode's frames, handed to the writer process as one block. While the episode runs
-    each frame is copied out by `tobytes` (the copy the loop must make anyway: an env may reuse
-    its render buffer); they are joined into the block when the episode is handed over. One
-    numpy call a frame is what costs the loop least: copying each frame into a growing block
-    took 20 to 27 µs a frame there against 13, though less in a tight loop."""
+    """An episode's frames. Each is copied out by `tobytes` as it comes (the copy the loop
+    must make anyway: an env may reuse its render buffer); that copy is what the writer
+    receives. One numpy call a frame is what costs the loop least: copying each frame into
+    a growing block took 20 to 27 µs a frame there against 13, though less in a tight
+    loop. A frame of another dtype than uint8 is cast to it by the writer."""
 
-    def __init__(self, data: bytes = b"", index: list[tuple[str, tuple[int, ...], int]] | None = None):
-        super().__init__(data)
-        self.index = [] if index is None else index  # (relative path, shape, byte offset)
-        self._pieces: list[tuple[str, tuple[int, ...], np.dtype, bytes]] = []
+    def __init__(self, pieces: list[Any] | None = None, index: list[tuple[str, tuple[int, ...], str]] | None = None):
+        super().__init__(pieces)
+        self.index = [] if index is None else index  # (relative path, shape, dtype) of each piece
 
     def _state(self) -> tuple[Any, ...]:
         return (self.index,)
 
     def add(self, rel: str, frame: np.ndarray) -> None:
-        # C order whatever the array's layout; another dtype is cast to uint8 when sealed.
-        self._pieces.append((rel, frame.shape, frame.dtype, frame.tobytes()))
-
-    def seal(self) -> None:
-        if not self._pieces:
-            return
-        offset, blocks = len(self.data), [self.data]
-        for rel, shape, dtype, raw in self._pieces:
-            if dtype != _U8:
-                raw = np.frombuffer(raw, dtype).astype(np.uint8).tobytes()
-            self.index.append((rel, shape, offset))
-            blocks.append(raw)
-            offset += len(raw)
-        self.data, self._pieces = b"".join(blocks), []
+        self.index.append((rel, frame.shape, frame.dtype.str))
+        self.pieces.append(frame.tobytes())  # C order whatever the array's layout
 
     def __len__(self) -> int:
-        return len(self.index) + len(self._pieces)
+        return len(self.index)
 
     def __iter__(self) -> Iterator[tuple[str, np.ndarray]]:
-        self.seal()
-        for rel, shape, offset in self.index:
-            yield rel, np.frombuffer(self.data, np.uint8, math.prod(shape), offset).reshape(shape)
+        for (rel, shape, dtype), raw in zip(self.index, self.pieces):
+            frame = np.frombuffer(raw, dtype).reshape(shape)
+            yield rel, frame if frame.dtype == _U8 else frame.astype(np.uint8)
 
 
 @dataclass
 class EpisodeJob:
     tmp: str
     final: str
-    steps: Block  # steps.jsonl as it will be on disk
-    episode_json: str
+    steps: Block  # steps.jsonl as it will be on disk, a line a piece
+    episode_json: bytes
     frames: FrameBuffer = field(default_factory=FrameBuffer)
     durable: bool = False
     derive: bool = True  # compute derived values (returns, attributions) beside the raw log
@@ -131,17 +122,48 @@ _DIR_FD = os.open in os.supports_dir_fd
 
 
 def write_file(path: str, data: Any, folder: int | None = None, durable: bool = False) -> None:
-    """Write `data` (bytes or any buffer) to `path`, relative to the open folder `folder`
-    when given; with `durable`, the bytes are on disk before it returns."""
+    """Write `data` (bytes, any buffer, or a list of them written in turn) to `path`,
+    relative to the open folder `folder` when given; with `durable`, the bytes are on disk
+    before it returns."""
     fd = os.open(path, _CREATE, 0o666, dir_fd=folder)
     try:
-        view = memoryview(data).cast("B")
-        while view:  # a write may take fewer bytes than offered
-            view = view[os.write(fd, view):]
+        if isinstance(data, list):
+            write_all(fd, data)
+        else:  # one buffer (a frame's PNG): one write, almost always
+            view = memoryview(data).cast("B")
+            while view:
+                view = view[os.write(fd, view):]
         if durable:
             os.fsync(fd)
     finally:
         os.close(fd)
+
+
+_IOV_MAX = min(os.sysconf("SC_IOV_MAX"), 1024) if hasattr(os, "sysconf") and "SC_IOV_MAX" in os.sysconf_names else 16
+
+
+def write_all(fd: int, buffers: list[Any]) -> None:
+    """Write every byte of `buffers` to `fd`, in order: in one gathered write (`writev`)
+    where the OS has one and the buffers fit, so that many pieces cost one system call and
+    no joined copy. A write may take fewer bytes than offered; the rest follows."""
+    views = [b if isinstance(b, bytes) else memoryview(b).cast("B") for b in buffers]
+    views = [v for v in views if len(v)]  # an empty one would end a partial write's loop early
+    if not hasattr(os, "writev"):
+        for piece in views:
+            view = memoryview(piece)
+            while view:
+                view = view[os.write(fd, view):]
+        return
+    i = 0
+    while i < len(views):
+        written = os.writev(fd, views[i:i + _IOV_MAX])
+        while written:
+            size = len(views[i])
+            if written < size:
+                views[i] = memoryview(views[i])[written:]
+                break
+            written -= size
+            i += 1
 
 
 def encode_png(frame: np.ndarray) -> np.ndarray:
@@ -170,8 +192,8 @@ def write_episode(job: EpisodeJob) -> str:
         finally:
             if folder is not None:
                 os.close(folder)
-    write_file(os.path.join(job.tmp, "steps.jsonl"), job.steps.data, durable=job.durable)
-    write_file(os.path.join(job.tmp, "episode.json"), job.episode_json.encode(), durable=job.durable)
+    write_file(os.path.join(job.tmp, "steps.jsonl"), job.steps.pieces, durable=job.durable)
+    write_file(os.path.join(job.tmp, "episode.json"), job.episode_json, durable=job.durable)
     if job.derive:
         _derive(tmp, job)
     if final.exists():  # a finished copy already landed (e.g. a retried task)
@@ -263,24 +285,55 @@ def _serve(jobs: Connection, replies: Connection, parent: int) -> None:
             replies.send((seq, f"{job.final}: {e!r}", None))
 
 
-_COUNT = struct.Struct("<I")
+# A message on the jobs pipe: its pickle's length and how many raw buffers follow (`<II`),
+# each buffer's length (`<Q`), the pickle, then the buffers. Pickle protocol 5 keeps large
+# buffers (an episode's lines and frames) out of the pickle, and one gathered write sends
+# them from where they lie. Where the OS has no `writev` the message goes as one
+# `send_bytes`, joined.
+_HEAD = struct.Struct("<II")
+_GATHER = hasattr(os, "writev") and os.name == "posix"
 
 
 def _transmit(conn: Connection, msg: tuple) -> None:
-    """One message: its pickle, led by how many raw blocks follow it (pickle protocol 5
-    keeps large buffers such as an episode's frames out of the pickle, uncopied)."""
-    blocks: list[pickle.PickleBuffer] = []
-    head = pickle.dumps(msg, protocol=5, buffer_callback=blocks.append)
-    conn.send_bytes(_COUNT.pack(len(blocks)) + head)
-    for block in blocks:
-        conn.send_bytes(block.raw())
+    """Send one message to the writer process (see above for its layout)."""
+    raws: list[pickle.PickleBuffer] = []
+    head = pickle.dumps(msg, protocol=5, buffer_callback=raws.append)
+    views = [r.raw() for r in raws]
+    sizes = struct.pack(f"<II{len(views)}Q", len(head), len(views), *[v.nbytes for v in views])
+    if _GATHER:
+        write_all(conn.fileno(), [sizes, head, *views])
+    else:
+        conn.send_bytes(b"".join([sizes, head, *views]))
+
+
+def _read(fd: int, size: int) -> memoryview:
+    """Exactly `size` bytes from `fd`; EOFError if it ends first."""
+    out = memoryview(bytearray(size))
+    done = 0
+    while done < size:
+        got = os.readv(fd, [out[done:]])
+        if not got:
+            raise EOFError
+        done += got
+    return out
 
 
 def _receive(conn: Connection) -> Any:
-    head = conn.recv_bytes()
-    (n,) = _COUNT.unpack_from(head)
-    blocks = [conn.recv_bytes() for _ in range(n)]
-    return pickle.loads(memoryview(head)[_COUNT.size:], buffers=blocks)
+    if _GATHER:
+        fd = conn.fileno()
+        head_size, count = _HEAD.unpack(_read(fd, _HEAD.size))
+        sizes = struct.unpack(f"<{count}Q", _read(fd, 8 * count)) if count else ()
+        body = _read(fd, head_size + sum(sizes))
+    else:
+        data = memoryview(conn.recv_bytes())
+        head_size, count = _HEAD.unpack_from(data)
+        sizes = struct.unpack_from(f"<{count}Q", data, _HEAD.size)
+        body = data[_HEAD.size + 8 * count:]
+    buffers, offset = [], head_size
+    for size in sizes:
+        buffers.append(body[offset:offset + size])
+        offset += size
+    return pickle.loads(body[:head_size], buffers=buffers)
 
 
 def _widen(conn: Connection) -> None:

@@ -19,7 +19,7 @@ import numpy as np
 from agentloop.loop import EpisodeSink
 from agentloop.records import EpisodeRecord, StepRecord, StepSignals
 from agentloop.recording.disk import Block, DiskWriter, EpisodeJob, FrameBuffer, write_episode
-from agentloop.recording.lines import step_json
+from agentloop.recording.lines import episode_json, step_line
 
 PARTIAL = ".partial"
 
@@ -40,8 +40,8 @@ class EpisodeWriter(EpisodeSink):
         self.durable = durable
         self._frames = FrameBuffer()
         # Serialised lines only: keeping the step objects alive until the episode ends
-        # costs the garbage collector more than serialising them costs. They are joined
-        # once, when the episode ends.
+        # costs the garbage collector more than serialising them costs. They go to the
+        # writer as they are, never joined here.
         self._steps: list[bytes] = []
         self._signals: list[dict[str, Any]] = []
 
@@ -53,14 +53,14 @@ class EpisodeWriter(EpisodeSink):
         return rel
 
     def step(self, record: StepRecord) -> None:
-        self._steps += (step_json(record), b"\n")
+        self._steps.append(step_line(record))
         self._signals.append(StepSignals.values_of(record))
 
     def finish(self, record: EpisodeRecord, wait: bool = False) -> Path:
         """Hand the episode to the disk writer (or write it now, with `wait` or no writer)."""
         job = EpisodeJob(
-            tmp=str(self.tmp), final=str(self.final), steps=Block(b"".join(self._steps)),
-            episode_json=record.model_dump_json(indent=1), frames=self._frames, durable=self.durable,
+            tmp=str(self.tmp), final=str(self.final), steps=Block(self._steps),
+            episode_json=episode_json(record), frames=self._frames, durable=self.durable,
             signals=self._signals,
         )
         self._frames, self._steps, self._signals = FrameBuffer(), [], []

@@ -1,77 +1,56 @@
-"""`steps.jsonl` lines: a `StepRecord` as one line of JSON, made on the loop's own thread.
+"""`steps.jsonl` lines (a `StepRecord` as one line of JSON) and `episode.json`, made on the
+loop's own thread.
 
-A step record is plain data: strings, numbers, lists, dicts (the scene graph, most of a
-step's bytes, is already JSON data), datetimes and nested models of a fixed set of types.
-orjson writes that at about a third of pydantic's cost per step when each model is handed to
-it as its field values, and the line is the JSON pydantic writes for the same record. That
-holds only for models whose JSON is exactly their fields, so the set of such models is
-worked out from `StepRecord`'s own fields; a record holding anything else (a model of
-another type, a set, bytes, a path, a non-string key, numpy scalars) is written by pydantic,
-whole, as it always was. Recording costs the loop this line, the step's reward signals and a
+A step record is plain data: strings, numbers, lists, dicts, datetimes and nested models of a
+fixed set of types. orjson writes that at about a third of pydantic's cost per step when each
+model is handed to it as its field values (`agentloop.plainjson`), and the line is the JSON
+pydantic writes for the same record; a record holding anything else is written by pydantic,
+whole, as it always was. The scene graph, half of a line's bytes, is not serialised here at
+all: the loop took it as JSON data by decoding JSON bytes (`SceneGraph.json_data`), and the
+line carries those bytes. Recording costs the loop this line, the step's reward signals and a
 copy of its frame, and nothing more until the episode ends.
 """
 
 from __future__ import annotations
 
-import typing
-from typing import Any
-
 import orjson
-from pydantic import BaseModel, TypeAdapter
+from pydantic import TypeAdapter
 
-from agentloop.records import StepRecord
+from agentloop.plainjson import OPTIONS, PlainJSON
+from agentloop.records import EpisodeRecord, StepRecord
+from agentloop.scene import SceneData
 
 _STEP = TypeAdapter(StepRecord)
-
-
-def _models_in(annotation: Any) -> list[type[BaseModel]]:
-    """The model classes an annotation names, however deeply nested (`list[X] | None`)."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [annotation]
-    out: list[type[BaseModel]] = []
-    if typing.get_origin(annotation) is not None:  # X | None, list[X], dict[str, X], ...
-        for arg in typing.get_args(annotation):
-            out += _models_in(arg)
-    return out
-
-
-def plain_models(root: type[BaseModel]) -> frozenset[type[BaseModel]]:
-    """The model classes reachable from `root` whose JSON is their field values and extras:
-    no computed fields, serializers, excluded fields or JSON settings of their own."""
-    plain: set[type[BaseModel]] = set()
-    seen: set[type[BaseModel]] = set()
-    todo = [root]
-    while todo:
-        cls = todo.pop()
-        if cls in seen:
-            continue
-        seen.add(cls)
-        decorators = cls.__pydantic_decorators__
-        if not (
-            cls.model_computed_fields or decorators.field_serializers or decorators.model_serializers
-            or any(f.exclude for f in cls.model_fields.values())
-            or any(k.startswith("ser_json") or k == "json_encoders" for k in cls.model_config)
-        ):
-            plain.add(cls)
-        for f in cls.model_fields.values():
-            todo += _models_in(f.annotation)
-    return frozenset(plain)
-
-
-_PLAIN = plain_models(StepRecord)
-_OPTIONS = orjson.OPT_UTC_Z  # datetimes in UTC end in "Z", as pydantic writes them
-
-
-def _fields(value: Any) -> dict[str, Any]:
-    if type(value) in _PLAIN:
-        extra = value.__pydantic_extra__
-        return {**value.__dict__, **extra} if extra else value.__dict__
-    raise TypeError  # not plain data: the whole record goes through pydantic
+_fields = PlainJSON(StepRecord).fields
+_EPISODE = TypeAdapter(EpisodeRecord)
+_episode_fields = PlainJSON(EpisodeRecord).fields
 
 
 def step_json(record: StepRecord) -> bytes:
     """One `steps.jsonl` line, UTF-8, without its newline."""
+    return _step(record, OPTIONS)
+
+
+def step_line(record: StepRecord) -> bytes:
+    """One `steps.jsonl` line with its newline (orjson adds it as it writes, at no cost)."""
+    return _step(record, OPTIONS | orjson.OPT_APPEND_NEWLINE)
+
+
+def _step(record: StepRecord, option: int) -> bytes:
     try:
-        return orjson.dumps(record, default=_fields, option=_OPTIONS)
+        fields = _fields(record)
+        scene = fields["scene_graph"]
+        if type(scene) is SceneData:
+            fields = {**fields, "scene_graph": orjson.Fragment(scene.raw)}
+        return orjson.dumps(fields, default=_fields, option=option)
     except TypeError:  # orjson.JSONEncodeError included
-        return _STEP.dump_json(record)
+        line = _STEP.dump_json(record)
+        return line + b"\n" if option & orjson.OPT_APPEND_NEWLINE else line
+
+
+def episode_json(record: EpisodeRecord) -> bytes:
+    """`episode.json`: the record indented, as pydantic writes it (with 2 spaces)."""
+    try:
+        return orjson.dumps(record, default=_episode_fields, option=OPTIONS | orjson.OPT_INDENT_2)
+    except TypeError:
+        return _EPISODE.dump_json(record, indent=2)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from agentloop.records import EpisodeRecord, StepRecord, StepSignals
+from agentloop.recording.disk import write_file
 from agentloop.recording.episode import read_episode, read_steps
 from agentloop.recording.run import RunDir
 from agentloop.rewards.episode import compute_episode
@@ -35,9 +36,9 @@ def derive_episode(
     path, text = Path(episode_folder) / EPISODE_FILE, rewards.model_dump_json(indent=1)
     if atomic:
         _atomic_write(path, text)
-    else:
+    else:  # in the writer process, once per episode: plain system calls, no text file object
         path.parent.mkdir(exist_ok=True)
-        path.write_text(text, "utf-8")
+        write_file(str(path), text.encode())
     return rewards
 
 

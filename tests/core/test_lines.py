@@ -17,7 +17,9 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, computed_field
 
 from agentloop.records import Candidate, Feedback, ModelCallRecord, Plan, RewardComponents, StepRecord, Verdict
-from agentloop.recording.lines import plain_models, step_json
+from agentloop.plainjson import plain_models
+from agentloop.recording.lines import step_json
+from agentloop.scene import Node, SceneData, SceneGraph
 from agentloop.skills import SkillCall
 
 
@@ -95,6 +97,17 @@ def test_plain_records_take_the_fast_path_and_others_pydantic(monkeypatch):
         step_json(_full(env_info={"model": Other()}))
 
 
+def test_a_scene_graph_taken_as_json_data_goes_into_the_line_as_its_bytes():
+    scene = SceneGraph(nodes=[Node(id="lamp_0", kind="lamp", attrs={"on": True, "bbox": [1.5, 2, None]})], meta={"é": 1})
+    record = _full()
+    record.scene_graph = scene.json_data()  # as the loop sets it
+    assert type(record.scene_graph) is SceneData
+    assert record.scene_graph.raw in step_json(record)
+    _same(record)
+    record.env_info = {"model": Other()}  # a record pydantic writes: the scene graph as a dict
+    _same(record)
+
+
 def test_every_model_a_step_holds_is_written_by_its_fields():
     assert plain_models(StepRecord) == {
         StepRecord, Plan, Candidate, SkillCall, Verdict, RewardComponents, ModelCallRecord, Feedback,
@@ -160,3 +173,33 @@ def test_models_with_their_own_json_settings_go_through_pydantic():
 
     assert plain_models(Holder) == {Holder, Other}
     _same(_full(env_info={"infs": Infs(), "shouting": Shouting()}))
+
+
+def test_a_model_with_a_field_never_set_is_written_as_pydantic_writes_it():
+    record = _full()
+    record.critic = Verdict.model_construct(score=1.0)  # no `ok`: the record does not validate
+    assert json.loads(step_json(record)) == json.loads(record.model_dump_json())
+
+
+def test_a_line_with_its_newline_is_the_same_line():
+    from agentloop.recording.lines import step_line
+
+    for record in (_full(), _full(env_info={"model": Other()})):
+        assert step_line(record) == step_json(record) + b"\n"
+
+
+def test_episode_json_is_the_json_pydantic_writes():
+    from agentloop.records import EpisodeRecord
+    from agentloop.recording.lines import episode_json
+
+    when = datetime(2026, 11, 27, 4, 26, 24, 335086, tzinfo=timezone.utc)
+    record = EpisodeRecord(
+        episode_id="e", env_id="agentloop/toy.switches", task="toy.switches", seed=3, goal="é \U0001f600",
+        outcome="success", success=True, step_rewards=[0.0, 1.0], step_progress=[0.5, None],
+        step_times=[1e-05, 0.25], critic_agreement={"accept_ok": 2}, started_at=when, ended_at=when,
+    )
+    for rec in (record, record.model_copy(update={"final_progress": math.nan, "models": ["m"]})):
+        text = episode_json(rec)
+        assert json.loads(text) == json.loads(rec.model_dump_json())
+        assert EpisodeRecord.model_validate_json(text) == EpisodeRecord.model_validate_json(rec.model_dump_json())
+        assert text.startswith(b'{\n  "schema_version"')  # indented, one field a line

@@ -1,6 +1,9 @@
-from hypothesis import given, strategies as st
+import json
 
-from agentloop.scene import Node, Relation, SceneGraph
+import numpy as np
+from hypothesis import given, settings, strategies as st
+
+from agentloop.scene import Node, Relation, SceneData, SceneGraph
 
 ids = st.sampled_from([f"n{i}" for i in range(8)])
 attr_values = st.one_of(st.booleans(), st.integers(0, 3), st.sampled_from(["red", "blue", "open"]))
@@ -21,6 +24,37 @@ def test_json_round_trip(g):
     again = SceneGraph.model_validate_json(g.model_dump_json())
     assert again == g
     assert again.state_key() == g.state_key()
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | st.floats(allow_nan=True) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+any_graphs = st.builds(
+    lambda n, r, m: SceneGraph(nodes=n, relations=r, meta=m),
+    st.lists(st.builds(Node, id=st.text(max_size=6), kind=st.text(max_size=6), name=st.text(max_size=6),
+                       attrs=st.dictionaries(st.text(max_size=6), json_values, max_size=4)), max_size=5),
+    rels, st.dictionaries(st.text(max_size=6), json_values, max_size=3),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(any_graphs)
+def test_json_data_is_what_pydantic_dumps(g):
+    g.node_map()  # the lookup cache must not reach the JSON
+    data = g.json_data()
+    assert data == g.model_dump(mode="json")  # NaN and infinity are None in both
+    if isinstance(data, SceneData):  # the bytes the step line carries are pydantic's JSON
+        assert json.loads(data.raw) == json.loads(g.model_dump_json())
+
+
+def test_json_data_of_what_orjson_cannot_write_comes_from_pydantic():
+    g = SceneGraph(nodes=[Node(id="cube", kind="object", attrs={"mass": np.float64(0.5), "tags": {"a"}})])
+    data = g.json_data()
+    assert type(data) is dict and data == g.model_dump(mode="json")
+    plain = SceneGraph(nodes=[Node(id="cube", kind="object", attrs={"pos": [0.1, 0.2]})]).json_data()
+    assert type(plain) is SceneData and json.loads(plain.raw) == plain
 
 
 @given(graphs)

@@ -122,3 +122,66 @@ def test_step_signals_handed_to_the_writer_are_the_steps_own():
         values = StepSignals.values_of(step)
         assert values == StepSignals.model_validate(step.model_dump()).model_dump() | {"rewards": rewards.model_dump()}
         assert StepSignals.model_validate(values).rewards.env == rewards.env
+
+
+def test_gathered_writes_deliver_every_byte_in_order(tmp_path):
+    """`write_all` sends many pieces in few system calls: more pieces than one `writev`
+    takes, empty ones, and more bytes than a pipe holds (so writes come back partial while
+    the reader drains it)."""
+    import threading
+
+    from agentloop.recording.disk import _IOV_MAX, write_all
+
+    rng = __import__("random").Random(0)
+    pieces = [bytes([i % 256]) * rng.choice([0, 1, 7, 4096, 70_000]) for i in range(_IOV_MAX * 2 + 5)]
+    expected = b"".join(pieces)
+    path = tmp_path / "out.bin"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT)
+    write_all(fd, pieces)
+    os.close(fd)
+    assert path.read_bytes() == expected
+
+    r, w = os.pipe()
+    got = bytearray()
+
+    def drain() -> None:
+        while chunk := os.read(r, 1 << 16):
+            got.extend(chunk)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    write_all(w, [memoryview(p) for p in pieces])
+    os.close(w)
+    reader.join()
+    os.close(r)
+    assert bytes(got) == expected
+
+
+def test_a_message_larger_than_the_pipe_crosses_it_whole():
+    """The hand-over to the writer process: a job's pieces travel out of band and arrive as
+    the same bytes, however many there are and however large."""
+    import multiprocessing as mp
+    import threading
+
+    import numpy as np
+
+    from agentloop.recording.disk import Block, EpisodeJob, FrameBuffer, _receive, _transmit
+
+    frames = FrameBuffer()
+    for i in range(40):
+        frames.add(f"frames/{i:04d}.png", np.full((64, 48, 3), i, dtype=np.uint8))
+    lines = [f'{{"index": {i}}}\n'.encode() * 300 for i in range(50)]
+    job = EpisodeJob(tmp="t", final="f", steps=Block(lines), episode_json=b"{}", frames=frames, signals=[{"index": 1}])
+    out, into = mp.Pipe(duplex=False)
+    received: list = []
+    reader = threading.Thread(target=lambda: received.append(_receive(out)))
+    reader.start()
+    _transmit(into, ("write", 7, job))
+    reader.join()
+    kind, seq, back = received[0]
+    assert (kind, seq, back.tmp, back.signals) == ("write", 7, "t", [{"index": 1}])
+    assert back.steps.data == b"".join(lines)
+    assert [(rel, f.tobytes()) for rel, f in back.frames] == [(rel, f.tobytes()) for rel, f in frames]
+    into.close()
+    with pytest.raises(EOFError):
+        _receive(out)

@@ -28,8 +28,9 @@ disk) does not reuse an inode freed in the last one to five minutes: every file 
 then looks past each such inode in turn, so after a large delete (a test run, an earlier run
 of this script) creating a file costs up to a millisecond instead of a tenth, and the writer's
 kernel time slows the loop on the other core. The script prints what creating a file costs in
-`--dir` right now; run it again some minutes after deleting many files. It waits by itself
-for its own last deletion to age (about five minutes; `--no-wait` skips that).
+`--dir` right now. Before it starts it waits for its own last deletion to age (about five
+minutes), then, at most as long again, until creating a file costs what it costs on a settled
+disk, whoever deleted files last (`--no-wait` skips both).
 
     python benchmarks/loop_overhead.py [--per-run 4] [--repeats 150] [--lamps 40] [--dir recordings] [--no-wait] [--aa]
 """
@@ -37,6 +38,7 @@ for its own last deletion to age (about five minutes; `--no-wait` skips that).
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import shutil
 import statistics
@@ -105,11 +107,11 @@ def run(kind: str, env: SwitchesEnv, seeds: list[int], disk: DiskWriter, folder:
     return out
 
 
-def file_cost(folder: Path, n: int = 200) -> float:
+def file_cost(folder: Path, name: str = "file-cost", n: int = 200) -> float:
     """CPU seconds to create one small file where the runs are recorded (the writer creates
     one per frame): on some disks this alone swings tenfold between folders and over minutes.
     The files stay until the end, like the recordings."""
-    d = folder / "file-cost"
+    d = folder / name
     d.mkdir()
     c = time.process_time()
     for i in range(n):
@@ -170,7 +172,8 @@ def main() -> None:
     )
     ap.add_argument(
         "--no-wait", action="store_true",
-        help="start at once even if an earlier run of this script deleted its files in the last minutes",
+        help="start at once, even if many files were deleted in the last minutes (by an earlier run "
+        "of this script or anything else)",
     )
     ap.add_argument("--aa", action="store_true", help="recording off on both sides: the method's own noise")
     args = ap.parse_args()
@@ -178,7 +181,7 @@ def main() -> None:
         ap.error("--per-run must be at least 2: the first episode of a run is not timed")
     Path(args.dir).mkdir(parents=True, exist_ok=True)
     if not args.no_wait:
-        wait_for_quiet_disk(Path(args.dir))
+        wait_for_own_deletion(Path(args.dir))
     env = SwitchesEnv(lamps=args.lamps, targets=args.lamps // 2)
     # Every round records into a folder of its own, and nothing is deleted until the last
     # round is done (see above: deleting a round's files made the next rounds' files cost up
@@ -186,6 +189,8 @@ def main() -> None:
     keep = Path(tempfile.mkdtemp(dir=args.dir, prefix="loop-overhead-"))
     readings = Readings()
     try:
+        if not args.no_wait:
+            wait_for_settled_disk(keep)
         create_cost = file_cost(keep)
         # The writer process lives as long as a worker, like the env: started once, outside timing.
         disk = DiskWriter()
@@ -216,7 +221,30 @@ CLEANED = ".loop-overhead-cleaned"
 QUIET_AFTER_S = 320
 
 
-def wait_for_quiet_disk(folder: Path) -> None:
+# What creating a small file costs on a settled disk here is 0.05 to 0.1 ms of CPU; after
+# another program (a test run) deleted many files it is 0.2 to 1 ms, for some minutes.
+SETTLED_FILE_S = 1.5e-4
+
+
+def wait_for_settled_disk(probes: Path) -> None:
+    """Wait (at most QUIET_AFTER_S) while creating a file costs what it costs only after many
+    recent deletions, whoever made them: the writer's share of a run would then be measured
+    on a disk no run records on for long. The probes' files are kept until the end."""
+    deadline = time.time() + QUIET_AFTER_S
+    for n in itertools.count():
+        cost = file_cost(probes, f"settle-{n}", 100)
+        if cost <= SETTLED_FILE_S or time.time() > deadline:
+            return
+        if n == 0:
+            Console().print(
+                f"waiting for the disk to settle: creating a file costs {cost * 1e3:.2f} ms of CPU "
+                f"(more than {SETTLED_FILE_S * 1e3:.2f}), as it does for some minutes after many files "
+                f"were deleted (see the docstring; --no-wait to start now)"
+            )
+        time.sleep(15)
+
+
+def wait_for_own_deletion(folder: Path) -> None:
     stamp = folder / CLEANED
     if not stamp.exists():
         return

@@ -31,8 +31,11 @@ class EpisodeWriter(EpisodeSink):
     ):
         self.run_dir = Path(run_dir)
         self.episode_id = episode_id
-        self.final = self.run_dir / "episodes" / episode_id
-        self.tmp = self.run_dir / "episodes" / PARTIAL / f"{episode_id}-{os.getpid()}-{threading.get_ident()}"
+        # Strings: one writer per episode, and pathlib's joins cost more than the rest of
+        # setting it up.
+        episodes = os.path.join(run_dir, "episodes")
+        self._final = os.path.join(episodes, episode_id)
+        self._tmp = os.path.join(episodes, PARTIAL, f"{episode_id}-{os.getpid()}-{threading.get_ident()}")
         # The writer creates (or clears) the folder when it writes the episode: nothing
         # touches the disk while the episode runs.
         self._disk = disk
@@ -44,6 +47,16 @@ class EpisodeWriter(EpisodeSink):
         # writer as they are, never joined here.
         self._steps: list[bytes] = []
         self._signals: list[dict[str, Any]] = []
+
+    @property
+    def final(self) -> Path:
+        """Where the episode lands."""
+        return Path(self._final)
+
+    @property
+    def tmp(self) -> Path:
+        """Where the writer assembles it first."""
+        return Path(self._tmp)
 
     def frame(self, index: int, frame: Any, tag: str = "") -> str | None:
         if not self._record_frames or not isinstance(frame, np.ndarray) or frame.ndim < 2:
@@ -59,7 +72,7 @@ class EpisodeWriter(EpisodeSink):
     def finish(self, record: EpisodeRecord, wait: bool = False) -> Path:
         """Hand the episode to the disk writer (or write it now, with `wait` or no writer)."""
         job = EpisodeJob(
-            tmp=str(self.tmp), final=str(self.final), steps=Block(self._steps),
+            tmp=self._tmp, final=self._final, steps=Block(self._steps),
             episode_json=episode_json(record), frames=self._frames, durable=self.durable,
             signals=self._signals,
         )
@@ -74,7 +87,7 @@ class EpisodeWriter(EpisodeSink):
 
     def abort(self) -> None:
         self._frames, self._steps, self._signals = FrameBuffer(), [], []
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        shutil.rmtree(self._tmp, ignore_errors=True)
 
 
 def read_steps(episode_dir: Path) -> list[StepRecord]:

@@ -33,7 +33,10 @@ fi
 # its own that sees the project's packages and adds, without their pins, LeRobot and what its
 # dataset module imports (about 180 MB). pip reports LeRobot's unmet pins; that is expected.
 LEROBOT_VENV="${AGENTLOOP_LEROBOT_VENV:-$HOME/.cache/agentloop/lerobot-venv}"
-if ! "$LEROBOT_VENV/bin/python" -c "import lerobot, torchvision, av" >/dev/null 2>&1; then
+# Ready when LeRobot's dataset module imports as tests/exports/lerobot_loader.py imports it
+# (torchvision's meta-kernel registration left out: its ops cannot load beside the CPU torch).
+LEROBOT_READY="import sys, types; sys.modules['torchvision._meta_registrations'] = types.ModuleType('m'); import lerobot.datasets.lerobot_dataset, av"
+if ! "$LEROBOT_VENV/bin/python" -c "$LEROBOT_READY" >/dev/null 2>&1; then
   echo "making LeRobot's environment in $LEROBOT_VENV (pip will list LeRobot's pins it leaves unmet: expected)"
   "$PYTHON" -m venv --system-site-packages "$LEROBOT_VENV"
   "$LEROBOT_VENV/bin/python" -m pip install -q --no-deps lerobot==0.4.4 torchvision==0.28.0

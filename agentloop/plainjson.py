@@ -1,5 +1,6 @@
-"""Models written as JSON by orjson, byte for byte as pydantic writes them, at a fraction of
-its cost: what the loop pays for every step's scene graph and, when recording, every line.
+"""Models written as JSON by orjson at a fraction of pydantic's cost, reading back as the
+same data pydantic writes for them: what the loop pays for every step's scene graph and,
+when recording, every line.
 
 A model whose JSON is exactly its field values (no computed fields, serializers, excluded
 fields or JSON settings of its own) is handed to orjson as those values; orjson writes strings,
@@ -54,8 +55,8 @@ def plain_models(root: type[BaseModel]) -> frozenset[type[BaseModel]]:
 
 
 class PlainJSON:
-    """Writes a model, and the models its fields hold, the way pydantic's `model_dump_json`
-    does, when all of it is plain data (see the module's docstring)."""
+    """Writes a model, and the models its fields hold, as the JSON data pydantic's
+    `model_dump_json` writes, when all of it is plain data (see the module's docstring)."""
 
     def __init__(self, root: type[BaseModel]):
         # Per class: how many fields, their names, and whether it may hold extras.
@@ -72,8 +73,8 @@ class PlainJSON:
 
         def fields(value: Any) -> dict[str, Any]:
             """orjson's `default`: a plain model as its field values (and extras). It runs
-            once per model written, hundreds of times a step, so the common case comes first
-            and every name it uses is local. (An object without a `__dict__` raises
+            once per model written (every node and relation of a scene graph), so the common
+            case comes first and every name it uses is local. (An object without a `__dict__` raises
             AttributeError here, which orjson reports as the TypeError callers expect.)"""
             data = value.__dict__
             if len(data) == count_of(type(value)):

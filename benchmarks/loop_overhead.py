@@ -227,9 +227,10 @@ SETTLED_FILE_S = 1.5e-4
 
 
 def wait_for_settled_disk(probes: Path) -> None:
-    """Wait (at most QUIET_AFTER_S) while creating a file costs what it costs only after many
-    recent deletions, whoever made them: the writer's share of a run would then be measured
-    on a disk no run records on for long. The probes' files are kept until the end."""
+    """Wait (at most QUIET_AFTER_S) while creating a file costs more than on a settled disk,
+    as it does for minutes after many files were deleted, by whatever deleted them: the
+    writer's share would then be measured on a disk that no long run records on. The probes'
+    files are kept until the end."""
     deadline = time.time() + QUIET_AFTER_S
     for n in itertools.count():
         cost = file_cost(probes, f"settle-{n}", 100)

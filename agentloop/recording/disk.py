@@ -139,7 +139,16 @@ def write_file(path: str, data: Any, folder: int | None = None, durable: bool = 
         os.close(fd)
 
 
-_IOV_MAX = min(os.sysconf("SC_IOV_MAX"), 1024) if hasattr(os, "sysconf") and "SC_IOV_MAX" in os.sysconf_names else 16
+def _iov_max() -> int:
+    """How many buffers one `writev` takes here (at most 1024; 16 where the OS does not say)."""
+    try:
+        n = os.sysconf("SC_IOV_MAX")
+    except (AttributeError, ValueError, OSError):
+        return 16
+    return min(n, 1024) if n > 0 else 16
+
+
+_IOV_MAX = _iov_max()
 
 
 def write_all(fd: int, buffers: list[Any]) -> None:

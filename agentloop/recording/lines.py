@@ -3,8 +3,8 @@ loop's own thread.
 
 A step record is plain data: strings, numbers, lists, dicts, datetimes and nested models of a
 fixed set of types. orjson writes that at about a third of pydantic's cost per step when each
-model is handed to it as its field values (`agentloop.plainjson`), and the line is the JSON
-pydantic writes for the same record; a record holding anything else is written by pydantic,
+model is handed to it as its field values (`agentloop.plainjson`), and the line reads back as
+the JSON pydantic writes for the same record; a record holding anything else is written by pydantic,
 whole, as it always was. The scene graph, half of a line's bytes, is not serialised here at
 all: the loop took it as JSON data by decoding JSON bytes (`SceneGraph.json_data`), and the
 line carries those bytes. Recording costs the loop this line, the step's reward signals and a
@@ -49,7 +49,7 @@ def _step(record: StepRecord, option: int) -> bytes:
 
 
 def episode_json(record: EpisodeRecord) -> bytes:
-    """`episode.json`: the record indented, as pydantic writes it (with 2 spaces)."""
+    """`episode.json`: the JSON pydantic writes for the record, indented by 2."""
     try:
         return orjson.dumps(record, default=_episode_fields, option=OPTIONS | orjson.OPT_INDENT_2)
     except TypeError:

@@ -128,11 +128,12 @@ def test_gathered_writes_deliver_every_byte_in_order(tmp_path):
     """`write_all` sends many pieces in few system calls: more pieces than one `writev`
     takes, empty ones, and more bytes than a pipe holds (so writes come back partial while
     the reader drains it)."""
+    import random
     import threading
 
     from agentloop.recording.disk import _IOV_MAX, write_all
 
-    rng = __import__("random").Random(0)
+    rng = random.Random(0)
     pieces = [bytes([i % 256]) * rng.choice([0, 1, 7, 4096, 70_000]) for i in range(_IOV_MAX * 2 + 5)]
     expected = b"".join(pieces)
     path = tmp_path / "out.bin"

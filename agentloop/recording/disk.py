@@ -130,13 +130,18 @@ def write_file(path: str, data: Any, folder: int | None = None, durable: bool = 
         if isinstance(data, list):
             write_all(fd, data)
         else:  # one buffer (a frame's PNG): one write, almost always
-            view = memoryview(data).cast("B")
-            while view:
-                view = view[os.write(fd, view):]
+            _write_buffer(fd, data)
         if durable:
             os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _write_buffer(fd: int, data: Any) -> None:
+    """Write all of one buffer: a write may take fewer bytes than offered."""
+    view = memoryview(data).cast("B")
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _iov_max() -> int:
@@ -159,9 +164,7 @@ def write_all(fd: int, buffers: list[Any]) -> None:
     views = [v for v in views if len(v)]  # an empty one would end a partial write's loop early
     if not hasattr(os, "writev"):
         for piece in views:
-            view = memoryview(piece)
-            while view:
-                view = view[os.write(fd, view):]
+            _write_buffer(fd, piece)
         return
     i = 0
     while i < len(views):

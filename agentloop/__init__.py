@@ -1,17 +1,25 @@
 """agentloop: vision-language agents that act in real environments and check their own work."""
 
-from agentloop.env import SkillEnv
-from agentloop.errors import ActionError, AgentLoopError, ConfigError, EnvCrashed, ModelError
-from agentloop.loop import EpisodeSpec, LoopLimits, Roles, run_episode
-from agentloop.records import EpisodeRecord, Plan, RunConfig, StepRecord, Verdict
+from agentloop.adapter import PlainEnv, as_skill_env
+from agentloop.calls import SkillCall
+from agentloop.effects import Effect, absent, attr, changed, present, relation
+from agentloop.env import Evaluation, SkillEnv
+from agentloop.errors import ActionError, AgentLoopError, ConfigError, EnvCrashed, ErrorKind, ModelError
+from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
+from agentloop.perception import INFO_KEY, ActionFailure, Perception, perception_of
+from agentloop.records import EpisodeRecord, Outcome, Plan, RunConfig, StepRecord, Verdict, VerdictSource
 from agentloop.registry import register
+from agentloop.roles import Roles
 from agentloop.scene import Node, Relation, SceneGraph
-from agentloop.skills import Skill, SkillCall, SkillSet, SkillSpec
+from agentloop.skillset import Executors, Skill, SkillSet, SkillSpec
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "ActionError", "AgentLoopError", "ConfigError", "EnvCrashed", "ModelError", "EpisodeSpec",
-    "LoopLimits", "Roles", "run_episode", "EpisodeRecord", "Plan", "RunConfig", "StepRecord",
-    "Verdict", "SkillEnv", "register", "Node", "Relation", "SceneGraph", "Skill", "SkillCall", "SkillSet", "SkillSpec",
+    "ActionError", "ActionFailure", "AgentLoopError", "ConfigError", "Effect", "EnvCrashed",
+    "EpisodeRecord", "EpisodeSpec", "ErrorKind", "Evaluation", "Executors", "INFO_KEY",
+    "LoopLimits", "ModelError", "Node", "Outcome", "Perception", "Plan", "PlainEnv", "Relation",
+    "Roles", "RunConfig", "SceneGraph", "Skill", "SkillCall", "SkillEnv", "SkillSet", "SkillSpec",
+    "StepRecord", "Verdict", "VerdictSource", "absent", "as_skill_env", "attr", "changed",
+    "perception_of", "present", "register", "relation", "run_episode",
 ]

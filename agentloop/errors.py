@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from enum import Enum
+
 
 class AgentLoopError(Exception):
     """Base of every error agentloop raises on purpose."""
@@ -16,21 +18,36 @@ class EnvNotFound(ConfigError):
     """An environment id that no registry knows."""
 
 
+class ErrorKind(str, Enum):
+    """Why an action could not run: the machine-readable half of an `ActionError`, recorded
+    on the step (`StepRecord.action_error_kind`) so that errors can be counted by kind."""
+
+    PARSE = "parse"  # not a call like name(arg=value)
+    UNKNOWN_SKILL = "unknown_skill"  # no skill of that name in the vocabulary
+    BAD_ARGUMENT = "bad_argument"  # arguments fail the skill's argument model
+    NO_ELEMENT = "no_element"  # the call names something that is not there
+    NOT_VISIBLE = "not_visible"  # it is there but cannot be seen or reached
+    COVERED = "covered"  # something else is on top of it
+    NOT_EDITABLE = "not_editable"  # text typed into something that takes none
+    NAVIGATION_BLOCKED = "navigation_blocked"  # a URL outside the task's sandbox
+    NO_APP = "no_app"  # an app that is not installed
+    PRECONDITION = "precondition"  # the world does not allow it now (the env's own check)
+    TIMEOUT = "timeout"  # the action did not finish in its time bound
+    BROWSER = "browser"  # the browser refused the action (a Playwright error)
+    MODEL = "model"  # the model could not be reached or gave no usable reply
+
+
 class ActionError(AgentLoopError):
     """An action that could not be parsed or grounded. Never raised out of `env.step()`:
-    the env reports it in `info["action_error"]` and leaves the world unchanged.
+    the env reports it in its `Perception.action_error` and leaves the world unchanged."""
 
-    `kind` is a short machine-readable tag (parse, unknown_skill, bad_argument, no_element,
-    not_visible, covered, not_editable, navigation_blocked, timeout, precondition, ...).
-    """
-
-    def __init__(self, kind: str, message: str):
+    def __init__(self, kind: ErrorKind | str, message: str):
         super().__init__(message)
-        self.kind = kind
+        self.kind = ErrorKind(kind)  # a string that names no kind is a ValueError at once
         self.message = message
 
     def __str__(self) -> str:
-        return f"{self.kind}: {self.message}"
+        return f"{self.kind.value}: {self.message}"
 
 
 class EnvCrashed(AgentLoopError):

@@ -8,15 +8,45 @@ A run folder holds `run.json` (a `RunManifest`), and per episode `steps.jsonl` (
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from enum import Enum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agentloop.skills import SkillCall
+from agentloop.calls import SkillCall
+from agentloop.errors import ErrorKind
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
 
-Outcome = Literal["success", "failure", "truncated", "error"]
+
+class Outcome(str, Enum):
+    """How an episode ended."""
+
+    SUCCESS = "success"  # the task's own check passed
+    FAILURE = "failure"  # the env terminated without success, or the loop gave up replanning
+    TRUNCATED = "truncated"  # the step limit came first
+    ERROR = "error"  # the env or the planner raised; the episode is not evidence of skill
+
+
+class VerdictSource(str, Enum):
+    """Who gave a verdict."""
+
+    RULE = "rule"  # skill preconditions or expected effects on the scene graph
+    PIXEL = "pixel"  # frame difference, for envs without a scene graph
+    VLM = "vlm"  # a model judged it
+    HUMAN = "human"
+    NONE = "none"  # no judge: the open loop (the verdict is a formality, never counted)
+    ERROR = "error"  # the judge itself failed; the verdict passes the step through
+
+
+class FeedbackSource(str, Enum):
+    """What a piece of feedback to the planner came from."""
+
+    CRITIC = "critic"
+    VALIDATOR = "validator"
+    ACTION_ERROR = "action_error"
+    HUMAN = "human"
+    MODEL_ERROR = "model_error"
 
 
 def now() -> datetime:
@@ -25,18 +55,19 @@ def now() -> datetime:
 
 class Verdict(BaseModel):
     """A critic's judgement before acting (accept/score/suggestion) or a validator's after
-    acting (ok/reason). `source` names who gave it (rule, vlm, human, none)."""
+    acting (ok/reason). `source` names who gave it."""
 
     ok: bool
     score: float | None = Field(default=None, description="confidence in [0, 1] when given")
     reason: str = ""
     suggestion: str | None = None
-    source: str = "rule"
+    source: VerdictSource = VerdictSource.RULE
     predicted_outcome: str | None = Field(default=None, description="what the critic expects")
 
     @property
-    def accept(self) -> bool:
-        return self.ok
+    def judged(self) -> bool:
+        """False for the open loop's formal verdicts and for judges that failed."""
+        return self.source not in (VerdictSource.NONE, VerdictSource.ERROR)
 
 
 class Plan(BaseModel):
@@ -53,7 +84,7 @@ class Feedback(BaseModel):
     """What reaches the planner between steps: a critic rejection, a validator failure,
     an action error or a human correction."""
 
-    source: Literal["critic", "validator", "action_error", "human", "model_error"]
+    source: FeedbackSource
     message: str
     suggestion: str | None = None
     step: int = 0
@@ -82,6 +113,7 @@ class Candidate(BaseModel):
     text: str
     call: SkillCall | None = None
     action_error: str | None = None
+    action_error_kind: ErrorKind | None = None
     verdict: Verdict | None = None
     executed: bool = False
 
@@ -97,7 +129,8 @@ class RewardComponents(BaseModel):
 
 
 class StepRecord(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    """One step of an episode as it happened: what was perceived, proposed, judged, done and
+    learned. One line of `steps.jsonl`."""
 
     schema_version: str = SCHEMA_VERSION
     episode_id: str
@@ -115,6 +148,7 @@ class StepRecord(BaseModel):
     action: SkillCall | None = None
     action_text: str | None = None
     action_error: str | None = None
+    action_error_kind: ErrorKind | None = None
     critic: Verdict | None = None
     validator: Verdict | None = None
     rewards: RewardComponents = Field(default_factory=RewardComponents)
@@ -131,13 +165,13 @@ class StepRecord(BaseModel):
     model_calls: list[ModelCallRecord] = Field(default_factory=list)
     feedback: list[Feedback] = Field(default_factory=list, description="feedback given to the planner after this step")
     human_feedback: str | None = None
-    env_info: dict[str, Any] = Field(default_factory=dict, description="extra JSON-safe info from the env")
+    env_info: dict[str, Any] = Field(
+        default_factory=dict, description="the env's own JSON facts about the step (Perception.extra)")
 
 
 class StepSignals(BaseModel):
-    """The per-step values derived rewards are computed from: a step's learning signals without
-    its scene graph, plan or frames, so the writer can derive rewards without reading whole
-    steps back."""
+    """The per-step values derived rewards are computed from: a step's learning signals
+    without its scene graph, plan or frames."""
 
     index: int
     state_key: str | None = None
@@ -147,21 +181,35 @@ class StepSignals(BaseModel):
     progress: float | None = None
     label: bool | None = None
 
-    @classmethod
-    def values_of(cls, step: StepRecord) -> dict[str, Any]:
-        """A step's signals as plain values: a few microseconds here, where reading them back
-        out of the step's JSON line in the writer takes fifty."""
-        rewards = step.rewards
-        return {
-            "index": step.index, "state_key": step.state_key, "action_error": step.action_error,
-            # A `RewardComponents` is plain fields: a copy of them is its dump, at a third of
-            # the cost of pydantic's serializer (a subclass may add fields or serializers).
-            "rewards": dict(rewards.__dict__) if type(rewards) is RewardComponents else rewards.model_dump(),
-            "success": step.success, "progress": step.progress, "label": step.label,
-        }
+
+class CriticAgreement(BaseModel):
+    """How the critic's decisions compare with the validator's findings over an episode.
+
+    Only judged verdicts count: the open loop's formal accepts are left out. A rejected
+    action never runs, so the validator cannot say whether the rejection was right.
+    """
+
+    accepted_passed: int = Field(default=0, description="accepted, and the validator passed it")
+    accepted_failed: int = Field(default=0, description="accepted, and the validator failed it")
+    rejected: int = Field(default=0, description="rejected before it ran")
+
+    @property
+    def precision(self) -> float | None:
+        """Share of the critic's accepts that the validator confirmed."""
+        accepted = self.accepted_passed + self.accepted_failed
+        return self.accepted_passed / accepted if accepted else None
+
+    def __add__(self, other: CriticAgreement) -> CriticAgreement:
+        return CriticAgreement(
+            accepted_passed=self.accepted_passed + other.accepted_passed,
+            accepted_failed=self.accepted_failed + other.accepted_failed,
+            rejected=self.rejected + other.rejected,
+        )
 
 
 class EpisodeRecord(BaseModel):
+    """One episode's outcome and counts: `episode.json`."""
+
     schema_version: str = SCHEMA_VERSION
     episode_id: str
     env_id: str
@@ -177,15 +225,10 @@ class EpisodeRecord(BaseModel):
     critic_rejections: int = 0
     validator_failures: int = 0
     action_errors: int = 0
-    critic_agreement: dict[str, int] = Field(
-        default_factory=dict,
-        description="critic accept vs validator ok counts: tp, fp, tn, fn",
-    )
+    model_errors: int = Field(default=0, description="steps on which the model failed")
+    critic_agreement: CriticAgreement = Field(default_factory=CriticAgreement)
     final_progress: float | None = None
     total_env_reward: float = 0.0
-    step_rewards: list[float] = Field(default_factory=list, description="env reward per step")
-    step_progress: list[float | None] = Field(default_factory=list)
-    step_times: list[float] = Field(default_factory=list, description="wall seconds per step")
     started_at: datetime
     ended_at: datetime
     duration_s: float = 0.0
@@ -224,6 +267,8 @@ class RunConfig(BaseModel):
 
 
 class RunManifest(BaseModel):
+    """`run.json`: what was run, with which versions and models (never a secret)."""
+
     schema_version: str = SCHEMA_VERSION
     run_id: str
     created_at: datetime

@@ -12,10 +12,8 @@ import hashlib
 import json
 from typing import Any, Iterable
 
-import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
-from agentloop.plainjson import PlainJSON
 
 JSONValue = Any
 
@@ -94,16 +92,6 @@ class SceneDiff(BaseModel):
         return "\n".join(lines) if lines else "(no change)"
 
 
-class SceneData(dict):
-    """A scene graph as JSON data, decoded from the JSON bytes it keeps in `raw`. A step's
-    record holds one, and its `steps.jsonl` line carries `raw` as it is: the graph, half of
-    the line, is not serialised a second time. `raw` is the graph as perceived; a change
-    made to this dict in place does not reach the line (a step's record is not edited)."""
-
-    __slots__ = ("raw",)
-    raw: bytes
-
-
 class SceneGraph(BaseModel):
     """Nodes with attributes and directed relations; JSON round-trips losslessly."""
 
@@ -113,18 +101,6 @@ class SceneGraph(BaseModel):
     relations: list[Relation] = Field(default_factory=list)
     # Facts about the perception itself (e.g. how many elements lie off-screen).
     meta: dict[str, JSONValue] = Field(default_factory=dict)
-
-    def json_data(self) -> dict[str, Any]:
-        """`model_dump(mode="json")`, at half its cost: the graph written by orjson and read
-        back (a `SceneData` that keeps those bytes). A graph that holds what orjson does not
-        write as pydantic does (numpy values, sets, bytes, ...) is dumped by pydantic."""
-        try:
-            raw = _PLAIN.dumps(self)
-        except TypeError:
-            return self.model_dump(mode="json")
-        data = SceneData(orjson.loads(raw))
-        data.raw = raw
-        return data
 
     # ---- lookups -------------------------------------------------------------------------
     def node_map(self) -> dict[str, Node]:
@@ -145,10 +121,6 @@ class SceneGraph(BaseModel):
 
     def relation_set(self) -> frozenset[Relation]:
         return frozenset(self.relations)
-
-    def related(self, node_id: str, rel: str) -> list[str]:
-        """Targets `dst` of every `node_id --rel--> dst`."""
-        return [r.dst for r in self.relations if r.src == node_id and r.rel == rel]
 
     def sources(self, rel: str, dst: str) -> list[str]:
         """Sources `src` of every `src --rel--> dst`."""
@@ -237,9 +209,6 @@ class SceneGraph(BaseModel):
         for k, v in self.meta.items():
             lines.append(f"({k}: {_short(v)})")
         return "\n".join(lines)
-
-
-_PLAIN = PlainJSON(SceneGraph)
 
 
 def _same(a: Any, b: Any) -> bool:

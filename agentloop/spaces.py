@@ -9,9 +9,13 @@ every printable character of the Basic Multilingual Plane; `fit_text` maps anyth
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 from gymnasium import spaces
+
+from agentloop.calls import SkillCall
+from agentloop.skillset import SkillSet
 
 _CHARS = "\n\t" + "".join(
     chr(c) for c in range(0x20, 0xFFFE) if not (0xD800 <= c <= 0xDFFF) and chr(c).isprintable()
@@ -22,6 +26,7 @@ TEXT_CHARSET: frozenset[str] = frozenset(_CHARS)
 
 
 def text_space(max_length: int = 65536) -> spaces.Text:
+    """Any printable text up to `max_length` characters."""
     return spaces.Text(min_length=0, max_length=max_length, charset=_CHARS)
 
 
@@ -45,3 +50,39 @@ def image_space(height: int, width: int) -> spaces.Box:
 def observation_space(height: int, width: int, max_text: int = 65536) -> spaces.Dict:
     """The observation every built-in env returns: a screenshot and a text view."""
     return spaces.Dict({"screenshot": image_space(height, width), "text": text_space(max_text)})
+
+
+class SkillSpace(spaces.Space[Any]):
+    """The action space of a skill env: a `SkillCall`, or its text (`pick(object="cube")`)
+    or JSON, up to `max_length` characters.
+
+    Membership is about form, not sense: a call to an unknown skill lies in the space and
+    comes back from `step()` as an action error. `sample()` draws a skill of the set with no
+    arguments, which is what a random agent can honestly produce.
+    """
+
+    def __init__(self, skillset: SkillSet, max_length: int = 4096, seed: int | None = None):
+        super().__init__(shape=None, dtype=None, seed=seed)
+        self.skillset = skillset
+        self.max_length = max_length
+
+    @property
+    def is_np_flattenable(self) -> bool:
+        return False
+
+    def sample(self, mask: Any = None, probability: Any = None) -> str:
+        names = self.skillset.names()
+        return f"{names[int(self.np_random.integers(len(names)))]}()"
+
+    def contains(self, x: Any) -> bool:
+        if isinstance(x, SkillCall):
+            return True
+        if isinstance(x, dict):
+            return isinstance(x.get("name", x.get("skill")), str)
+        return isinstance(x, str) and len(x) <= self.max_length
+
+    def __repr__(self) -> str:
+        return f"SkillSpace({', '.join(self.skillset.names())})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SkillSpace) and other.skillset is self.skillset and other.max_length == self.max_length

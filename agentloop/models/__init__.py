@@ -45,7 +45,7 @@ def _build(spec: str, base_url: str | None) -> Any:
 
         return HFModel(rest)
     if kind == "function":
-        from agentloop.roles.factory import load_object
+        from agentloop.plugins import load_object
 
         fn = load_object(rest)
         if isinstance(fn, type):

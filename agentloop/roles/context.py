@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 
+from agentloop.calls import SkillCall
+from agentloop.perception import Perception, perception_of
 from agentloop.records import Feedback, ModelCallRecord, Plan, Verdict
 from agentloop.scene import SceneGraph
-from agentloop.skills import SkillCall, SkillSet, SkillSpec
+from agentloop.skillset import SkillSet, SkillSpec
 
 
 @dataclass
@@ -27,21 +29,38 @@ class HistoryItem:
 
 @dataclass
 class Context:
-    """Per-step view handed to planner, critic and validator. In-process only."""
+    """The per-step view handed to planner, critic and validator. In-process only."""
 
     env_id: str
-    goal: str
-    skills: list[SkillSpec]
-    skillset: SkillSet | None
-    scene: SceneGraph | None
+    perception: Perception
     observation: Any
-    info: dict[str, Any]
+    skillset: SkillSet | None = None
     step: int = 0
+    candidate: int = 0  # which of a step's best-of-N draws is being asked for
     history: list[HistoryItem] = field(default_factory=list)
     feedback: list[Feedback] = field(default_factory=list)
     plan: Plan | None = None
     # Roles append their model calls here; the loop moves them into the step record.
     model_calls: list[ModelCallRecord] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, env_id: str, observation: Any, info: Mapping[str, Any],
+           skillset: SkillSet | None = None, **more: Any) -> Context:
+        """The context of an env's `(observation, info)`."""
+        return cls(env_id=env_id, perception=perception_of(info), observation=observation,
+                   skillset=skillset, **more)
+
+    @property
+    def goal(self) -> str:
+        return self.perception.goal
+
+    @property
+    def skills(self) -> list[SkillSpec]:
+        return self.perception.skills
+
+    @property
+    def scene(self) -> SceneGraph | None:
+        return self.perception.scene_graph
 
     @property
     def frame(self) -> np.ndarray | None:
@@ -60,17 +79,9 @@ class Context:
             return obs["text"]
         return self.scene.to_text() if self.scene is not None else ""
 
-    def last_call(self) -> SkillCall | None:
-        for h in reversed(self.history):
-            if h.action and h.action_error is None:
-                try:
-                    return SkillCall.parse(h.action)
-                except Exception:
-                    return None
-        return None
-
 
 def call_targets(call: SkillCall, scene: SceneGraph | None) -> tuple[str, ...]:
+    """What the call's arguments name in the scene, as `kind:name` (see `HistoryItem`)."""
     if scene is None:
         return ()
     out = []

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from agentloop.records import Verdict
+from agentloop.records import Verdict, VerdictSource
 from agentloop.roles.context import Context, call_targets
-from agentloop.skills import BoundCall
+from agentloop.skillset import BoundCall
 
 
 @runtime_checkable
 class Critic(Protocol):
+    """Judges a bound action before it runs."""
+
     name: str
 
     def review(self, action: BoundCall, ctx: Context) -> Verdict:
@@ -28,7 +30,7 @@ class NoCritic:
     name = "none"
 
     def review(self, action: BoundCall, ctx: Context) -> Verdict:
-        return Verdict(ok=True, source="none")
+        return Verdict(ok=True, source=VerdictSource.NONE)
 
 
 class PreconditionCritic:

@@ -2,36 +2,18 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import gymnasium as gym
 
 from agentloop.env import SCRIPTED_PLANNER
 from agentloop.errors import ConfigError
-from agentloop.loop import Roles
+from agentloop.plugins import load_object
 from agentloop.records import RunConfig
+from agentloop.roles import Roles
+from agentloop.roles.planner import Planner
 from agentloop.roles.critic import NoCritic, PreconditionCritic
 from agentloop.roles.validator import EffectValidator, NoValidator
-
-
-def load_object(path: str) -> Any:
-    """Import `module:attr` (or `module.attr`)."""
-    mod, sep, attr = path.partition(":")
-    if not sep:
-        mod, _, attr = path.rpartition(".")
-    if not mod or not attr:
-        raise ConfigError(f"expected module:name, got {path!r}")
-    try:
-        obj = importlib.import_module(mod)
-    except ImportError as e:
-        raise ConfigError(f"cannot import {mod!r}: {e}") from e
-    for part in attr.split("."):
-        try:
-            obj = getattr(obj, part)
-        except AttributeError:
-            raise ConfigError(f"{mod!r} has no attribute {attr!r}") from None
-    return obj
 
 
 def scripted_planner_path(env: gym.Env) -> str | None:
@@ -58,8 +40,8 @@ def build_planner(config: RunConfig, env: gym.Env, model: Any = None):
         return VLMPlanner(model)
     factory = load_object(choice)
     planner = factory() if callable(factory) else factory
-    if not hasattr(planner, "next_action"):
-        raise ConfigError(f"{choice!r} did not produce a planner (no next_action method)")
+    if not isinstance(planner, Planner):
+        raise ConfigError(f"{choice!r} did not produce a planner (reset, propose, feedback)")
     return planner
 
 

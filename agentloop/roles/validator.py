@@ -13,14 +13,16 @@ from typing import Protocol, runtime_checkable
 import cv2
 import numpy as np
 
-from agentloop.records import Verdict
+from agentloop.records import Verdict, VerdictSource
 from agentloop.roles.context import Context
 from agentloop.scene import SceneGraph
-from agentloop.skills import BoundCall
+from agentloop.skillset import BoundCall
 
 
 @runtime_checkable
 class Validator(Protocol):
+    """Judges a step after it ran, from the states before and after."""
+
     name: str
 
     def check(self, action: BoundCall, before: Context, after: Context) -> Verdict:
@@ -28,15 +30,17 @@ class Validator(Protocol):
 
 
 class NoValidator:
+    """Passes everything: the open loop."""
+
     name = "none"
 
     def check(self, action: BoundCall, before: Context, after: Context) -> Verdict:
-        return Verdict(ok=True, source="none")
+        return Verdict(ok=True, source=VerdictSource.NONE)
 
 
 def _env_error(after: Context) -> Verdict | None:
-    err = after.info.get("action_error")
-    if err:
+    err = after.perception.action_error
+    if err is not None:
         return Verdict(ok=False, score=0.0, reason=f"the environment refused the action: {err}")
     return None
 
@@ -97,15 +101,15 @@ class PixelChangeValidator:
         except Exception:
             expects_change = True
         if not expects_change:
-            return Verdict(ok=True, score=1.0, reason="no change expected", source="pixel")
+            return Verdict(ok=True, score=1.0, reason="no change expected", source=VerdictSource.PIXEL)
         fb, fa = before.frame, after.frame
         if fb is None or fa is None:
-            return Verdict(ok=True, score=None, reason="no frames to compare", source="pixel")
+            return Verdict(ok=True, score=None, reason="no frames to compare", source=VerdictSource.PIXEL)
         delta = cv2.absdiff(self._small(fb), self._small(fa))
         changed = float(np.count_nonzero(delta > 12)) / delta.size
         if changed < self.threshold:
             return Verdict(
-                ok=False, score=0.0, source="pixel",
+                ok=False, score=0.0, source=VerdictSource.PIXEL,
                 reason=f"{action.call} left the screen unchanged ({changed:.2%} of pixels changed)",
             )
-        return Verdict(ok=True, score=1.0, source="pixel", reason=f"{changed:.1%} of pixels changed")
+        return Verdict(ok=True, score=1.0, source=VerdictSource.PIXEL, reason=f"{changed:.1%} of pixels changed")

@@ -14,17 +14,21 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from agentloop.env import SCRIPTED_PLANNER, SkillEnv
-from agentloop.errors import ActionError
+from agentloop.calls import SkillCall
+from agentloop.effects import Effect, attr
+from agentloop.env import SCRIPTED_PLANNER, Evaluation, SkillEnv
+from agentloop.errors import ActionError, ErrorKind
 from agentloop.records import Plan
 from agentloop.roles.context import Context
 from agentloop.roles.planner import BasePlanner
 from agentloop.scene import Node, Relation, SceneGraph
-from agentloop.skills import BoundCall, Effect, Skill, SkillCall, SkillSet, attr
-from agentloop.spaces import fit_text, observation_space
+from agentloop.skillset import Executors, NoArgs, Skill, SkillSet
+from agentloop.spaces import SkillSpace, fit_text, observation_space
 
 
 class LampArgs(BaseModel):
+    """Which lamp."""
+
     model_config = ConfigDict(extra="forbid")
     lamp: str = Field(description="lamp id, e.g. lamp_2")
 
@@ -86,6 +90,8 @@ H = W = 32
 
 
 class SwitchesEnv(SkillEnv):
+    """A row of lamps; the goal names the ones to switch on (see the module's docstring)."""
+
     metadata = {
         "render_modes": ["rgb_array"],
         SCRIPTED_PLANNER: "agentloop.testing.switches:SwitchesPlanner",
@@ -109,12 +115,14 @@ class SwitchesEnv(SkillEnv):
         self._seed: int | None = None
         self._switches = 0
         self.observation_space = observation_space(H, W, max_text=4096)
-        from agentloop.spaces import text_space
-
-        self.action_space = text_space(256)
+        self.action_space = SkillSpace(SKILLS, max_length=256)
         self.on = np.zeros(lamps, dtype=bool)
         self.broken = False
         self.targets: list[int] = []
+
+    @property
+    def task_name(self) -> str:
+        return "switches"
 
     def _reset_world(self, seed: int | None, options: dict[str, Any]) -> str:
         self._seed = seed
@@ -124,7 +132,7 @@ class SwitchesEnv(SkillEnv):
         self.targets = sorted(self.np_random.choice(self.n, size=self.k, replace=False).tolist())
         return "switch on " + " and ".join(f"lamp_{i}" for i in self.targets)
 
-    def _execute(self, call: BoundCall) -> None:
+    def _execute(self, call: Any) -> None:
         if self.step_delay:
             time.sleep(self.step_delay)
         if self.die_on_seed is not None and self._seed == self.die_on_seed:
@@ -133,19 +141,38 @@ class SwitchesEnv(SkillEnv):
             self.crash_on_seed is not None and self._seed == self.crash_on_seed
         ):
             raise RuntimeError("simulated crash of the environment")
-        if call.call.name in ("switch_on", "switch_off"):
-            lamp = call.args.lamp
-            if not lamp.startswith("lamp_") or not lamp[5:].isdigit() or int(lamp[5:]) >= self.n:
-                raise ActionError("no_element", f"there is no {lamp}; lamps are lamp_0..lamp_{self.n - 1}")
-            self._switches += 1
-            if self._switches <= self.slip_first or self.np_random.random() < self.slip:
-                return  # the switch slipped: nothing happens, the validator should notice
-            self.on[int(lamp[5:])] = call.call.name == "switch_on"
-        elif call.call.name == "break_all":
-            self.broken = True
-            self.on[:] = False
+        super()._execute(call)
 
-    def _observe(self):
+    def _lamp(self, lamp: str) -> int:
+        if not lamp.startswith("lamp_") or not lamp[5:].isdigit() or int(lamp[5:]) >= self.n:
+            raise ActionError(ErrorKind.NO_ELEMENT, f"there is no {lamp}; lamps are lamp_0..lamp_{self.n - 1}")
+        return int(lamp[5:])
+
+    def _switch(self, lamp: str, on: bool) -> None:
+        i = self._lamp(lamp)
+        self._switches += 1
+        if self._switches <= self.slip_first or self.np_random.random() < self.slip:
+            return  # the switch slipped: nothing happens, the validator should notice
+        self.on[i] = on
+
+    def _switch_on(self, args: LampArgs) -> None:
+        self._switch(args.lamp, True)
+
+    def _switch_off(self, args: LampArgs) -> None:
+        self._switch(args.lamp, False)
+
+    def _wait(self, args: NoArgs) -> None:
+        return None
+
+    def _break_all(self, args: NoArgs) -> None:
+        self.broken = True
+        self.on[:] = False
+
+    executors = Executors(SKILLS, {
+        SwitchOn: _switch_on, SwitchOff: _switch_off, Wait: _wait, BreakAll: _break_all,
+    })
+
+    def _observe(self) -> tuple[dict[str, Any], SceneGraph]:
         frame = np.zeros((H, W, 3), dtype=np.uint8)
         for i in range(self.n):
             if self.on[i]:
@@ -158,14 +185,14 @@ class SwitchesEnv(SkillEnv):
         rels = [Relation(src=f"lamp_{i}", rel="left_of", dst=f"lamp_{i + 1}") for i in range(self.n - 1)]
         scene = SceneGraph(nodes=nodes, relations=rels)
         text = fit_text(self.goal + "\n" + scene.to_text(), 4096)
-        return {"screenshot": frame, "text": text}, scene, {}
+        return {"screenshot": frame, "text": text}, scene
 
-    def _evaluate(self):
+    def _evaluate(self) -> Evaluation:
         hit = sum(bool(self.on[t]) for t in self.targets)
         wrong = sum(bool(self.on[i]) for i in range(self.n) if i not in self.targets)
         success = hit == len(self.targets) and wrong == 0 and not self.broken
         progress = max(0.0, (hit - wrong) / len(self.targets))
-        return (1.0 if success else 0.0), success, progress, success or self.broken
+        return Evaluation(1.0 if success else 0.0, success, progress, success or self.broken)
 
 
 class SwitchesPlanner(BasePlanner):

@@ -1,0 +1,223 @@
+"""The phases of one episode: begin → perceive → decide → act → validate → perceive …
+
+Each phase takes the episode's state and its dependencies and returns the next phase, or
+`None` when the episode is over; every way out goes through `end`, and the step being made
+is closed, counted and handed to the sink in one place (`close_step`).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable, Optional
+
+from agentloop.errors import ActionError, ErrorKind, ModelError
+from agentloop.records import (
+    Candidate, Feedback, FeedbackSource, Outcome, RewardComponents, StepRecord, Verdict,
+    VerdictSource, now,
+)
+from agentloop.loop.bookkeeping import close_step, give
+from agentloop.loop.state import Deps, EpisodeState, StepState
+from agentloop.roles.context import Context, HistoryItem, call_targets
+from agentloop.skillset import BoundCall
+
+Phase = Callable[[EpisodeState, Deps], Optional["Phase"]]
+
+
+def end(s: EpisodeState, d: Deps, outcome: Outcome, error: str | None = None) -> None:
+    """The one way out: closes the step in the making, then sets the outcome."""
+    if s.step is not None:
+        close_step(s, d)
+    s.outcome, s.error = outcome, error
+    return None
+
+
+def begin(s: EpisodeState, d: Deps) -> Phase | None:
+    """Reset the env to the episode's seed and the planner to the new episode."""
+    try:
+        obs, info = d.env.reset(seed=d.spec.seed)
+        s.ctx = Context.of(d.spec.env_id, obs, info, d.skillset)
+    except Exception as e:
+        s.env_ok = False
+        return end(s, d, Outcome.ERROR, f"env reset failed: {e!r}")
+    s.record.goal = s.ctx.goal
+    s.frame_ref = d.sink.frame(0, s.ctx.frame)
+    try:
+        d.roles.planner.reset(s.ctx)
+    except Exception as e:
+        return end(s, d, Outcome.ERROR, f"planner reset failed: {e!r}")
+    return perceive
+
+
+def perceive(s: EpisodeState, d: Deps) -> Phase | None:
+    """Open the next step on the current perception (and a human's word, if any)."""
+    assert s.ctx is not None
+    if s.index >= d.limits.max_steps:
+        return end(s, d, Outcome.TRUNCATED)
+    ctx = s.ctx
+    ctx.step, ctx.model_calls = s.index, []
+    scene = ctx.scene
+    s.step = StepState(record=StepRecord(
+        episode_id=d.spec.episode_id, index=s.index, started_at=now(), ended_at=now(),
+        frame=s.frame_ref, text_view=ctx.text, state_key=scene.state_key() if scene else None,
+        scene_graph=scene.model_dump(mode="json") if scene is not None else None,
+    ))
+    if d.human is not None and (text := d.human(ctx)):
+        s.step.record.human_feedback = text
+        give(s, d, Feedback(source=FeedbackSource.HUMAN, message=text, step=s.index))
+    return decide
+
+
+def decide(s: EpisodeState, d: Deps) -> Phase | None:
+    """Ask for candidates until the critic accepts one or the step's rejections run out."""
+    assert s.ctx is not None and s.step is not None
+    step = s.step
+    try:
+        for _ in range(d.limits.max_critic_rejections + 1):
+            if _draw(s, d) or (step.verdict is None and step.record.candidates):
+                break  # accepted, or every candidate was malformed
+            v = step.verdict
+            give(s, d, Feedback(source=FeedbackSource.CRITIC, step=s.index,
+                                message=v.reason if v else "rejected", suggestion=v.suggestion if v else None))
+    except ModelError as e:
+        step.record.action_error, step.record.action_error_kind = f"model_error: {e}", ErrorKind.MODEL
+        step.record.model_calls = list(s.ctx.model_calls)
+        give(s, d, Feedback(source=FeedbackSource.MODEL_ERROR, message=str(e), step=s.index))
+        return refused
+    except Exception as e:
+        step.record.model_calls = list(s.ctx.model_calls)
+        return end(s, d, Outcome.ERROR, f"planner failed: {e!r}")
+    step.record.model_calls = list(s.ctx.model_calls)
+    return act if step.chosen is not None else refused
+
+
+def _draw(s: EpisodeState, d: Deps) -> bool:
+    """Draw the step's candidates, bind them and let the critic judge; keep the best
+    accepted one. Returns whether one was accepted."""
+    assert s.ctx is not None and s.step is not None
+    step, ctx = s.step, s.ctx
+    best: tuple[float, BoundCall, Verdict, Candidate] | None = None
+    step.verdict = None
+    for i in range(d.limits.candidates):
+        ctx.candidate = i
+        t = time.perf_counter()
+        proposal = d.roles.planner.propose(ctx)
+        step.timed("propose", t)
+        if proposal.plan is not None:
+            step.record.plan, step.record.plan_reflected = proposal.plan, proposal.reflected
+            ctx.plan = proposal.reflected or proposal.plan
+        cand = Candidate(text=str(proposal.action))
+        step.record.candidates.append(cand)
+        try:
+            bound = d.skillset.bind(proposal.action)
+        except ActionError as e:
+            cand.action_error, cand.action_error_kind = str(e), e.kind
+            continue
+        cand.call = bound.call
+        t = time.perf_counter()
+        cand.verdict = step.verdict = d.roles.critic.review(bound, ctx)
+        step.timed("critic", t)
+        score = cand.verdict.score if cand.verdict.score is not None else 0.5
+        if cand.verdict.ok and (best is None or score > best[0]):
+            best = (score, bound, cand.verdict, cand)
+    if best is None:
+        return False
+    best[3].executed = True
+    step.chosen, step.verdict = best[1], best[2]
+    return True
+
+
+def refused(s: EpisodeState, d: Deps) -> Phase | None:
+    """Nothing runs this step: every candidate was malformed or rejected, or the model failed."""
+    assert s.ctx is not None and s.step is not None
+    rec = s.step.record
+    if rec.action_error is None and rec.candidates and all(c.action_error for c in rec.candidates):
+        last = rec.candidates[-1]
+        rec.action_error, rec.action_error_kind = last.action_error, last.action_error_kind
+        give(s, d, Feedback(source=FeedbackSource.ACTION_ERROR, message=rec.action_error or "", step=s.index))
+    elif rec.action_error is None:
+        rec.critic = s.step.verdict
+    v = s.step.verdict
+    rec.rewards = RewardComponents(valid_action=rec.action_error is None, critic=v.score if v else None,
+                                   progress=s.ctx.perception.progress)
+    rec.progress = s.ctx.perception.progress
+    s.ctx.history.append(HistoryItem(index=s.index, action=rec.candidates[-1].text if rec.candidates else "",
+                                     action_error=rec.action_error or "rejected by critic"))
+    close_step(s, d)
+    return perceive
+
+
+def act(s: EpisodeState, d: Deps) -> Phase | None:
+    """Run the chosen call in the env."""
+    assert s.ctx is not None and s.step is not None and s.step.chosen is not None
+    step, chosen = s.step, s.step.chosen
+    step.record.action, step.record.action_text, step.record.critic = chosen.call, str(chosen.call), step.verdict
+    t = time.perf_counter()
+    try:
+        obs, reward, terminated, truncated, info = d.env.step(chosen.call)
+        after = Context.of(d.spec.env_id, obs, info, d.skillset, step=s.index + 1, history=s.ctx.history,
+                           feedback=s.ctx.feedback, plan=s.ctx.plan)
+    except Exception as e:
+        step.timed("act", t)
+        step.record.action_error = f"env crashed during {chosen.call}: {e!r}"
+        s.env_ok = False
+        return end(s, d, Outcome.ERROR, step.record.action_error)
+    step.timed("act", t)
+    step.timings.update({f"env.{k}": float(v) for k, v in after.perception.timings.items()})
+    step.after, step.terminated, step.truncated = after, bool(terminated), bool(truncated)
+    s.frame_ref = step.record.frame_after = d.sink.frame(s.index + 1, after.frame)
+    failure = after.perception.action_error
+    if failure is not None:
+        step.record.action_error, step.record.action_error_kind = str(failure), failure.kind
+    step.record.rewards = after.perception.rewards.model_copy(update={"env": float(reward)})
+    return validate
+
+
+def validate(s: EpisodeState, d: Deps) -> Phase | None:
+    """Check the step's effect, record its signals, and decide how the episode goes on."""
+    assert s.ctx is not None and s.step is not None and s.step.after is not None and s.step.chosen
+    step, before, after, rec = s.step, s.ctx, s.step.after, s.step.record
+    t = time.perf_counter()
+    try:
+        check = d.roles.validator.check(step.chosen, before, after)
+    except ModelError as e:
+        check = Verdict(ok=True, reason=f"validator unavailable: {e}", source=VerdictSource.ERROR)
+    step.timed("validate", t)
+    rec.model_calls += after.model_calls
+    rec.validator = check
+    p, v = after.perception, step.verdict
+    rec.rewards = rec.rewards.model_copy(update={
+        "critic": v.score if v is not None else None,
+        "validator": (1.0 if check.ok else 0.0) if check.source is not VerdictSource.NONE else None})
+    rec.success, rec.progress, rec.env_info = p.success, p.progress, p.extra
+    rec.terminated, rec.truncated = step.terminated, step.truncated
+    before.history.append(HistoryItem(index=s.index, action=str(step.chosen.call), action_error=rec.action_error,
+                                      validator=check, targets=call_targets(step.chosen.call, before.scene)))
+    s.ctx = after
+    if not p.success:
+        _feed_back(s, d, check)
+    return _after_step(s, d)
+
+
+def _feed_back(s: EpisodeState, d: Deps, check: Verdict) -> None:
+    assert s.step is not None
+    rec = s.step.record
+    if not check.ok:
+        rec.replanned = True
+        give(s, d, Feedback(source=FeedbackSource.VALIDATOR, message=check.reason, step=s.index))
+    elif rec.action_error:
+        give(s, d, Feedback(source=FeedbackSource.ACTION_ERROR, message=rec.action_error, step=s.index))
+
+
+def _after_step(s: EpisodeState, d: Deps) -> Phase | None:
+    assert s.step is not None
+    rec = s.step.record
+    close_step(s, d)
+    if rec.success:
+        return end(s, d, Outcome.SUCCESS)
+    if rec.terminated:
+        return end(s, d, Outcome.FAILURE)
+    if rec.truncated:
+        return end(s, d, Outcome.TRUNCATED)
+    if s.record.replans > d.limits.max_replans:
+        return end(s, d, Outcome.FAILURE, f"gave up after {s.record.replans} replans")
+    return perceive

@@ -8,7 +8,8 @@ single skill, `act(action=...)`, whose argument is the env's own action (an int 
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import gymnasium as gym
 import numpy as np

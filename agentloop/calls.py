@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import ast
 import json
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 

@@ -11,7 +11,8 @@ its skills in one `Executors` table.
 from __future__ import annotations
 
 import time
-from typing import Any, ClassVar, Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import Any, ClassVar, NamedTuple
 
 import gymnasium as gym
 import numpy as np

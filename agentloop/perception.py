@@ -9,7 +9,8 @@ wants to return (an annotated image) stays a plain key of `info` beside it.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 

@@ -14,15 +14,15 @@ import time
 
 os.environ.setdefault("MUJOCO_GL", "egl")
 
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
+from rich.console import Console
+from rich.table import Table
 
-from agentloop import registry  # noqa: E402
-from agentloop.envs.robot import TASK_TABLE  # noqa: E402
-from agentloop.loop import EpisodeSpec, LoopLimits, run_episode  # noqa: E402
-from agentloop.records import RunConfig  # noqa: E402
-from agentloop.roles.factory import build_roles  # noqa: E402
-from agentloop.runner.worker import episode_step_limit  # noqa: E402
+from agentloop import registry
+from agentloop.envs.robot import TASK_TABLE
+from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
+from agentloop.records import RunConfig
+from agentloop.roles.factory import build_roles
+from agentloop.runner.worker import episode_step_limit
 
 
 def run(task: str, episodes: int, disturb: float, closed: bool) -> tuple[int, float]:

@@ -51,8 +51,8 @@ from rich.console import Console
 from rich.table import Table
 
 from agentloop.loop import EpisodeSpec, LoopLimits, Roles, run_episode
-from agentloop.recording.episode import EpisodeWriter
 from agentloop.recording.disk import DiskWriter
+from agentloop.recording.episode import EpisodeWriter
 from agentloop.roles import EffectValidator, PreconditionCritic
 from agentloop.testing.switches import SwitchesEnv, SwitchesPlanner
 

@@ -15,12 +15,12 @@ import time
 
 os.environ.setdefault("MUJOCO_GL", "egl")
 
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
+from rich.console import Console
+from rich.table import Table
 
-from agentloop.envs.robot.env import RobotEnv  # noqa: E402
-from agentloop.envs.robot.planner import RobotPlanner  # noqa: E402
-from agentloop.roles.context import Context  # noqa: E402
+from agentloop.envs.robot.env import RobotEnv
+from agentloop.envs.robot.planner import RobotPlanner
+from agentloop.roles.context import Context
 
 
 def main() -> None:

@@ -36,7 +36,7 @@ class ClickArgs(_Args):
     y: int | None = Field(None, ge=0, description="screen y in pixels")
 
     @model_validator(mode="after")
-    def _target(self) -> "ClickArgs":
+    def _target(self) -> ClickArgs:
         if self.element is None and (self.x is None or self.y is None):
             raise ValueError("give element, or both x and y")
         return self

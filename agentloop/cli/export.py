@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -27,9 +26,9 @@ def export_cmd(
     fmt: str = typer.Option(..., "--format", "-f", help="parquet | minari | sft | dpo | prm | groups | lerobot"),
     out: Path = typer.Option(..., "--out", "-o", help="output folder"),
     success_only: bool = typer.Option(False, "--success-only", help="only successful episodes"),
-    task: Optional[str] = typer.Option(None, "--task", help="only this task (e.g. robot.pick-place)"),
-    since: Optional[str] = typer.Option(None, "--since", help="episodes started at or after (ISO date, UTC)"),
-    until: Optional[str] = typer.Option(None, "--until", help="episodes started at or before (ISO date, UTC)"),
+    task: str | None = typer.Option(None, "--task", help="only this task (e.g. robot.pick-place)"),
+    since: str | None = typer.Option(None, "--since", help="episodes started at or after (ISO date, UTC)"),
+    until: str | None = typer.Option(None, "--until", help="episodes started at or before (ISO date, UTC)"),
 ) -> None:
     """Export a run for training; derived rewards and advantages are computed if missing."""
     from agentloop.exports import Filters, export

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -13,7 +12,7 @@ from agentloop.cli import app, console
 @app.command("report")
 def report_cmd(
     run_dir: Path = typer.Argument(..., help="a run folder (holds run.json)"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="HTML file (default: RUN_DIR/report.html)"),
+    out: Path | None = typer.Option(None, "--out", "-o", help="HTML file (default: RUN_DIR/report.html)"),
 ) -> None:
     """Write a static HTML report: success per task, and per episode a timeline with verdicts and rewards."""
     from agentloop.report import build_report

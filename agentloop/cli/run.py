@@ -6,7 +6,6 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Optional
 
 import typer
 from pydantic import ValidationError
@@ -15,8 +14,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from agentloop import registry
 from agentloop.cli import app, console
 from agentloop.errors import ConfigError
-from agentloop.records import EpisodeRecord, RunConfig
 from agentloop.recording.run import default_run_dir
+from agentloop.records import EpisodeRecord, RunConfig
 from agentloop.runner import execute, prepare
 from agentloop.runner.summary import summary_table
 
@@ -79,17 +78,17 @@ def run_cmd(
     planner: str = typer.Option("auto", "--planner", help="auto | scripted | model | module:Factory"),
     critic: Switch = typer.Option(Switch.rule, "--critic", help="none | rule | vlm"),
     validator: Switch = typer.Option(Switch.rule, "--validator", help="none | rule | vlm"),
-    model: Optional[str] = typer.Option(None, "--model", help="openai:NAME | hf:PATH_OR_ID"),
-    base_url: Optional[str] = typer.Option(None, "--base-url", help="model server (default: $OPENAI_BASE_URL)"),
-    api_key: Optional[str] = typer.Option(None, "--api-key", help="default: $OPENAI_API_KEY; never recorded"),
+    model: str | None = typer.Option(None, "--model", help="openai:NAME | hf:PATH_OR_ID"),
+    base_url: str | None = typer.Option(None, "--base-url", help="model server (default: $OPENAI_BASE_URL)"),
+    api_key: str | None = typer.Option(None, "--api-key", help="default: $OPENAI_API_KEY; never recorded"),
     candidates: int = typer.Option(1, "--candidates", min=1, help="best-of-N action candidates"),
-    max_steps: Optional[int] = typer.Option(None, "--max-steps", min=1, help="default: the env's own step limit"),
+    max_steps: int | None = typer.Option(None, "--max-steps", min=1, help="default: the env's own step limit"),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="worker processes"),
     concurrency: int = typer.Option(1, "--concurrency", min=1, help="episodes in flight per worker"),
     executor: Executor = typer.Option(Executor.local, "--executor", help="local | ray"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="run folder (default: recordings/<task>-<time>)"),
+    out: Path | None = typer.Option(None, "--out", "-o", help="run folder (default: recordings/<task>-<time>)"),
     resume: bool = typer.Option(False, "--resume", help="finish a killed run in --out (or the latest one)"),
-    disturb: Optional[float] = typer.Option(None, "--disturb", min=0.0, max=1.0, help="robot: failure probability per skill"),
+    disturb: float | None = typer.Option(None, "--disturb", min=0.0, max=1.0, help="robot: failure probability per skill"),
     env_arg: list[str] = typer.Option([], "--env-arg", help="KEY=VALUE passed to the env constructor"),
     human: bool = typer.Option(False, "--human", help="type corrections at each step"),
     no_frames: bool = typer.Option(False, "--no-frames", help="do not write frame images"),

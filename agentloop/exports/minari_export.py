@@ -4,8 +4,8 @@ the same info keys at every step, a text charset that admits real text, lossless
 from __future__ import annotations
 
 import os
-import shutil
 import re
+import shutil
 from pathlib import Path
 
 import numpy as np

@@ -12,9 +12,9 @@ import jinja2
 from PIL import Image
 
 from agentloop.errors import ConfigError
-from agentloop.records import EpisodeRecord, RunManifest, StepRecord
 from agentloop.recording.episode import read_steps
 from agentloop.recording.run import RunDir
+from agentloop.records import EpisodeRecord, RunManifest, StepRecord
 from agentloop.rewards import EpisodeRewards, GroupAdvantages, episode_rewards, read_groups
 
 

@@ -16,8 +16,8 @@ import gymnasium as gym
 from agentloop.adapter import as_skill_env
 from agentloop.loop.phases import Phase, begin
 from agentloop.loop.state import Deps, EpisodeResult, EpisodeSpec, EpisodeState, HumanInput, LoopLimits
-from agentloop.records import Outcome, now
 from agentloop.recording.sink import EpisodeSink, NullSink
+from agentloop.records import Outcome, now
 from agentloop.roles import Roles
 from agentloop.skillset import SkillSet
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 
 from agentloop.errors import ErrorKind
-from agentloop.records import CriticAgreement, Feedback, FeedbackSource, StepRecord, now
 from agentloop.loop.state import Deps, EpisodeState
+from agentloop.records import CriticAgreement, Feedback, FeedbackSource, StepRecord, now
 
 
 def give(s: EpisodeState, d: Deps, fb: Feedback) -> None:

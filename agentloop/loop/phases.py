@@ -8,15 +8,23 @@ is closed, counted and handed to the sink in one place (`close_step`).
 from __future__ import annotations
 
 import time
-from typing import Callable, Optional
+from collections.abc import Callable
+from typing import Optional
 
 from agentloop.errors import ActionError, ErrorKind, ModelError
-from agentloop.records import (
-    Candidate, Feedback, FeedbackSource, Outcome, RewardComponents, StepRecord, Verdict,
-    VerdictSource, now,
-)
 from agentloop.loop.bookkeeping import close_step, give
 from agentloop.loop.state import Deps, EpisodeState, StepState
+from agentloop.records import (
+    Candidate,
+    Feedback,
+    FeedbackSource,
+    Outcome,
+    RewardComponents,
+    StepRecord,
+    Verdict,
+    VerdictSource,
+    now,
+)
 from agentloop.roles.context import Context, HistoryItem, call_targets
 from agentloop.skillset import BoundCall
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import gymnasium as gym
 
-from agentloop.records import EpisodeRecord, Outcome, StepRecord, Verdict, now
 from agentloop.recording.sink import EpisodeSink
+from agentloop.records import EpisodeRecord, Outcome, StepRecord, Verdict, now
 from agentloop.roles import Roles
 from agentloop.roles.context import Context
 from agentloop.skillset import BoundCall, SkillSet

@@ -15,8 +15,18 @@ from agentloop.models.base import Model, extract_json, parse_into
 from agentloop.models.function import FunctionModel
 from agentloop.models.types import Completion, ImagePart, Message, TextPart, Usage
 
-__all__ = ["Model", "Completion", "Message", "TextPart", "ImagePart", "Usage", "FunctionModel",
-           "extract_json", "parse_into", "from_spec"]
+__all__ = [
+    "Completion",
+    "FunctionModel",
+    "ImagePart",
+    "Message",
+    "Model",
+    "TextPart",
+    "Usage",
+    "extract_json",
+    "from_spec",
+    "parse_into",
+]
 
 _shared: dict[tuple[str, str | None], Any] = {}
 _lock = threading.Lock()

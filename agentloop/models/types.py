@@ -25,7 +25,7 @@ class ImagePart(BaseModel):
     ref: str = ""
 
     @classmethod
-    def from_array(cls, frame: np.ndarray, ref: str = "") -> "ImagePart":
+    def from_array(cls, frame: np.ndarray, ref: str = "") -> ImagePart:
         from PIL import Image
 
         buf = io.BytesIO()

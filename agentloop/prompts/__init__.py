@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
 import jinja2
 
 
-@lru_cache(maxsize=None)
+@cache
 def _env() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FunctionLoader(_load), undefined=jinja2.StrictUndefined,

@@ -35,7 +35,6 @@ except ImportError:  # not on Windows
 
 from agentloop.records import StepSignals
 
-
 _U8 = np.dtype(np.uint8)
 
 

@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 
 from agentloop.loop import EpisodeSink
-from agentloop.records import EpisodeRecord, StepRecord, StepSignals
 from agentloop.recording.disk import Block, DiskWriter, EpisodeJob, FrameBuffer, write_episode
 from agentloop.recording.lines import episode_json, step_line
+from agentloop.records import EpisodeRecord, StepRecord, StepSignals
 
 PARTIAL = ".partial"
 

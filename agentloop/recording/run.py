@@ -6,13 +6,13 @@ import importlib.metadata as md
 import platform
 import shutil
 import sys
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
 
 from agentloop.errors import ConfigError
-from agentloop.records import EpisodeRecord, RunConfig, RunManifest, now
 from agentloop.recording.episode import PARTIAL, read_episode
+from agentloop.records import EpisodeRecord, RunConfig, RunManifest, now
 
 _VERSIONED = (
     "agentloop", "gymnasium", "numpy", "pydantic", "mujoco", "playwright", "miniwob", "openai",

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import jinja2
 
-from agentloop.records import StepRecord, Verdict
 from agentloop.recording.episode import read_steps
 from agentloop.recording.run import RunDir
+from agentloop.records import StepRecord, Verdict
 from agentloop.report.plot import reward_plot
 from agentloop.rewards import episode_rewards
 

@@ -4,7 +4,13 @@ from agentloop.rewards.episode import attribute, compute_episode, discounted
 from agentloop.rewards.files import derive_episode, derive_run, episode_rewards, read_groups
 from agentloop.rewards.groups import gigpo, relative
 from agentloop.rewards.models import (
-    EPISODE_FILE, GROUPS_FILE, EpisodeAdvantage, EpisodeRewards, GroupAdvantages, RewardConfig, StepAdvantage,
+    EPISODE_FILE,
+    GROUPS_FILE,
+    EpisodeAdvantage,
+    EpisodeRewards,
+    GroupAdvantages,
+    RewardConfig,
+    StepAdvantage,
 )
 
 __all__ = [

@@ -7,14 +7,18 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from agentloop.records import EpisodeRecord, StepRecord, StepSignals
 from agentloop.recording.disk import write_file
 from agentloop.recording.episode import read_episode, read_steps
 from agentloop.recording.run import RunDir
+from agentloop.records import EpisodeRecord, StepRecord, StepSignals
 from agentloop.rewards.episode import compute_episode
 from agentloop.rewards.groups import gigpo
 from agentloop.rewards.models import (
-    EPISODE_FILE, GROUPS_FILE, EpisodeRewards, GroupAdvantages, RewardConfig,
+    EPISODE_FILE,
+    GROUPS_FILE,
+    EpisodeRewards,
+    GroupAdvantages,
+    RewardConfig,
 )
 
 

@@ -13,7 +13,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from agentloop.rewards.models import (
-    EpisodeAdvantage, EpisodeRewards, GroupAdvantages, RewardConfig, StepAdvantage,
+    EpisodeAdvantage,
+    EpisodeRewards,
+    GroupAdvantages,
+    RewardConfig,
+    StepAdvantage,
 )
 
 

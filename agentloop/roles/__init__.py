@@ -18,7 +18,18 @@ class Roles:
 
 
 __all__ = [
-    "BasePlanner", "Context", "HistoryItem", "Critic", "NoCritic", "PreconditionCritic", "Planner",
-    "Proposal", "FunctionPlanner", "Roles", "Validator", "NoValidator", "EffectValidator",
+    "BasePlanner",
+    "Context",
+    "Critic",
+    "EffectValidator",
+    "FunctionPlanner",
+    "HistoryItem",
+    "NoCritic",
+    "NoValidator",
     "PixelChangeValidator",
+    "Planner",
+    "PreconditionCritic",
+    "Proposal",
+    "Roles",
+    "Validator",
 ]

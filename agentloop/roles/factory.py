@@ -11,8 +11,8 @@ from agentloop.errors import ConfigError
 from agentloop.plugins import load_object
 from agentloop.records import RunConfig
 from agentloop.roles import Roles
-from agentloop.roles.planner import Planner
 from agentloop.roles.critic import NoCritic, PreconditionCritic
+from agentloop.roles.planner import Planner
 from agentloop.roles.validator import EffectValidator, NoValidator
 
 

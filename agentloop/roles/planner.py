@@ -10,8 +10,9 @@ built-in env (`agentloop.envs.<family>.planner`), and the VLM planner (`agentloo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from agentloop.calls import SkillCall
 from agentloop.records import Feedback, Plan

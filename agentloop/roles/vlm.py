@@ -14,13 +14,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from agentloop.errors import ActionError
+from agentloop.prompts import render
 from agentloop.records import Feedback, Plan, Verdict
 from agentloop.roles.context import Context
 from agentloop.roles.critic import Critic, PreconditionCritic, is_irreversible
 from agentloop.roles.validator import EffectValidator, Validator
 from agentloop.roles.vlm_call import call_json, system_message, user_message
 from agentloop.roles.vlm_schemas import ActionChoice, CriticReply, PlanReply, ReflectReply, ValidatorReply
-from agentloop.prompts import render
 from agentloop.scene import SceneGraph
 from agentloop.skills import BoundCall, SkillCall
 

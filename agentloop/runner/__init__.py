@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from agentloop import registry
 from agentloop.errors import ConfigError
 from agentloop.loop import EpisodeSpec, HumanInput
-from agentloop.records import EpisodeRecord, RunConfig
 from agentloop.recording.run import RunDir
+from agentloop.records import EpisodeRecord, RunConfig
 
 
 def episode_specs(config: RunConfig, env_id: str) -> list[EpisodeSpec]:

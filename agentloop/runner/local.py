@@ -11,9 +11,9 @@ from __future__ import annotations
 import multiprocessing as mp
 import queue
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable
 
 from agentloop.loop import EpisodeSpec
 from agentloop.records import EpisodeRecord, RunConfig

@@ -15,9 +15,9 @@ import gymnasium as gym
 from agentloop import registry
 from agentloop.errors import AgentLoopError
 from agentloop.loop import EpisodeSpec, HumanInput, LoopLimits, run_episode
-from agentloop.records import EpisodeRecord, RunConfig, now
-from agentloop.recording.episode import EpisodeWriter
 from agentloop.recording.disk import DiskWriter, shared_writer
+from agentloop.recording.episode import EpisodeWriter
+from agentloop.records import EpisodeRecord, RunConfig, now
 from agentloop.roles.factory import build_roles
 
 

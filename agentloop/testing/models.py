@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from pydantic import BaseModel
 

@@ -19,8 +19,9 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -54,7 +55,7 @@ class OpenAIServerDouble:
         host, port = self._httpd.server_address[:2]
         return f"http://{host}:{port}/v1"
 
-    def start(self) -> "OpenAIServerDouble":
+    def start(self) -> OpenAIServerDouble:
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="openai-double", daemon=True)
         self._thread.start()
         return self
@@ -73,7 +74,7 @@ class OpenAIServerDouble:
             except OSError:
                 pass
 
-    def __enter__(self) -> "OpenAIServerDouble":
+    def __enter__(self) -> OpenAIServerDouble:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:

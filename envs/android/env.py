@@ -18,10 +18,10 @@ from agentloop.envs.android import commands as C
 from agentloop.envs.android import hierarchy
 from agentloop.envs.android.device import AndroidDevice, DeviceError
 from agentloop.envs.android.tasks import get_task
+from agentloop.envs.android.vocabulary import SKILLS
 from agentloop.errors import ActionError
 from agentloop.scene import SceneGraph
 from agentloop.skills import BoundCall
-from agentloop.envs.android.vocabulary import SKILLS
 from agentloop.spaces import fit_text, observation_space, text_space
 
 MAX_TEXT = 16384

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from agentloop.scene import Node, Relation, SceneGraph
 from agentloop.errors import AgentLoopError
+from agentloop.scene import Node, Relation, SceneGraph
 
 _BOUNDS = re.compile(r"\[(-?\d+),(-?\d+)\]\[(-?\d+),(-?\d+)\]")
 _FLAGS = ("clickable", "checkable", "checked", "enabled", "focused", "scrollable")

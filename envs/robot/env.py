@@ -14,20 +14,20 @@ from typing import Any
 
 os.environ.setdefault("MUJOCO_GL", "egl")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from agentloop.env import SCRIPTED_PLANNER, SkillEnv  # noqa: E402
-from agentloop.envs.robot.disturb import Disturber  # noqa: E402
-from agentloop.envs.robot.perception import MIN_PIXELS, perceive  # noqa: E402
-from agentloop.envs.robot.render import Camera  # noqa: E402
-from agentloop.envs.robot.scene import HALF  # noqa: E402
-from agentloop.envs.robot.tasks import TASKS, TaskInstance  # noqa: E402
-from agentloop.envs.robot.world import PARK, World  # noqa: E402
-from agentloop.errors import ActionError  # noqa: E402
-from agentloop.scene import SceneGraph  # noqa: E402
-from agentloop.skills import BoundCall  # noqa: E402
-from agentloop.envs.robot.vocabulary import SKILLS  # noqa: E402
-from agentloop.spaces import fit_text, observation_space, text_space  # noqa: E402
+from agentloop.env import SCRIPTED_PLANNER, SkillEnv
+from agentloop.envs.robot.disturb import Disturber
+from agentloop.envs.robot.perception import MIN_PIXELS, perceive
+from agentloop.envs.robot.render import Camera
+from agentloop.envs.robot.scene import HALF
+from agentloop.envs.robot.tasks import TASKS, TaskInstance
+from agentloop.envs.robot.vocabulary import SKILLS
+from agentloop.envs.robot.world import PARK, World
+from agentloop.errors import ActionError
+from agentloop.scene import SceneGraph
+from agentloop.skills import BoundCall
+from agentloop.spaces import fit_text, observation_space, text_space
 
 MAX_TEXT = 8192
 PUSH = {"left": (-0.08, 0.0), "right": (0.08, 0.0), "forward": (0.0, -0.08), "back": (0.0, 0.08)}

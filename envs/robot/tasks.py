@@ -8,13 +8,18 @@ resolves it from ground truth, the agent must explore to resolve it.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from pydantic import BaseModel, Field
 
 from agentloop.envs.robot.scene import (
-    BLOCK_SHAPES, COLOURS, FRUIT, ContainerSpec, ObjectSpec, SceneSpec,
+    BLOCK_SHAPES,
+    COLOURS,
+    FRUIT,
+    ContainerSpec,
+    ObjectSpec,
+    SceneSpec,
 )
 
 ONLY_FRUIT = "drawer_with_only_fruit"

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 import mujoco
+import numpy as np
 
 from agentloop.envs.robot.scene import DRAWER_TRAVEL, HALF, TABLE_X, TABLE_Y, SceneSpec, build_mjcf
 

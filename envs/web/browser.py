@@ -19,8 +19,9 @@ import asyncio
 import os
 import shutil
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 import greenlet
 
@@ -91,11 +92,11 @@ async def _ticks(n: int) -> None:
         await asyncio.sleep(0)
 
 
-async def _await(fut: "asyncio.Future[Any]") -> Any:
+async def _await(fut: asyncio.Future[Any]) -> Any:
     return await fut
 
 
-def start_background(owner: Any, fn: Callable[[], T]) -> "asyncio.Future[T]":
+def start_background(owner: Any, fn: Callable[[], T]) -> asyncio.Future[T]:
     """Run `fn` (which makes sync Playwright calls) concurrently with the caller; `owner` is
     any sync Playwright object of the same connection. Collect the result with `collect`."""
     loop: asyncio.AbstractEventLoop = owner._loop
@@ -118,7 +119,7 @@ def start_background(owner: Any, fn: Callable[[], T]) -> "asyncio.Future[T]":
     return fut
 
 
-def collect(owner: Any, fut: "asyncio.Future[T]", timeout: float | None = None) -> T:
+def collect(owner: Any, fut: asyncio.Future[T], timeout: float | None = None) -> T:
     """Wait for a `start_background` call and return its result (or raise its error); after
     `timeout` seconds, raise `TimeoutError` (the call is cancelled, as far as it can be)."""
     if not fut.done():
@@ -129,7 +130,7 @@ def collect(owner: Any, fut: "asyncio.Future[T]", timeout: float | None = None) 
     return fut.result()
 
 
-async def _await_for(fut: "asyncio.Future[Any]", timeout: float) -> None:
+async def _await_for(fut: asyncio.Future[Any], timeout: float) -> None:
     try:
         await asyncio.wait_for(asyncio.shield(fut), timeout)
     except asyncio.TimeoutError:

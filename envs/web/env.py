@@ -26,10 +26,10 @@ import cv2
 import numpy as np
 
 from agentloop.env import SCRIPTED_PLANNER, InfoKeys, SkillEnv
+from agentloop.envs.web.vocabulary import WEB_SKILLS
 from agentloop.errors import ActionError, EnvCrashed
 from agentloop.scene import SceneGraph
 from agentloop.skills import BoundCall
-from agentloop.envs.web.vocabulary import WEB_SKILLS
 from agentloop.spaces import fit_text, observation_space, text_space
 
 from .browser import collect, forget, start_background, thread_browser
@@ -247,7 +247,8 @@ class WebEnv(SkillEnv):
         return info
 
     def _execute(self, call: BoundCall) -> None:
-        from playwright.sync_api import Error as PwError, TimeoutError as PwTimeout
+        from playwright.sync_api import Error as PwError
+        from playwright.sync_api import TimeoutError as PwTimeout
 
         name, a = call.call.name, call.args
         url_before = self.page.url

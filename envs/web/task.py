@@ -7,8 +7,9 @@ Two task sources implement it: MiniWoB++ (`envs/web/miniwob/`) and the local mul
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from agentloop.roles.context import Context
 from agentloop.skills import SkillCall

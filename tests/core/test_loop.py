@@ -7,9 +7,9 @@ from gymnasium.utils.env_checker import check_env
 
 from agentloop import registry
 from agentloop.loop import EpisodeSink, EpisodeSpec, LoopLimits, Roles, run_episode
-from agentloop.roles import EffectValidator, FunctionPlanner, NoCritic, NoValidator, PreconditionCritic
-from agentloop.records import StepRecord
 from agentloop.recording.lines import step_json
+from agentloop.records import StepRecord
+from agentloop.roles import EffectValidator, FunctionPlanner, NoCritic, NoValidator, PreconditionCritic
 from agentloop.skills import SkillCall
 from agentloop.testing.switches import SwitchesEnv, SwitchesPlanner
 

@@ -20,7 +20,7 @@ def test_plugin_example_runs(tmp_path, monkeypatch):
     (pkg / "__init__.py").write_text("")
     (pkg / "counter.py").write_text(code)
     monkeypatch.syspath_prepend(str(tmp_path))
-    from my_envs.counter import register_envs  # noqa: E402
+    from my_envs.counter import register_envs
 
     register_envs()
     env = registry.make("agentloop/counter.to-three")

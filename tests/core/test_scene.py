@@ -1,7 +1,8 @@
 import json
 
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agentloop.scene import Node, Relation, SceneData, SceneGraph
 

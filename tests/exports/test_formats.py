@@ -1,10 +1,9 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-from datetime import date
 import sys
+from datetime import date
 
 import datasets
 import numpy as np

@@ -4,7 +4,8 @@ import json
 import math
 from datetime import datetime, timezone
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from agentloop.records import EpisodeRecord, RewardComponents, StepRecord
 from agentloop.rewards import EPISODE_FILE, GROUPS_FILE, RewardConfig, attribute, compute_episode, derive_run, gigpo

@@ -57,8 +57,14 @@ def _tokenizer():
 
 @pytest.fixture(scope="module")
 def tiny_vlm(tmp_path_factory) -> Path:
-    from transformers import (CLIPImageProcessor, CLIPVisionConfig, LlamaConfig, LlavaConfig,
-                              LlavaForConditionalGeneration, LlavaProcessor)
+    from transformers import (
+        CLIPImageProcessor,
+        CLIPVisionConfig,
+        LlamaConfig,
+        LlavaConfig,
+        LlavaForConditionalGeneration,
+        LlavaProcessor,
+    )
 
     path = tmp_path_factory.mktemp("tiny-llava")
     tok = _tokenizer()

@@ -11,8 +11,8 @@ from __future__ import annotations
 import io
 import os
 import shlex
-import sqlite3
 import shutil
+import sqlite3
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -41,7 +41,7 @@ class Widget:
     focused: bool = False
     scrollable: bool = False
     action: str = ""  # what a tap does, e.g. "toggle:wifi", "open:settings"
-    children: list["Widget"] = field(default_factory=list)
+    children: list[Widget] = field(default_factory=list)
 
 
 class Phone:
@@ -308,7 +308,7 @@ class Phone:
             pkg = w[w.index("-p") + 1]
             app = next((a for a, p in C.APPS.items() if p == pkg and a in ("settings", "clock", "contacts")), None)
             if app is None:
-                return f"** No activities found to run, monkey aborted.\n".encode(), 251
+                return b"** No activities found to run, monkey aborted.\n", 251
             self.stack, self.fields, self.focus = ["home", app], {}, None
             return b"Events injected: 1\n", 0
         if w[:2] == ["pm", "clear"] and len(w) == 3:

@@ -29,7 +29,7 @@ class _Closed(Exception):
 
 
 class _Handler(socketserver.BaseRequestHandler):
-    server: "AdbServerDouble"
+    server: AdbServerDouble
 
     def _read(self, n: int) -> bytes:
         buf = b""
@@ -183,7 +183,7 @@ class AdbServerDouble(socketserver.ThreadingTCPServer):
     def port(self) -> int:
         return self.server_address[1]
 
-    def start(self) -> "AdbServerDouble":
+    def start(self) -> AdbServerDouble:
         self._thread = threading.Thread(target=self.serve_forever, name="adb-double", daemon=True)
         self._thread.start()
         return self
@@ -193,7 +193,7 @@ class AdbServerDouble(socketserver.ThreadingTCPServer):
         self.server_close()
         self.phone.close()
 
-    def __enter__(self) -> "AdbServerDouble":
+    def __enter__(self) -> AdbServerDouble:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -3,8 +3,8 @@ accessible name is its label; irreversible buttons carry `data-irreversible`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from html import escape
-from typing import Iterable, Mapping
 
 IRREVERSIBLE_ATTR = "data-irreversible"
 IRREVERSIBLE_SELECTOR = f"[{IRREVERSIBLE_ATTR}]"

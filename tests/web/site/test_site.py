@@ -17,13 +17,13 @@ from agentloop.envs.web.site.tasks import TASKS, make_task
 from agentloop.records import Verdict
 
 pytest.importorskip("playwright")
-from agentloop.envs.web.env import WebEnv  # noqa: E402
-from agentloop.loop import EpisodeSpec, LoopLimits, Roles, run_episode  # noqa: E402
-from agentloop.roles.context import Context  # noqa: E402
-from agentloop.roles.critic import PreconditionCritic  # noqa: E402
-from agentloop.roles.validator import EffectValidator  # noqa: E402
-from agentloop.envs.web.planner import WebPlanner  # noqa: E402
-from agentloop.skills import SkillCall  # noqa: E402
+from agentloop.envs.web.env import WebEnv
+from agentloop.envs.web.planner import WebPlanner
+from agentloop.loop import EpisodeSpec, LoopLimits, Roles, run_episode
+from agentloop.roles.context import Context
+from agentloop.roles.critic import PreconditionCritic
+from agentloop.roles.validator import EffectValidator
+from agentloop.skills import SkillCall
 
 TASK_FACTORY = "agentloop.envs.web.site.tasks:make_task"
 

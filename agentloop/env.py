@@ -45,7 +45,7 @@ class SkillEnv(gym.Env[dict[str, Any], Action]):
     executor, turns bad ones into steps with an `ActionFailure`, and reports a `Perception`
     the same way for every embodiment."""
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array"], SCRIPTED_PLANNER: None}
+    metadata: dict[str, Any] = {"render_modes": ["rgb_array"], SCRIPTED_PLANNER: None}
     skillset: ClassVar[SkillSet]
     executors: ClassVar[Executors[Any]]
 

@@ -56,13 +56,14 @@ def register(
     if env_id in gym.registry:
         return
     gym.register(
-        id=env_id, entry_point=entry_point, max_episode_steps=max_episode_steps,
-        disable_env_checker=True, kwargs=kwargs,
+        id=env_id, entry_point=entry_point, max_episode_steps=max_episode_steps, kwargs=kwargs,
     )
 
 
 @dataclass
 class EnvEntry:
+    """One row of `agentloop list`."""
+
     id: str
     family: str
     entry_point: str

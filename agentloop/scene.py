@@ -50,6 +50,8 @@ class Relation(BaseModel):
 
 
 class AttrChange(BaseModel):
+    """One attribute's value before and after."""
+
     before: JSONValue = None
     after: JSONValue = None
 

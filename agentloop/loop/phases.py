@@ -31,8 +31,8 @@ from agentloop.skillset import BoundCall
 Phase = Callable[[EpisodeState, Deps], Optional["Phase"]]
 
 
-def end(s: EpisodeState, d: Deps, outcome: Outcome, error: str | None = None) -> None:
-    """The one way out: closes the step in the making, then sets the outcome."""
+def end(s: EpisodeState, d: Deps, outcome: Outcome, error: str | None = None) -> Phase | None:
+    """The one way out: closes the step in the making, then sets the outcome. No phase follows."""
     if s.step is not None:
         close_step(s, d)
     s.outcome, s.error = outcome, error
@@ -182,11 +182,12 @@ def act(s: EpisodeState, d: Deps) -> Phase | None:
 
 def validate(s: EpisodeState, d: Deps) -> Phase | None:
     """Check the step's effect, record its signals, and decide how the episode goes on."""
-    assert s.ctx is not None and s.step is not None and s.step.after is not None and s.step.chosen
-    step, before, after, rec = s.step, s.ctx, s.step.after, s.step.record
+    assert s.ctx is not None and s.step is not None and s.step.after is not None
+    step, before, after, rec, chosen = s.step, s.ctx, s.step.after, s.step.record, s.step.chosen
+    assert chosen is not None
     t = time.perf_counter()
     try:
-        check = d.roles.validator.check(step.chosen, before, after)
+        check = d.roles.validator.check(chosen, before, after)
     except ModelError as e:
         check = Verdict(ok=True, reason=f"validator unavailable: {e}", source=VerdictSource.ERROR)
     step.timed("validate", t)
@@ -198,8 +199,8 @@ def validate(s: EpisodeState, d: Deps) -> Phase | None:
         "validator": (1.0 if check.ok else 0.0) if check.source is not VerdictSource.NONE else None})
     rec.success, rec.progress, rec.env_info = p.success, p.progress, p.extra
     rec.terminated, rec.truncated = step.terminated, step.truncated
-    before.history.append(HistoryItem(index=s.index, action=str(step.chosen.call), action_error=rec.action_error,
-                                      validator=check, targets=call_targets(step.chosen.call, before.scene)))
+    before.history.append(HistoryItem(index=s.index, action=str(chosen.call), action_error=rec.action_error,
+                                      validator=check, targets=call_targets(chosen.call, before.scene)))
     s.ctx = after
     if not p.success:
         _feed_back(s, d, check)

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from agentloop.calls import SkillCall
 from agentloop.errors import ActionError
-from agentloop.skills import SkillCall
 from agentloop.testing.switches import SKILLS
 
 names = st.from_regex(r"[a-z_][a-z0-9_]{0,12}", fullmatch=True).filter(

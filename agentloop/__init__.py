@@ -1,7 +1,7 @@
 """agentloop: vision-language agents that act in real environments and check their own work."""
 
 from agentloop.adapter import PlainEnv, as_skill_env
-from agentloop.calls import SkillCall
+from agentloop.calls import SkillCall, SkillSpec
 from agentloop.effects import Effect, absent, attr, changed, present, relation
 from agentloop.env import Evaluation, SkillEnv
 from agentloop.errors import ActionError, AgentLoopError, ConfigError, EnvCrashed, ErrorKind, ModelError
@@ -11,7 +11,7 @@ from agentloop.records import EpisodeRecord, Outcome, Plan, RunConfig, StepRecor
 from agentloop.registry import register
 from agentloop.roles import Roles
 from agentloop.scene import Node, Relation, SceneGraph
-from agentloop.skillset import Executors, Skill, SkillSet, SkillSpec
+from agentloop.skillset import Executors, Skill, SkillSet
 
 __version__ = "0.1.0"
 

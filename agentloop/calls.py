@@ -1,4 +1,5 @@
-"""Skill calls: one invocation of a skill, parsed from what a planner or a model wrote.
+"""Skill specs and calls: what a planner is shown about a skill, and one invocation of it,
+parsed from what a planner or a model wrote.
 
 Text such as `place(object="red_cube", target="blue_bowl")`, JSON (`{"name": ..., "args":
 ...}`, as in OpenAI tool calls) or a mapping. Model output is parsed with `ast` into literals
@@ -10,14 +11,37 @@ from __future__ import annotations
 import ast
 import json
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from agentloop.errors import ActionError, ErrorKind
 
-if TYPE_CHECKING:
-    from agentloop.skillset import SkillSpec
+
+class SkillSpec(BaseModel):
+    """What the planner is shown about a skill: name, description, argument schema."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any] = Field(description="JSON schema of the arguments")
+    irreversible: bool = False
+
+    def signature(self) -> str:
+        props = self.parameters.get("properties", {})
+        required = set(self.parameters.get("required", []))
+        parts = []
+        for arg, schema in props.items():
+            typ = schema.get("type") or "|".join(
+                str(s.get("type", s.get("const", "?"))) for s in schema.get("anyOf", [])
+            ) or "any"
+            if "enum" in schema:
+                typ = "|".join(json.dumps(e) for e in schema["enum"])
+            parts.append(f"{arg}: {typ}" + ("" if arg in required else " = optional"))
+        return f"{self.name}({', '.join(parts)})"
+
+    def to_text(self) -> str:
+        tag = "  [irreversible]" if self.irreversible else ""
+        return f"{self.signature()} - {self.description}{tag}"
 
 
 class SkillCall(BaseModel):

@@ -14,10 +14,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agentloop.calls import SkillSpec
 from agentloop.errors import ActionError, ErrorKind
 from agentloop.records import RewardComponents
 from agentloop.scene import SceneGraph
-from agentloop.skillset import SkillSpec
 
 INFO_KEY = "agentloop"
 

@@ -10,42 +10,15 @@ vocabularies themselves live in `agentloop.skills` (the repository's `skills/` f
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-from agentloop.calls import SkillCall
+from agentloop.calls import SkillCall, SkillSpec
 from agentloop.effects import Effect
 from agentloop.errors import ActionError, ErrorKind
 from agentloop.scene import SceneGraph
-
-
-class SkillSpec(BaseModel):
-    """What the planner is shown about a skill: name, description, argument schema."""
-
-    name: str
-    description: str
-    parameters: dict[str, Any] = Field(description="JSON schema of the arguments")
-    irreversible: bool = False
-
-    def signature(self) -> str:
-        props = self.parameters.get("properties", {})
-        required = set(self.parameters.get("required", []))
-        parts = []
-        for arg, schema in props.items():
-            typ = schema.get("type") or "|".join(
-                str(s.get("type", s.get("const", "?"))) for s in schema.get("anyOf", [])
-            ) or "any"
-            if "enum" in schema:
-                typ = "|".join(json.dumps(e) for e in schema["enum"])
-            parts.append(f"{arg}: {typ}" + ("" if arg in required else " = optional"))
-        return f"{self.name}({', '.join(parts)})"
-
-    def to_text(self) -> str:
-        tag = "  [irreversible]" if self.irreversible else ""
-        return f"{self.signature()} - {self.description}{tag}"
 
 
 class NoArgs(BaseModel):

@@ -8,11 +8,11 @@ from typing import Any
 
 import numpy as np
 
-from agentloop.calls import SkillCall
+from agentloop.calls import SkillCall, SkillSpec
 from agentloop.perception import Perception, perception_of
 from agentloop.records import Feedback, ModelCallRecord, Plan, Verdict
 from agentloop.scene import SceneGraph
-from agentloop.skillset import SkillSet, SkillSpec
+from agentloop.skillset import SkillSet
 
 
 @dataclass

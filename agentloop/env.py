@@ -45,12 +45,14 @@ class SkillEnv(gym.Env[dict[str, Any], Action]):
     executor, turns bad ones into steps with an `ActionFailure`, and reports a `Perception`
     the same way for every embodiment."""
 
-    metadata: dict[str, Any] = {"render_modes": ["rgb_array"], SCRIPTED_PLANNER: None}
+    # `render_fps` is for video recorders (Gymnasium's RecordVideo): a few skills a second.
+    metadata: dict[str, Any] = {"render_modes": ["rgb_array"], "render_fps": 4, SCRIPTED_PLANNER: None}
     skillset: ClassVar[SkillSet]
     executors: ClassVar[Executors[Any]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        cls.metadata = {**SkillEnv.metadata, **cls.metadata}  # an env's own keys over the defaults
         skillset, executors = getattr(cls, "skillset", None), getattr(cls, "executors", None)
         if skillset is None and executors is None:
             return  # an abstract intermediate class

@@ -12,23 +12,26 @@ import random
 import sys
 import time
 
+from agentloop.calls import SkillCall
 from agentloop.envs.android.double import AdbServerDouble
 from agentloop.envs.android.env import AndroidEnv
 from agentloop.envs.android.planner import AndroidPlanner
 from agentloop.envs.android.tasks import TASKS
-from agentloop.loop import EpisodeSpec, LoopLimits, Roles, run_episode
-from agentloop.roles import EffectValidator, FunctionPlanner, PreconditionCritic
-from agentloop.skills import SkillCall
+from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
+from agentloop.roles import EffectValidator, FunctionPlanner, PreconditionCritic, Roles
+from agentloop.roles.context import Context
+from agentloop.skills.android import Click, OpenApp
 
 
 def random_clicker(seed: int) -> FunctionPlanner:
+    """A baseline that clicks a random clickable element, or now and then opens a random app."""
     rng = random.Random(seed)
 
-    def act(ctx):
+    def act(ctx: Context) -> SkillCall:
         nodes = [n for n in (ctx.scene.nodes if ctx.scene else []) if n.get("clickable")]
         if not nodes or rng.random() < 0.15:
-            return SkillCall(name="open_app", args={"app_name": rng.choice(["Settings", "Clock", "Contacts"])})
-        return SkillCall(name="click", args={"element": int(rng.choice(nodes).id)})
+            return SkillCall(name=OpenApp.name, args={"app_name": rng.choice(["Settings", "Clock", "Contacts"])})
+        return SkillCall(name=Click.name, args={"element": int(rng.choice(nodes).id)})
 
     return FunctionPlanner(act, name="random")
 

@@ -2,7 +2,8 @@
 
 Elements are named by their number in the UI element graph (the number drawn on the
 set-of-marks screenshot). Preconditions and expected effects read that graph, whose nodes
-carry `class`, `text`, `clickable`, `checkable`, `checked`, `focused`, `enabled` and `bbox`.
+carry `class`, `text`, `clickable`, `checkable`, `checked`, `focused`, `enabled` and `bbox`
+(`[x, y, w, h]` in screen pixels).
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from agentloop.effects import Effect, attr, changed
 from agentloop.scene import SceneGraph
-from agentloop.skills import Effect, Skill, SkillSet, attr, changed
+from agentloop.skillset import Skill, SkillSet
 
 
 class _Args(BaseModel):
+    # A misspelt argument is an error the model can read, not an argument silently dropped.
     model_config = ConfigDict(extra="forbid")
 
 
@@ -31,6 +34,8 @@ def _element(scene: SceneGraph, index: int | None) -> str | None:
 
 
 class ClickArgs(_Args):
+    """Where to tap: an element by number, or a point in screen pixels."""
+
     element: int | None = Field(None, ge=0, description="element number; or give x and y")
     x: int | None = Field(None, ge=0, description="screen x in pixels")
     y: int | None = Field(None, ge=0, description="screen y in pixels")
@@ -75,6 +80,8 @@ class LongPress(Skill):
 
 
 class InputTextArgs(_Args):
+    """The text to type, and optionally the field to tap first."""
+
     text: str = Field(description="text to type")
     element: int | None = Field(None, ge=0, description="text field to tap first; default: the focused one")
 
@@ -88,11 +95,10 @@ class InputText(Skill):
     def precondition(self, scene: SceneGraph, args: InputTextArgs) -> str | None:
         if args.element is not None:
             problem = _element(scene, args.element)
-            if problem:
-                return problem
-            if scene.node(str(args.element)).kind != "edittext":  # type: ignore[union-attr]
-                return f"element {args.element} is not a text field"
-            return None
+            node = scene.node(str(args.element))
+            if problem is None and node is not None and node.kind != "edittext":
+                problem = f"element {args.element} is not a text field"
+            return problem
         if not any(n.get("focused") for n in scene.nodes):
             return "no text field has focus; give element"
         return None
@@ -106,6 +112,8 @@ class InputText(Skill):
 
 
 class ScrollArgs(_Args):
+    """Which way the content moves, and optionally which element scrolls."""
+
     direction: Literal["up", "down", "left", "right"] = Field(description="direction to move the content")
     element: int | None = Field(None, ge=0, description="scrollable element; default: the screen")
 
@@ -121,11 +129,13 @@ class Scroll(Skill):
 
 
 class SwipeArgs(_Args):
-    x1: int = Field(ge=0)
-    y1: int = Field(ge=0)
-    x2: int = Field(ge=0)
-    y2: int = Field(ge=0)
-    duration_ms: int = Field(300, ge=1, le=10000)
+    """A finger's path from one screen point to another, in pixels."""
+
+    x1: int = Field(ge=0, description="start x in pixels")
+    y1: int = Field(ge=0, description="start y in pixels")
+    x2: int = Field(ge=0, description="end x in pixels")
+    y2: int = Field(ge=0, description="end y in pixels")
+    duration_ms: int = Field(300, ge=1, le=10000, description="how long the swipe takes")
 
 
 class Swipe(Skill):
@@ -154,6 +164,8 @@ class KeyboardEnter(Skill):
 
 
 class OpenAppArgs(_Args):
+    """The app to open."""
+
     app_name: str = Field(min_length=1, description="app name (Settings, Clock, Contacts, Files...) or package")
 
 
@@ -168,7 +180,9 @@ class OpenApp(Skill):
 
 
 class WaitArgs(_Args):
-    seconds: float = Field(1.0, ge=0, le=30)
+    """How long to wait."""
+
+    seconds: float = Field(1.0, ge=0, le=30, description="seconds to wait")
 
 
 class Wait(Skill):
@@ -179,6 +193,8 @@ class Wait(Skill):
 
 
 class AnswerArgs(_Args):
+    """The answer in words."""
+
     text: str = Field(description="the answer to the user's question")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from enum import Enum
 
 from pydantic import BaseModel
 
@@ -38,13 +39,22 @@ TOGGLES: dict[str, tuple[str, str]] = {
 }
 
 
+class InputKind(str, Enum):
+    """The `input` subcommands the skills send."""
+
+    TAP = "tap"
+    SWIPE = "swipe"
+    TEXT = "text"
+    KEYEVENT = "keyevent"
+
+
 # ---- formatting: host -> device ------------------------------------------------------------
 def tap(x: int, y: int) -> str:
-    return f"input tap {int(x)} {int(y)}"
+    return f"input {InputKind.TAP.value} {int(x)} {int(y)}"
 
 
 def swipe(x1: int, y1: int, x2: int, y2: int, duration_ms: int = 300) -> str:
-    return f"input swipe {int(x1)} {int(y1)} {int(x2)} {int(y2)} {int(duration_ms)}"
+    return f"input {InputKind.SWIPE.value} {int(x1)} {int(y1)} {int(x2)} {int(y2)} {int(duration_ms)}"
 
 
 def long_press(x: int, y: int, duration_ms: int = 800) -> str:
@@ -54,11 +64,11 @@ def long_press(x: int, y: int, duration_ms: int = 800) -> str:
 
 def text(value: str) -> str:
     # `input text` takes one shell word; spaces are written %s.
-    return "input text " + shlex.quote(value.replace(" ", "%s"))
+    return f"input {InputKind.TEXT.value} " + shlex.quote(value.replace(" ", "%s"))
 
 
 def keyevent(name: str) -> str:
-    return f"input keyevent {KEYCODES[name]}"
+    return f"input {InputKind.KEYEVENT.value} {KEYCODES[name]}"
 
 
 def launch(package: str) -> str:
@@ -132,6 +142,8 @@ def parse_settings_value(output: str) -> str | None:
 
 
 class ContentRow(BaseModel):
+    """One row of `content query` output: its index and its column values as text."""
+
     index: int
     values: dict[str, str]
 
@@ -173,21 +185,24 @@ def toggle_value_is_on(toggle: str, value: str | None) -> bool:
 
 # ---- parsing: what the double needs to understand a command -------------------------------
 class InputCommand(BaseModel):
-    kind: str  # tap | swipe | text | keyevent
-    numbers: list[int] = []
+    """An `input` command line as the double understands it."""
+
+    kind: InputKind
+    numbers: list[int] = []  # coordinates, duration or key code
     text: str = ""
 
 
 def parse_input(cmd: str) -> InputCommand | None:
+    """The `input` command in `cmd`; None for anything else, or one with bad arguments."""
     words = shlex.split(cmd)
     if len(words) < 3 or words[0] != "input":
         return None
-    kind = words[1]
-    if kind == "text":
-        return InputCommand(kind="text", text=" ".join(words[2:]).replace("%s", " "))
     try:
+        kind = InputKind(words[1])
+        if kind is InputKind.TEXT:
+            return InputCommand(kind=kind, text=" ".join(words[2:]).replace("%s", " "))
         return InputCommand(kind=kind, numbers=[int(float(w)) for w in words[2:]])
-    except ValueError:
+    except ValueError:  # an unknown subcommand, or a coordinate that is not a number
         return None
 
 

@@ -34,7 +34,7 @@ class AndroidDevice:
         import adbutils  # imported here so registering the env does not need adbutils
 
         self.host = host or os.environ.get("ANDROID_ADB_SERVER_HOST", "127.0.0.1")
-        self.port = int(port or os.environ.get("ANDROID_ADB_SERVER_PORT", 5037))
+        self.port = int(port or os.environ.get("ANDROID_ADB_SERVER_PORT") or 5037)
         serial = serial or os.environ.get("ANDROID_SERIAL") or None
         self.dump_retries, self.retry_delay = dump_retries, retry_delay
         self._client = adbutils.AdbClient(host=self.host, port=self.port, socket_timeout=30)

@@ -1,33 +1,61 @@
 """`AndroidEnv`: an Android device over ADB as a skill env.
 
 Observation: the screenshot (resized to a fixed size, optionally with set-of-marks boxes and
-element numbers drawn on it) and a text view (goal + one line per UI element). `info` carries
-the UI element graph from uiautomator. Success comes from the task's device-state check.
+element numbers drawn on it) and a text view (goal + one line per UI element). The
+perception in `info["agentloop"]` carries the UI element graph from uiautomator, with boxes
+`[x, y, w, h]` in device pixels. Success comes from the task's device-state check.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 
 import numpy as np
+from gymnasium.error import ResetNeeded
 from PIL import Image, ImageDraw
 
-from agentloop.env import SCRIPTED_PLANNER, SkillEnv
+from agentloop.env import SCRIPTED_PLANNER, Evaluation, SkillEnv
 from agentloop.envs.android import commands as C
 from agentloop.envs.android import hierarchy
 from agentloop.envs.android.device import AndroidDevice, DeviceError
 from agentloop.envs.android.tasks import get_task
-from agentloop.envs.android.vocabulary import SKILLS
-from agentloop.errors import ActionError
-from agentloop.scene import SceneGraph
-from agentloop.skills import BoundCall
-from agentloop.spaces import fit_text, observation_space, text_space
+from agentloop.errors import ActionError, ErrorKind
+from agentloop.scene import Node, SceneGraph
+from agentloop.skills.android import (
+    SKILLS,
+    Answer,
+    AnswerArgs,
+    Click,
+    ClickArgs,
+    InputText,
+    InputTextArgs,
+    KeyboardEnter,
+    LongPress,
+    NavigateBack,
+    NavigateHome,
+    OpenApp,
+    OpenAppArgs,
+    Scroll,
+    ScrollArgs,
+    Swipe,
+    SwipeArgs,
+    Wait,
+    WaitArgs,
+)
+from agentloop.skillset import BoundCall, Executors, NoArgs
+from agentloop.spaces import SkillSpace, fit_text, observation_space
 
 MAX_TEXT = 16384
+# Scrolling down shows what lies below, so the finger moves up: (dx, dy) as thirds of the box.
+_SCROLL = {"down": (0, -1), "up": (0, 1), "right": (-1, 0), "left": (1, 0)}
 
 
 class AndroidEnv(SkillEnv):
+    """One Android task on a phone or emulator reached through an adb server (or the ADB
+    server double): AndroidWorld's actions in, screenshot and element graph out."""
+
     metadata = {"render_modes": ["rgb_array"], SCRIPTED_PLANNER: "agentloop.envs.android.planner:AndroidPlanner"}
     skillset = SKILLS
 
@@ -50,10 +78,21 @@ class AndroidEnv(SkillEnv):
         self.set_of_marks, self.settle_s, self.use_u2 = set_of_marks, settle_s, use_uiautomator2
         self.obs_h, self.obs_w = obs_height, obs_width
         self.observation_space = observation_space(obs_height, obs_width, max_text=MAX_TEXT)
-        self.action_space = text_space(512)
+        self.action_space = SkillSpace(SKILLS, max_length=512)
         self.device: AndroidDevice | None = None
         self.answer: str | None = None
         self._scene = SceneGraph()
+        self._screen_size = (0, 0)  # the device's own width and height, from the last screenshot
+
+    @property
+    def task_name(self) -> str:
+        return self.task.name
+
+    @property
+    def _dev(self) -> AndroidDevice:
+        if self.device is None:
+            raise ResetNeeded("call reset() before step(): the device is connected on reset")
+        return self.device
 
     # ---- SkillEnv ---------------------------------------------------------------------------
     def _reset_world(self, seed: int | None, options: dict[str, Any]) -> str:
@@ -64,98 +103,130 @@ class AndroidEnv(SkillEnv):
         self.task.initialise(self.device)
         return self.task.goal
 
-    def _node(self, index: int) -> tuple[int, int]:
+    def _execute(self, call: BoundCall) -> None:
+        super()._execute(call)
+        # Waiting and answering leave the screen alone; anything else may start an animation
+        # that has to end before the next hierarchy dump shows the new state.
+        if self.settle_s and not isinstance(call.skill, (Wait, Answer)):
+            t0 = time.perf_counter()
+            time.sleep(self.settle_s)
+            self.timings["settle"] = time.perf_counter() - t0
+
+    # ---- grounding --------------------------------------------------------------------------
+    def _node(self, index: int) -> Node:
         n = self._scene.node(str(index))
         if n is None:
-            raise ActionError("no_element", f"there is no element {index} on screen "
-                                            f"(elements 0..{len(self._scene.nodes) - 1})")
-        return hierarchy.center(n)
+            shown = f"elements 0..{len(self._scene.nodes) - 1}" if self._scene.nodes else "no elements"
+            raise ActionError(ErrorKind.NO_ELEMENT, f"there is no element {index} on screen (the screen shows {shown})")
+        return n
 
-    def _point(self, args: Any) -> tuple[int, int]:
-        return self._node(args.element) if args.element is not None else (args.x, args.y)
+    def _point(self, args: ClickArgs) -> tuple[int, int]:
+        if args.element is not None:
+            return hierarchy.center(self._node(args.element))
+        assert args.x is not None and args.y is not None  # ClickArgs' validator guarantees one or the other
+        return args.x, args.y
 
-    def _execute(self, call: BoundCall) -> None:
-        d, a, name = self.device, call.args, call.call.name
-        assert d is not None
-        if name == "click":
-            d.tap(*self._point(a))
-        elif name == "long_press":
-            d.long_press(*self._point(a))
-        elif name == "input_text":
-            if a.element is not None:
-                d.tap(*self._node(a.element))
-            d.text(a.text)
-        elif name == "scroll":
-            x1, y1, x2, y2 = (self._scene.node(str(a.element)).attrs["bbox"]  # type: ignore[union-attr]
-                              if a.element is not None and str(a.element) in self._scene
-                              else [0, 0, self._size[0], self._size[1]])
-            if a.element is not None:
-                self._node(a.element)
-            cx, cy, dx, dy = (x1 + x2) // 2, (y1 + y2) // 2, (x2 - x1) // 3, (y2 - y1) // 3
-            # Scrolling down shows what lies below: the finger moves up.
-            vec = {"down": (0, -dy), "up": (0, dy), "right": (-dx, 0), "left": (dx, 0)}[a.direction]
-            d.swipe(cx - vec[0], cy - vec[1], cx + vec[0], cy + vec[1])
-        elif name == "swipe":
-            d.swipe(a.x1, a.y1, a.x2, a.y2, a.duration_ms)
-        elif name == "navigate_back":
-            d.key("back")
-        elif name == "navigate_home":
-            d.key("home")
-        elif name == "keyboard_enter":
-            d.key("enter")
-        elif name == "open_app":
-            pkg = C.APPS.get(a.app_name.strip().lower()) or (a.app_name if "." in a.app_name else None)
-            if pkg is None:
-                raise ActionError("no_app", f"unknown app {a.app_name!r}; known: {', '.join(C.APPS)} "
-                                            "or give a package name")
-            try:
-                d.launch(pkg)
-            except DeviceError as e:
-                raise ActionError("no_app", str(e)) from None
-        elif name == "wait":
-            time.sleep(a.seconds)
-            return
-        elif name == "answer":
-            self.answer = a.text
-            return
-        if self.settle_s:
-            time.sleep(self.settle_s)
+    # ---- executors, one per skill -----------------------------------------------------------
+    def _click(self, args: ClickArgs) -> None:
+        self._dev.tap(*self._point(args))
 
-    def _observe(self):
-        assert self.device is not None
-        self._scene = hierarchy.parse(self.device.ui_xml())
-        shot = self.device.screenshot()
-        self._size = (shot.shape[1], shot.shape[0])
-        frame = self._frame(shot)
+    def _long_press(self, args: ClickArgs) -> None:
+        self._dev.long_press(*self._point(args))
+
+    def _input_text(self, args: InputTextArgs) -> None:
+        if args.element is not None:
+            self._dev.tap(*hierarchy.center(self._node(args.element)))
+        self._dev.text(args.text)
+
+    def _scroll(self, args: ScrollArgs) -> None:
+        if args.element is not None:
+            x, y, w, h = self._node(args.element).attrs["bbox"]
+        else:
+            x, y, (w, h) = 0, 0, self._screen_size
+        cx, cy = x + w // 2, y + h // 2
+        ux, uy = _SCROLL[args.direction]
+        dx, dy = ux * (w // 3), uy * (h // 3)
+        self._dev.swipe(cx - dx, cy - dy, cx + dx, cy + dy)
+
+    def _swipe(self, args: SwipeArgs) -> None:
+        self._dev.swipe(args.x1, args.y1, args.x2, args.y2, args.duration_ms)
+
+    def _navigate_back(self, args: NoArgs) -> None:
+        self._dev.key("back")
+
+    def _navigate_home(self, args: NoArgs) -> None:
+        self._dev.key("home")
+
+    def _keyboard_enter(self, args: NoArgs) -> None:
+        self._dev.key("enter")
+
+    def _open_app(self, args: OpenAppArgs) -> None:
+        name = args.app_name.strip()
+        package = C.APPS.get(name.lower()) or (name if "." in name else None)
+        if package is None:
+            raise ActionError(ErrorKind.NO_APP, f"unknown app {args.app_name!r}; known: {', '.join(C.APPS)} "
+                                                "or give a package name")
+        try:
+            self._dev.launch(package)
+        except DeviceError as e:
+            raise ActionError(ErrorKind.NO_APP, str(e)) from e
+
+    def _wait(self, args: WaitArgs) -> None:
+        time.sleep(args.seconds)
+
+    def _answer(self, args: AnswerArgs) -> None:
+        self.answer = args.text
+
+    executors = Executors(SKILLS, {
+        Click: _click, LongPress: _long_press, InputText: _input_text, Scroll: _scroll, Swipe: _swipe,
+        NavigateBack: _navigate_back, NavigateHome: _navigate_home, KeyboardEnter: _keyboard_enter,
+        OpenApp: _open_app, Wait: _wait, Answer: _answer,
+    })
+
+    # ---- perception -------------------------------------------------------------------------
+    def _observe(self) -> tuple[dict[str, Any], SceneGraph]:
+        t0 = time.perf_counter()
+        self._scene = hierarchy.parse(self._dev.ui_xml())
+        t1 = time.perf_counter()
+        shot = self._dev.screenshot()
+        self.timings.update(dump=t1 - t0, screencap=time.perf_counter() - t1)
+        self._screen_size = (shot.shape[1], shot.shape[0])
         text = fit_text(f"Goal: {self.goal}\n" + hierarchy.to_text(self._scene), MAX_TEXT)
-        return {"screenshot": frame, "text": text}, self._scene, {"task": self.task.name}
+        return {"screenshot": self._frame(shot), "text": text}, self._scene
 
     def _frame(self, shot: np.ndarray) -> np.ndarray:
         img = Image.fromarray(shot)
         sx, sy = self.obs_w / img.width, self.obs_h / img.height
         if img.size != (self.obs_w, self.obs_h):
-            img = img.resize((self.obs_w, self.obs_h), Image.BILINEAR)
+            img = img.resize((self.obs_w, self.obs_h), Image.Resampling.BILINEAR)
         if self.set_of_marks:
             draw = ImageDraw.Draw(img)
             for n in self._scene.nodes:
-                x1, y1, x2, y2 = n.attrs["bbox"]
-                box = (x1 * sx, y1 * sy, max(x1 * sx, x2 * sx - 1), max(y1 * sy, y2 * sy - 1))
+                x, y, w, h = n.attrs["bbox"]
+                # PIL's rectangle includes its far corner, hence the - 1 (and never inverted).
+                box = (x * sx, y * sy, max(x * sx, (x + w) * sx - 1), max(y * sy, (y + h) * sy - 1))
                 draw.rectangle(box, outline=(255, 0, 0), width=2)
                 draw.rectangle((box[0], box[1], box[0] + 8 + 7 * len(n.id), box[1] + 14), fill=(255, 0, 0))
                 draw.text((box[0] + 3, box[1] + 1), n.id, fill=(255, 255, 255))
         return np.asarray(img.convert("RGB"), dtype=np.uint8).copy()
 
-    def _evaluate(self):
-        assert self.device is not None
-        score = float(self.task.is_successful(self.device))
+    def _evaluate(self) -> Evaluation:
+        score = float(self.task.is_successful(self._dev))
         success = score >= 1.0
-        return (1.0 if success else 0.0), success, score, success
+        return Evaluation(1.0 if success else 0.0, success, score, success)
+
+    def _report(self) -> dict[str, Any]:
+        """The app in front (its package) and the answer given, if any."""
+        facts: dict[str, Any] = {}
+        if self._scene.nodes:
+            facts["package"] = self._scene.nodes[0].get("package", "")
+        if self.answer is not None:
+            facts["answer"] = self.answer
+        return facts
 
     def close(self) -> None:
         if self.device is not None:
-            try:
+            with contextlib.suppress(DeviceError):  # the device went away; nothing left to tidy
                 self.task.tear_down(self.device)
-            except DeviceError:
-                pass  # the device went away; nothing left to tidy
             self.device = None
         super().close()

@@ -25,6 +25,8 @@ if TYPE_CHECKING:  # the device layer (adbutils, Pillow) is not needed to list t
 
 
 class AndroidTask:
+    """One task: how to set the device up, the goal, and how to check it on device state."""
+
     name: str
     goal: str
     apps: ClassVar[tuple[str, ...]] = ()  # stock apps the task needs on the device
@@ -32,13 +34,14 @@ class AndroidTask:
     max_steps: ClassVar[int] = 15
 
     def initialise(self, device: AndroidDevice) -> None:
-        pass
+        """Put the device in the task's starting state (called on every reset)."""
 
     def is_successful(self, device: AndroidDevice) -> float:
+        """How far the task is done, in [0, 1], read from device state."""
         raise NotImplementedError
 
     def tear_down(self, device: AndroidDevice) -> None:
-        pass
+        """Undo what the task left on the device (called when the env closes)."""
 
 
 class ToggleTask(AndroidTask):

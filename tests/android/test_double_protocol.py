@@ -8,6 +8,8 @@ import pytest
 
 from agentloop.envs.android import commands as C
 from agentloop.envs.android.device import AndroidDevice, DeviceError
+from agentloop.envs.android.double import shell
+from agentloop.envs.android.double.phone import Phone, Screen
 
 
 def test_devices_version_shell_screencap_and_sync_pull(adb_double, tmp_path):
@@ -21,9 +23,9 @@ def test_devices_version_shell_screencap_and_sync_pull(adb_double, tmp_path):
     img = dev.screenshot()
     assert img.size == (540, 960)
     # a SQLite database pulled over sync: after an alarm is saved through taps, it is there
-    adb_double.phone.stack = ["home", "clock", "alarm_edit"]
+    adb_double.phone.stack = [Screen.HOME, Screen.CLOCK, Screen.ALARM_EDIT]
     adb_double.phone.fields = {"hour": "6", "minute": "5"}
-    adb_double.phone._save("alarm")
+    assert adb_double.phone.save_alarm()
     dst = tmp_path / "alarms.db"
     dev.sync.pull("/data/data/com.google.android.deskclock/databases/alarms.db", str(dst))
     with sqlite3.connect(dst) as db:
@@ -71,8 +73,6 @@ def test_content_query_round_trip():
 
 
 def test_every_command_the_device_layer_formats_is_understood_by_the_double():
-    from agentloop.envs.android.double.phone import Phone
-
     phone = Phone()
     cmds = [C.tap(10, 10), C.swipe(1, 2, 3, 4), C.long_press(5, 5), C.text("a b"), C.keyevent("back"),
             C.launch(C.APPS["settings"]), C.dump_ui(), C.cat(C.DUMP_PATH), C.settings_get("global", "wifi_on"),
@@ -81,9 +81,40 @@ def test_every_command_the_device_layer_formats_is_understood_by_the_double():
     cmds += list(C.unset_toggle_commands())
     try:
         for cmd in cmds:
-            out, rc = phone.shell(cmd)
+            out, rc = shell.run(phone, cmd)
             assert rc == 0, (cmd, out)
         assert phone.settings[("system", "screen_brightness")] == "7"
-        assert C.parse_settings_value(phone.shell(C.settings_get("global", "nope"))[0].decode()) is None
+        assert C.parse_settings_value(shell.run(phone, C.settings_get("global", "nope"))[0].decode()) is None
+    finally:
+        phone.close()
+
+
+def test_the_double_answers_what_it_cannot_do_as_a_shell_would():
+    phone = Phone()
+    try:
+        assert shell.run(phone, "reboot") == (b"/system/bin/sh: reboot: not found\n", 127)
+        out, rc = shell.run(phone, "input roll 1 2")
+        assert rc == 1 and b"not understood" in out
+        out, rc = shell.run(phone, "settings get global wifi_on; echo X4EXIT:$?")
+        assert (out, rc) == (b"1\nX4EXIT:0\n", 0)  # adbutils' exit-code probe
+        assert shell.run(phone, C.launch("com.example.absent"))[1] == 251
+    finally:
+        phone.close()
+
+
+def test_a_refused_form_stays_open_and_a_saved_one_closes():
+    phone = Phone()
+    try:
+        phone.open_app("clock")
+        phone.tap(270, 860)  # Add alarm
+        assert phone.stack[-1] is Screen.ALARM_EDIT
+        phone.tap(405, 860)  # Save with no time: the app refuses
+        assert phone.stack[-1] is Screen.ALARM_EDIT and phone.alarms() == []
+        phone.tap(270, 217)  # the Hour field
+        phone.type_text("7")
+        phone.tap(270, 347)  # the Minute field
+        phone.type_text("30")
+        phone.tap(405, 860)
+        assert phone.stack[-1] is Screen.CLOCK and phone.alarms() == [(7, 30)]
     finally:
         phone.close()

@@ -1,3 +1,5 @@
+import pytest
+
 from agentloop.envs.android import hierarchy
 
 XML = """<?xml version='1.0' encoding='UTF-8' standalone='yes' ?><hierarchy rotation="0">
@@ -16,7 +18,7 @@ def test_parse_elements_attributes_and_relations():
     assert kinds == ["recyclerview", "textview", "switch", "textview"]  # the bare FrameLayout is dropped
     sw = g.node("2")
     assert sw.attrs["checked"] is True and sw.attrs["checkable"] is True and sw.attrs["enabled"] is False
-    assert sw.attrs["bbox"] == [900, 220, 1040, 300]
+    assert sw.attrs["bbox"] == [900, 220, 140, 80]  # [x, y, w, h] from uiautomator's corners
     assert g.node("0").attrs["scrollable"] is True
     assert g.has("1", "child_of", "0") and g.has("2", "child_of", "0")
     assert g.has("1", "left_of", "2") and g.has("1", "above", "3")
@@ -25,8 +27,13 @@ def test_parse_elements_attributes_and_relations():
     assert "[2] switch id=switch_widget clickable checkable checked disabled" in text
 
 
-def test_bad_xml_is_a_clear_error():
-    import pytest
+def test_bounds_become_pixel_boxes():
+    assert hierarchy.parse_bounds("[0,200][1080,2400]") == [0, 200, 1080, 2200]
+    assert hierarchy.parse_bounds("[50,10][40,5]") == [50, 10, 0, 0]  # inverted corners cover nothing
+    with pytest.raises(hierarchy.HierarchyError, match="bad bounds"):
+        hierarchy.parse_bounds("[0,0]")
 
+
+def test_bad_xml_is_a_clear_error():
     with pytest.raises(hierarchy.HierarchyError, match="not valid XML"):
         hierarchy.parse("<hierarchy><node")

@@ -3,19 +3,23 @@
 A launcher, a settings-like app with four toggles, a clock app that adds alarms (kept in a
 real SQLite file) and a contacts app (served through `content query`). Its UI is a widget
 tree rendered both as uiautomator XML and as a PNG drawn with Pillow, and it reacts to the
-same `input` commands a real phone does. It is a test double: small, deterministic, honest.
+same `input` commands a real phone does; `shell.py` answers the command lines the device
+layer sends by acting on it. It is a test double: small, deterministic, honest.
 """
 
 from __future__ import annotations
 
 import io
 import os
-import shlex
 import shutil
 import sqlite3
 import tempfile
 import threading
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import Enum
+from functools import partial
 from xml.sax.saxutils import quoteattr
 
 from PIL import Image, ImageDraw
@@ -25,12 +29,39 @@ from agentloop.envs.android import commands as C
 W, H = 540, 960
 ALARM_DB = "/data/data/com.google.android.deskclock/databases/alarms.db"
 CONTACTS_URI = "content://contacts/phones/"
+LAUNCHER = "com.google.android.apps.nexuslauncher"
+
+
+class Screen(str, Enum):
+    """The screens the phone can show; the last of `Phone.stack` is the one in front."""
+
+    HOME = "home"
+    SETTINGS = "settings"
+    CLOCK = "clock"
+    ALARM_EDIT = "alarm_edit"
+    CONTACTS = "contacts"
+    CONTACT_EDIT = "contact_edit"
+
+
+# Each screen's title bar, and the package uiautomator reports for it.
+TITLES: dict[Screen, tuple[str, str]] = {
+    Screen.HOME: ("Home", LAUNCHER), Screen.SETTINGS: ("Settings", C.APPS["settings"]),
+    Screen.CLOCK: ("Clock", C.APPS["clock"]), Screen.ALARM_EDIT: ("New alarm", C.APPS["clock"]),
+    Screen.CONTACTS: ("Contacts", C.APPS["contacts"]), Screen.CONTACT_EDIT: ("Create contact", C.APPS["contacts"]),
+}
+# The apps installed on the phone (names as in `commands.APPS`) and the screen each opens on.
+APP_SCREENS: dict[str, Screen] = {"settings": Screen.SETTINGS, "clock": Screen.CLOCK, "contacts": Screen.CONTACTS}
+_SETTINGS_ROWS = [("Wi-Fi", "wifi"), ("Bluetooth", "bluetooth"), ("Airplane mode", "airplane"),
+                  ("Dark theme", "dark_theme")]
 
 
 @dataclass
 class Widget:
+    """One view of the phone's UI tree: its class, its box `[x, y, w, h]` in pixels, what it
+    shows, its uiautomator flags and what tapping it does."""
+
     cls: str
-    bounds: tuple[int, int, int, int]
+    box: tuple[int, int, int, int]
     text: str = ""
     rid: str = ""
     desc: str = ""
@@ -40,12 +71,13 @@ class Widget:
     focusable: bool = False
     focused: bool = False
     scrollable: bool = False
-    action: str = ""  # what a tap does, e.g. "toggle:wifi", "open:settings"
+    on_tap: Callable[[], None] | None = None
     children: list[Widget] = field(default_factory=list)
 
 
 class Phone:
-    """State of the simulated device; every method is called under `lock`."""
+    """State of the simulated device; every method is called under `lock` (the server's
+    connections run on threads of their own)."""
 
     serial = "emulator-5554"
 
@@ -59,19 +91,22 @@ class Phone:
         }
         self.contacts: list[dict[str, str]] = []
         self.dirs: dict[str, set[str]] = {"/sdcard/Download": set()}
-        self.stack: list[str] = ["home"]
+        self.stack: list[Screen] = [Screen.HOME]
         self.fields: dict[str, str] = {}
         self.focus: str | None = None
         self.connected = True  # False: the server lists no device, as with none plugged in
         self.idle_failures = 0  # the next N `uiautomator dump` calls fail as on a busy device
-        self._reset_alarm_db()
+        # The last shell commands received, so tests can see what a skill sent; bounded
+        # because a double serving a long run would otherwise grow without end.
+        self.log: deque[str] = deque(maxlen=1000)
+        self.reset_alarm_db()
 
     def close(self) -> None:
         """Remove the device's files from the host."""
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     # ---- data ------------------------------------------------------------------------------
-    def _reset_alarm_db(self) -> None:
+    def reset_alarm_db(self) -> None:
         path = os.path.join(self.tmp, "alarms.db")
         if os.path.exists(path):
             os.remove(path)
@@ -84,122 +119,126 @@ class Phone:
         with sqlite3.connect(self.files[ALARM_DB]) as db:
             return list(db.execute("SELECT hour, minutes FROM alarm_templates ORDER BY _id"))
 
+    def toggle_is_on(self, toggle: str) -> bool:
+        ns, key = C.TOGGLES[toggle]
+        return C.toggle_value_is_on(toggle, self.settings.get((ns, key)))
+
+    def set_toggle(self, toggle: str, on: bool) -> None:
+        ns, key = C.TOGGLES[toggle]
+        self.settings[(ns, key)] = ("2" if on else "1") if toggle == "dark_theme" else ("1" if on else "0")
+
     # ---- screens ---------------------------------------------------------------------------
     def screen(self) -> Widget:
         top = self.stack[-1]
-        pkg_title = {"home": "Home", "settings": "Settings", "clock": "Clock",
-                     "alarm_edit": "New alarm", "contacts": "Contacts", "contact_edit": "Create contact"}
         root = Widget("android.widget.FrameLayout", (0, 0, W, H))
-        root.children.append(Widget("android.widget.TextView", (0, 0, W, 96), text=pkg_title[top],
+        root.children.append(Widget("android.widget.TextView", (0, 0, W, 96), text=TITLES[top][0],
                                     rid="android:id/title"))
-        body = getattr(self, f"_screen_{top}")()
-        root.children.append(Widget("android.widget.LinearLayout", (0, 96, W, H),
-                                    scrollable=top in ("settings", "contacts", "clock"), children=body))
+        scrolls = top in (Screen.SETTINGS, Screen.CONTACTS, Screen.CLOCK)
+        root.children.append(Widget("android.widget.LinearLayout", (0, 96, W, H - 96), scrollable=scrolls,
+                                    children=self._SCREENS[top](self)))
         return root
 
-    def _screen_home(self) -> list[Widget]:
-        out = []
-        for i, (name, app) in enumerate([("Settings", "settings"), ("Clock", "clock"), ("Contacts", "contacts")]):
-            x = 30 + i * 170
-            out.append(Widget("android.widget.TextView", (x, 700, x + 140, 840), text=name, desc=name,
-                              clickable=True, action=f"open:{app}"))
-        return out
+    def _home(self) -> list[Widget]:
+        return [Widget("android.widget.TextView", (30 + i * 170, 700, 140, 140), text=name, desc=name,
+                       clickable=True, on_tap=partial(self.open_app, app))
+                for i, (name, app) in enumerate([("Settings", "settings"), ("Clock", "clock"), ("Contacts", "contacts")])]
 
-    def _screen_settings(self) -> list[Widget]:
-        rows = [("Wi-Fi", "wifi"), ("Bluetooth", "bluetooth"), ("Airplane mode", "airplane"),
-                ("Dark theme", "dark_theme")]
+    def _settings(self) -> list[Widget]:
         out = []
-        for i, (label, key) in enumerate(rows):
-            y = 120 + i * 110
-            ns, k = C.TOGGLES[key]
-            on = C.toggle_value_is_on(key, self.settings.get((ns, k)))
-            row = Widget("android.widget.LinearLayout", (0, y, W, y + 100), clickable=True,
-                         action=f"toggle:{key}")
+        for i, (label, key) in enumerate(_SETTINGS_ROWS):
+            y, on, flip = 120 + i * 110, self.toggle_is_on(key), partial(self._flip, key)
+            row = Widget("android.widget.LinearLayout", (0, y, W, 100), clickable=True, on_tap=flip)
             row.children = [
-                Widget("android.widget.TextView", (30, y + 25, 380, y + 75), text=label,
-                       rid="android:id/title"),
-                Widget("android.widget.Switch", (420, y + 25, 510, y + 75), rid="android:id/switch_widget",
-                       text="ON" if on else "OFF", clickable=True, checkable=True, checked=on,
-                       action=f"toggle:{key}"),
+                Widget("android.widget.TextView", (30, y + 25, 350, 50), text=label, rid="android:id/title"),
+                Widget("android.widget.Switch", (420, y + 25, 90, 50), rid="android:id/switch_widget",
+                       text="ON" if on else "OFF", clickable=True, checkable=True, checked=on, on_tap=flip),
             ]
             out.append(row)
         return out
 
-    def _screen_clock(self) -> list[Widget]:
-        out = [Widget("android.widget.TextView", (30, 130 + i * 80, 510, 200 + i * 80),
-                      text=f"{h:02d}:{m:02d}", rid="com.google.android.deskclock:id/digital_clock")
-               for i, (h, m) in enumerate(self.alarms()[:6])]
-        out.append(Widget("android.widget.Button", (180, 820, 360, 900), text="Add alarm",
-                          desc="Add alarm", rid="com.google.android.deskclock:id/fab",
-                          clickable=True, action="push:alarm_edit"))
+    def _list(self, items: list[str], rid: str = "") -> list[Widget]:
+        return [Widget("android.widget.TextView", (30, 130 + i * 80, 480, 70), text=t, rid=rid)
+                for i, t in enumerate(items[:6])]
+
+    def _clock(self) -> list[Widget]:
+        out = self._list([f"{h:02d}:{m:02d}" for h, m in self.alarms()], "com.google.android.deskclock:id/digital_clock")
+        out.append(Widget("android.widget.Button", (180, 820, 180, 80), text="Add alarm", desc="Add alarm",
+                          rid="com.google.android.deskclock:id/fab", clickable=True,
+                          on_tap=partial(self._push, Screen.ALARM_EDIT)))
         return out
 
-    def _edit(self, fields: list[tuple[str, str]], save: str) -> list[Widget]:
+    def _contacts(self) -> list[Widget]:
+        out = self._list([c["display_name"] for c in self.contacts])
+        out.append(Widget("android.widget.Button", (180, 820, 180, 80), text="Create contact",
+                          desc="Create contact", clickable=True, on_tap=partial(self._push, Screen.CONTACT_EDIT)))
+        return out
+
+    def _edit(self, fields: list[tuple[str, str]], save: Callable[[], bool]) -> list[Widget]:
         out = []
         for i, (label, key) in enumerate(fields):
             y = 140 + i * 130
-            out.append(Widget("android.widget.TextView", (30, y, 510, y + 40), text=label))
-            out.append(Widget("android.widget.EditText", (30, y + 45, 510, y + 110),
-                              text=self.fields.get(key, ""), rid=f"double:id/{key}", clickable=True,
-                              focusable=True, focused=self.focus == key, action=f"focus:{key}"))
-        out.append(Widget("android.widget.Button", (300, 820, 510, 900), text="Save",
-                          rid="double:id/save", clickable=True, action=save))
+            out.append(Widget("android.widget.TextView", (30, y, 480, 40), text=label))
+            out.append(Widget("android.widget.EditText", (30, y + 45, 480, 65), text=self.fields.get(key, ""),
+                              rid=f"double:id/{key}", clickable=True, focusable=True, focused=self.focus == key,
+                              on_tap=partial(self._focus, key)))
+        out.append(Widget("android.widget.Button", (300, 820, 210, 80), text="Save", rid="double:id/save",
+                          clickable=True, on_tap=partial(self._saved, save)))
         return out
 
-    def _screen_alarm_edit(self) -> list[Widget]:
-        return self._edit([("Hour", "hour"), ("Minute", "minute")], "save:alarm")
+    def _alarm_edit(self) -> list[Widget]:
+        return self._edit([("Hour", "hour"), ("Minute", "minute")], self.save_alarm)
 
-    def _screen_contacts(self) -> list[Widget]:
-        out = [Widget("android.widget.TextView", (30, 130 + i * 80, 510, 200 + i * 80),
-                      text=c["display_name"]) for i, c in enumerate(self.contacts[:6])]
-        out.append(Widget("android.widget.Button", (180, 820, 360, 900), text="Create contact",
-                          desc="Create contact", clickable=True, action="push:contact_edit"))
-        return out
+    def _contact_edit(self) -> list[Widget]:
+        return self._edit([("Name", "name"), ("Phone", "phone")], self.save_contact)
 
-    def _screen_contact_edit(self) -> list[Widget]:
-        return self._edit([("Name", "name"), ("Phone", "phone")], "save:contact")
+    _SCREENS: dict[Screen, Callable[[Phone], list[Widget]]] = {
+        Screen.HOME: _home, Screen.SETTINGS: _settings, Screen.CLOCK: _clock, Screen.ALARM_EDIT: _alarm_edit,
+        Screen.CONTACTS: _contacts, Screen.CONTACT_EDIT: _contact_edit,
+    }
+
+    # ---- what taps do ----------------------------------------------------------------------
+    def open_app(self, app: str) -> None:
+        self.stack, self.fields, self.focus = [Screen.HOME, APP_SCREENS[app]], {}, None
+
+    def _push(self, screen: Screen) -> None:
+        self.stack.append(screen)
+        self.fields, self.focus = {}, None
+
+    def _flip(self, toggle: str) -> None:
+        self.set_toggle(toggle, not self.toggle_is_on(toggle))
+
+    def _focus(self, key: str) -> None:
+        self.focus = key
+
+    def _saved(self, save: Callable[[], bool]) -> None:
+        if save():  # a form the app refuses stays open, as in the real apps
+            self.back()
+
+    def save_alarm(self) -> bool:
+        """Store the form's alarm; False when the app would refuse it."""
+        try:
+            hour, minute = int(self.fields.get("hour", "")), int(self.fields.get("minute", ""))
+        except ValueError:
+            return False  # the real app refuses an empty or non-numeric time, too
+        if not (0 <= hour < 24 and 0 <= minute < 60):
+            return False
+        with sqlite3.connect(self.files[ALARM_DB]) as db:
+            db.execute("INSERT INTO alarm_templates (hour, minutes, enabled, label) VALUES (?,?,1,'')",
+                       (hour, minute))
+        return True
+
+    def save_contact(self) -> bool:
+        """Store the form's contact; False without a name, which the real app requires."""
+        if not self.fields.get("name"):
+            return False
+        self.contacts.append({"display_name": self.fields["name"], "number": self.fields.get("phone", "")})
+        return True
 
     # ---- input -----------------------------------------------------------------------------
     def tap(self, x: int, y: int) -> None:
         hit = _deepest(self.screen(), x, y)
-        if hit is None or not hit.action:
-            return
-        verb, arg = hit.action.split(":", 1)
-        if verb == "open":
-            self.stack = ["home", arg]
-        elif verb == "push":
-            self.stack.append(arg)
-            self.fields, self.focus = {}, None
-        elif verb == "toggle":
-            ns, k = C.TOGGLES[arg]
-            on = C.toggle_value_is_on(arg, self.settings.get((ns, k)))
-            self._set_toggle(arg, not on)
-        elif verb == "focus":
-            self.focus = arg
-        elif verb == "save":
-            self._save(arg)
-
-    def _set_toggle(self, toggle: str, on: bool) -> None:
-        ns, k = C.TOGGLES[toggle]
-        self.settings[(ns, k)] = ("2" if on else "1") if toggle == "dark_theme" else ("1" if on else "0")
-
-    def _save(self, what: str) -> None:
-        f = self.fields
-        if what == "alarm":
-            try:
-                hour, minute = int(f.get("hour", "")), int(f.get("minute", ""))
-            except ValueError:
-                return  # the real app refuses an empty or non-numeric time, too
-            if not (0 <= hour < 24 and 0 <= minute < 60):
-                return
-            with sqlite3.connect(self.files[ALARM_DB]) as db:
-                db.execute("INSERT INTO alarm_templates (hour, minutes, enabled, label) VALUES (?,?,1,'')",
-                           (hour, minute))
-        elif what == "contact":
-            if not f.get("name"):
-                return
-            self.contacts.append({"display_name": f["name"], "number": f.get("phone", "")})
-        self.back()
+        if hit is not None and hit.on_tap is not None:
+            hit.on_tap()
 
     def type_text(self, value: str) -> None:
         if self.focus is not None:
@@ -212,7 +251,7 @@ class Phone:
 
     def key(self, code: int) -> None:
         if code == C.KEYCODES["home"]:
-            self.stack, self.fields, self.focus = ["home"], {}, None
+            self.stack, self.fields, self.focus = [Screen.HOME], {}, None
         elif code == C.KEYCODES["back"]:
             self.back()
         elif code == C.KEYCODES["del"] and self.focus:
@@ -222,121 +261,29 @@ class Phone:
 
     # ---- rendering -------------------------------------------------------------------------
     def xml(self) -> str:
-        pkg = {"home": "com.google.android.apps.nexuslauncher", "settings": C.APPS["settings"],
-               "clock": C.APPS["clock"], "alarm_edit": C.APPS["clock"], "contacts": C.APPS["contacts"],
-               "contact_edit": C.APPS["contacts"]}[self.stack[-1]]
         parts = ["<?xml version='1.0' encoding='UTF-8' standalone='yes' ?><hierarchy rotation=\"0\">"]
-        _xml(self.screen(), 0, pkg, parts)
+        _xml(self.screen(), 0, TITLES[self.stack[-1]][1], parts)
         parts.append("</hierarchy>")
         return "".join(parts)
 
     def png(self) -> bytes:
         img = Image.new("RGB", (W, H), (250, 250, 250))
-        d = ImageDraw.Draw(img)
-        _draw(self.screen(), d)
+        _draw(self.screen(), ImageDraw.Draw(img))
         buf = io.BytesIO()
         img.save(buf, format="PNG", compress_level=1)
         return buf.getvalue()
 
-    # ---- shell -----------------------------------------------------------------------------
-    def shell(self, cmd: str) -> tuple[bytes, int]:
-        """Run one shell command line; returns (output, exit status)."""
-        with self.lock:
-            outs, rc = [], 0
-            for part in cmd.split(";"):
-                part = part.strip()
-                if part.startswith("echo X4EXIT:"):  # adbutils' exit-code probe (shell2 v1)
-                    outs.append(f"X4EXIT:{rc}\n".encode())
-                    continue
-                out, rc = self._one(part)
-                outs.append(out)
-            return b"".join(outs), rc
-
-    def _one(self, cmd: str) -> tuple[bytes, int]:
-        if not cmd:
-            return b"", 0
-        toggles = C.unset_toggle_commands()
-        if cmd in toggles:
-            self._set_toggle(*toggles[cmd])
-            return b"", 0
-        inp = C.parse_input(cmd)
-        if inp is not None:
-            n = inp.numbers
-            if inp.kind == "tap" and len(n) == 2:
-                self.tap(*n)
-            elif inp.kind == "swipe" and len(n) >= 4:
-                if abs(n[0] - n[2]) < 10 and abs(n[1] - n[3]) < 10:
-                    self.tap(n[0], n[1])  # a long press acts on the element like a tap here
-            elif inp.kind == "text":
-                self.type_text(inp.text)
-            elif inp.kind == "keyevent" and n:
-                self.key(n[0])
-            else:
-                return f"input: bad arguments: {cmd}\n".encode(), 1
-            return b"", 0
-        w = shlex.split(cmd)
-        if w[:2] == ["screencap", "-p"]:
-            return self.png(), 0
-        if cmd == C.dump_ui():
-            if self.idle_failures > 0:
-                self.idle_failures -= 1
-                return f"ERROR: {C.IDLE_ERROR}.\n".encode(), 1
-            path = os.path.join(self.tmp, "window_dump.xml")
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(self.xml())
-            self.files[C.DUMP_PATH] = path
-            return f"UI hierchary dumped to: {C.DUMP_PATH}\n".encode(), 0
-        if w[0] == "cat" and len(w) == 2:
-            if w[1] not in self.files:
-                return f"cat: {w[1]}: No such file or directory\n".encode(), 1
-            with open(self.files[w[1]], "rb") as f:
-                return f.read(), 0
-        if w[0] == "settings" and len(w) >= 4:
-            if w[1] == "get":
-                return (self.settings.get((w[2], w[3]), "null") + "\n").encode(), 0
-            if w[1] == "put" and len(w) == 5:
-                self.settings[(w[2], w[3])] = w[4]
-                return b"", 0
-        if w[:2] == ["content", "query"] and "--uri" in w:
-            uri = w[w.index("--uri") + 1]
-            if uri != CONTACTS_URI:
-                return f"Error while accessing provider:{uri}\n".encode(), 1
-            proj = w[w.index("--projection") + 1].split(":") if "--projection" in w else None
-            rows = [{k: v for k, v in c.items() if proj is None or k in proj} for c in self.contacts]
-            return (C.format_content_rows(rows) + "\n").encode(), 0
-        if w[0] == "monkey" and "-p" in w:
-            pkg = w[w.index("-p") + 1]
-            app = next((a for a, p in C.APPS.items() if p == pkg and a in ("settings", "clock", "contacts")), None)
-            if app is None:
-                return b"** No activities found to run, monkey aborted.\n", 251
-            self.stack, self.fields, self.focus = ["home", app], {}, None
-            return b"Events injected: 1\n", 0
-        if w[:2] == ["pm", "clear"] and len(w) == 3:
-            if w[2] == C.APPS["clock"]:
-                self._reset_alarm_db()
-            elif w[2] in (C.APPS["contacts"], "com.android.providers.contacts"):
-                self.contacts = []
-            return b"Success\n", 0
-        if w[:2] == ["ls", "-1"] and len(w) == 3:
-            if w[2] not in self.dirs:
-                return f"ls: {w[2]}: No such file or directory\n".encode(), 1
-            return "".join(n + "\n" for n in sorted(self.dirs[w[2]])).encode(), 0
-        if w[:2] == ["getprop", "ro.product.model"]:
-            return b"agentloop ADB double\n", 0
-        if w[:2] == ["wm", "size"]:
-            return f"Physical size: {W}x{H}\n".encode(), 0
-        return f"/system/bin/sh: {w[0]}: not found\n".encode(), 127
-
 
 def _deepest(w: Widget, x: int, y: int) -> Widget | None:
-    x1, y1, x2, y2 = w.bounds
-    if not (x1 <= x < x2 and y1 <= y < y2):
+    """The innermost widget at (x, y) that reacts to a tap, as Android dispatches touches."""
+    bx, by, bw, bh = w.box
+    if not (bx <= x < bx + bw and by <= y < by + bh):
         return None
     for c in reversed(w.children):
         hit = _deepest(c, x, y)
-        if hit is not None and hit.action:
+        if hit is not None:
             return hit
-    return w if w.action else None
+    return w if w.on_tap is not None else None
 
 
 def _b(v: bool) -> str:
@@ -344,14 +291,15 @@ def _b(v: bool) -> str:
 
 
 def _xml(w: Widget, index: int, pkg: str, out: list[str]) -> None:
-    x1, y1, x2, y2 = w.bounds
+    x, y, bw, bh = w.box
     out.append(
         f"<node index=\"{index}\" text={quoteattr(w.text)} resource-id={quoteattr(w.rid)} "
         f"class=\"{w.cls}\" package=\"{pkg}\" content-desc={quoteattr(w.desc)} "
         f"checkable=\"{_b(w.checkable)}\" checked=\"{_b(w.checked)}\" clickable=\"{_b(w.clickable)}\" "
         f"enabled=\"true\" focusable=\"{_b(w.focusable)}\" focused=\"{_b(w.focused)}\" "
         f"scrollable=\"{_b(w.scrollable)}\" long-clickable=\"false\" password=\"false\" "
-        f"selected=\"false\" bounds=\"[{x1},{y1}][{x2},{y2}]\">"
+        # uiautomator writes corners: the device's format, not the project's boxes.
+        f"selected=\"false\" bounds=\"[{x},{y}][{x + bw},{y + bh}]\">"
     )
     for i, c in enumerate(w.children):
         _xml(c, i, pkg, out)
@@ -359,7 +307,8 @@ def _xml(w: Widget, index: int, pkg: str, out: list[str]) -> None:
 
 
 def _draw(w: Widget, d: ImageDraw.ImageDraw) -> None:
-    x1, y1, x2, y2 = w.bounds
+    x, y, bw, bh = w.box
+    x1, y1, x2, y2 = x, y, x + bw, y + bh
     if w.cls.endswith("Switch"):
         d.rounded_rectangle((x1, y1, x2, y2), radius=20, fill=(26, 115, 232) if w.checked else (180, 180, 180))
         cx = x2 - 25 if w.checked else x1 + 25

@@ -7,54 +7,91 @@ are checked on the next one by the effect validator.
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agentloop.effects import Effect, attr, changed, relation
 from agentloop.scene import SceneGraph
-from agentloop.skills import Effect, Skill, SkillSet, absent, attr, changed, relation
+from agentloop.skillset import Skill, SkillSet
+
+TABLE = "table"  # the target that means "set it down anywhere free on the table"
+GRIPPER = "gripper"  # the gripper's node id
+
+
+class NodeKind(str, Enum):
+    """The kinds of node in the tabletop's scene graph."""
+
+    GRIPPER = "gripper"
+    OBJECT = "object"  # graspable: a block or a fruit
+    CONTAINER = "container"  # a bowl or a tray
+    DRAWER = "drawer"
+    COVER = "cover"  # the upturned cup
+
+
+class Rel(str, Enum):
+    """The relations of the tabletop's scene graph, between perceived entities."""
+
+    IN = "in"  # in a container or drawer
+    ON = "on"  # resting on another object
+    NEAR = "near"
+    LEFT_OF = "left_of"
+    RIGHT_OF = "right_of"
 
 
 class ObjectArgs(BaseModel):
+    """Which object a skill acts on."""
+
     model_config = ConfigDict(extra="forbid")
     object: str = Field(description="object id from the scene graph, e.g. red_cube")
 
 
 class PlaceArgs(BaseModel):
+    """The held object and where to put it."""
+
     model_config = ConfigDict(extra="forbid")
     object: str = Field(description="the held object's id")
     target: str = Field(description="container, open drawer or object id to put it in/on, or 'table'")
 
 
 class ContainerArgs(BaseModel):
+    """Which drawer to open or close."""
+
     model_config = ConfigDict(extra="forbid")
     container: str = Field(description="drawer id, e.g. drawer_1")
 
 
 class PushArgs(BaseModel):
+    """Which object to slide, and which way."""
+
     model_config = ConfigDict(extra="forbid")
     object: str = Field(description="object id")
     direction: Literal["left", "right", "forward", "back"]
 
 
 class CoverArgs(BaseModel):
+    """Which cover to lift."""
+
     model_config = ConfigDict(extra="forbid")
     cover: str = Field(description="cover id, e.g. cup")
 
 
 class LookArgs(BaseModel):
+    """Where to look."""
+
     model_config = ConfigDict(extra="forbid")
     at: str = Field(description="node id to look at, or 'table'")
 
 
 def _holding(scene: SceneGraph) -> str | None:
-    g = scene.node("gripper")
+    g = scene.node(GRIPPER)
     return g.get("holding") if g is not None else None
 
 
 def _visible_object(scene: SceneGraph, oid: str) -> str | None:
     n = scene.node(oid)
-    if n is None or n.kind != "object":
+    if n is None or n.kind != NodeKind.OBJECT:
         return f"{oid} is not a visible object"
     return None
 
@@ -70,12 +107,12 @@ class Pick(Skill):
             return p
         if (h := _holding(scene)) is not None:
             return f"the gripper already holds {h}; place it first"
-        if scene.sources("on", args.object):
+        if scene.sources(Rel.ON.value, args.object):
             return f"something lies on {args.object}; move it first"
         return None
 
     def expected_effect(self, scene: SceneGraph, args: ObjectArgs) -> list[Effect]:
-        return [attr("gripper", "holding", args.object), attr(args.object, "held", True)]
+        return [attr(GRIPPER, "holding", args.object), attr(args.object, "held", True)]
 
 
 class Place(Skill):
@@ -87,26 +124,26 @@ class Place(Skill):
     def precondition(self, scene: SceneGraph, args: PlaceArgs) -> str | None:
         if _holding(scene) != args.object:
             return f"the gripper does not hold {args.object}"
-        if args.target == "table":
+        if args.target == TABLE:
             return None
         t = scene.node(args.target)
         if t is None:
             return f"{args.target} is not visible"
-        if t.kind == "drawer" and not t.get("open"):
+        if t.kind == NodeKind.DRAWER and not t.get("open"):
             return f"{args.target} is closed; open it first"
-        if t.kind not in ("drawer", "container", "object"):
+        if t.kind not in (NodeKind.DRAWER, NodeKind.CONTAINER, NodeKind.OBJECT):
             return f"cannot place anything on a {t.kind}"
-        if t.kind == "object" and t.id == args.object:
+        if t.kind == NodeKind.OBJECT and t.id == args.object:
             return "cannot place an object on itself"
         return None
 
     def expected_effect(self, scene: SceneGraph, args: PlaceArgs) -> list[Effect]:
-        out = [attr("gripper", "holding", None)]
+        out = [attr(GRIPPER, "holding", None)]
         t = scene.node(args.target)
-        if t is not None and t.kind in ("drawer", "container"):
-            out.append(relation(args.object, "in", args.target))
-        elif t is not None and t.kind == "object":
-            out.append(relation(args.object, "on", args.target))
+        if t is not None and t.kind in (NodeKind.DRAWER, NodeKind.CONTAINER):
+            out.append(relation(args.object, Rel.IN.value, args.target))
+        elif t is not None and t.kind == NodeKind.OBJECT:
+            out.append(relation(args.object, Rel.ON.value, args.target))
         else:
             out.append(attr(args.object, "held", False))
         return out
@@ -120,7 +157,7 @@ class Open(Skill):
 
     def precondition(self, scene: SceneGraph, args: ContainerArgs) -> str | None:
         n = scene.node(args.container)
-        if n is None or n.kind != "drawer":
+        if n is None or n.kind != NodeKind.DRAWER:
             return f"{args.container} is not a visible drawer"
         if n.get("open"):
             return f"{args.container} is already open"
@@ -140,7 +177,7 @@ class Close(Skill):
 
     def precondition(self, scene: SceneGraph, args: ContainerArgs) -> str | None:
         n = scene.node(args.container)
-        if n is None or n.kind != "drawer":
+        if n is None or n.kind != NodeKind.DRAWER:
             return f"{args.container} is not a visible drawer"
         if not n.get("open"):
             return f"{args.container} is already closed"
@@ -177,7 +214,7 @@ class Lift(Skill):
 
     def precondition(self, scene: SceneGraph, args: CoverArgs) -> str | None:
         n = scene.node(args.cover)
-        if n is None or n.kind != "cover":
+        if n is None or n.kind != NodeKind.COVER:
             return f"{args.cover} is not a visible cover"
         if n.get("lifted"):
             return f"{args.cover} is already lifted"
@@ -197,4 +234,3 @@ class Look(Skill):
 
 
 SKILLS = SkillSet([Pick, Place, Open, Close, Push, Lift, Look])
-__all__ = ["SKILLS", "absent"]

@@ -1,70 +1,86 @@
 """The scripted planner for the tabletop tasks: a symbolic planner over the perceived scene
-graph and the task's goal predicates (`info["goal_spec"]`).
+graph and the task's goal predicates (`Perception.extra["goal_spec"]`).
 
 `plan()` commits to a sequence of skill calls derived from what is perceived now: exploration
 (lift the cup, open unexplored drawers) while a goal object or a symbolic target is unknown,
 then pick/place pairs, then closing drawers. `next_action()` follows that commitment without
-looking at the scene, so only feedback (which makes the loop call `plan()` again) or an
-exhausted plan brings in the new scene: in a closed loop a failure is repaired at the step
-it happens; in an open loop the stale plan runs on.
+looking at the scene, so only feedback (after which `BasePlanner.propose` calls `plan()`
+again) or an exhausted plan brings in the new scene: in a closed loop a failure is repaired
+at the step it happens; in an open loop the stale plan runs on. Another best-of-N draw at the
+same step (`ctx.candidate > 0`) gets the same call again: the plan has one next step.
 """
 
 from __future__ import annotations
 
-from agentloop.envs.robot.tasks import ONLY_FRUIT, GoalSpec, Predicate
+from typing import Literal
+
+from agentloop.calls import SkillCall
+from agentloop.envs.robot.scene import CUP
+from agentloop.envs.robot.tasks import ONLY_FRUIT, GoalRel, GoalSpec
 from agentloop.records import Plan
 from agentloop.roles.context import Context
 from agentloop.roles.planner import BasePlanner
 from agentloop.scene import SceneGraph
-from agentloop.skills import SkillCall
+from agentloop.skills.robot import GRIPPER, TABLE, Close, Lift, Look, NodeKind, Open, Pick, Place, Rel
+
+Phase = Literal["explore", "complete"]
 
 
 def _call(name: str, **args: str) -> SkillCall:
     return SkillCall(name=name, args=args)
 
 
+def _spec(ctx: Context) -> GoalSpec:
+    raw = ctx.perception.extra.get("goal_spec")
+    return GoalSpec.model_validate(raw) if raw else GoalSpec(predicates=[])
+
+
+def _is_place_of(call: SkillCall, obj: str) -> bool:
+    return call.name == Place.name and call.args["object"] == obj
+
+
 class RobotPlanner(BasePlanner):
+    """The scripted planner of the tabletop tasks (see the module's docstring)."""
+
     name = "scripted"
 
     def __init__(self) -> None:
         super().__init__()
         self.queue: list[SkillCall] = []
         self.contents: dict[str, list[str]] = {}  # drawer -> categories seen inside when open
-        self.phase = "complete"
+        self.phase: Phase = "complete"
+        self._last: SkillCall | None = None
 
     def reset(self, ctx: Context) -> None:
         super().reset(ctx)
-        self.queue, self.contents = [], {}
+        self.queue, self.contents, self.phase, self._last = [], {}, "complete", None
 
     def plan(self, ctx: Context) -> Plan:
         self.queue = self._derive(ctx)
-        spec = self._spec(ctx)
-        return Plan(subgoals=[p.text() for p in spec.predicates], steps=[str(c) for c in self.queue],
-                    phase=self.phase, rationale="derived from the perceived scene graph")  # type: ignore[arg-type]
+        return Plan(subgoals=[p.text() for p in _spec(ctx).predicates], steps=[str(c) for c in self.queue],
+                    phase=self.phase, rationale="derived from the perceived scene graph")
 
     def next_action(self, ctx: Context) -> SkillCall:
+        if ctx.candidate > 0 and self._last is not None:
+            return self._last  # the plan has one next call, whichever draw asks for it
         if not self.queue and self.phase == "explore":
             # Exploration revealed something: plan again from what is seen now.
             self.queue = self._derive(ctx)
         # A used-up completion plan means the planner believes the task done. Only feedback
-        # (the loop calling `plan()` again) makes it look at the scene once more, which is
+        # (after which `plan()` runs again) makes it look at the scene once more, which is
         # exactly what an open loop lacks.
-        return self.queue.pop(0) if self.queue else _call("look", at="table")
+        self._last = self.queue.pop(0) if self.queue else _call(Look.name, at=TABLE)
+        return self._last
 
     # ---- derivation --------------------------------------------------------------------------
-    @staticmethod
-    def _spec(ctx: Context) -> GoalSpec:
-        raw = ctx.info.get("goal_spec") or {"predicates": []}
-        return raw if isinstance(raw, GoalSpec) else GoalSpec.model_validate(raw)
-
     def _remember(self, scene: SceneGraph) -> None:
-        for d in scene.find(kind="drawer"):
+        for d in scene.find(kind=NodeKind.DRAWER.value):
             if d.get("open"):
                 self.contents[d.id] = [
-                    (scene.node(o).get("category") if scene.node(o) else "?") for o in scene.sources("in", d.id)
+                    (node.get("category") if (node := scene.node(o)) else "?") for o in scene.sources(Rel.IN.value, d.id)
                 ]
 
-    def _resolve(self, target: str, scene: SceneGraph) -> str | None:
+    def _resolve(self, target: str) -> str | None:
         if target != ONLY_FRUIT:
             return target
         for d, cats in sorted(self.contents.items()):
@@ -75,36 +91,14 @@ class RobotPlanner(BasePlanner):
     def _derive(self, ctx: Context) -> list[SkillCall]:
         scene = ctx.scene or SceneGraph()
         self._remember(scene)
-        spec = self._spec(ctx)
-        held = (scene.node("gripper").get("holding") if scene.node("gripper") else None)
-        steps: list[SkillCall] = []
-        closes: list[SkillCall] = []
-        missing = False
-        opened: set[str] = set()
-        for p in spec.predicates:
-            if p.rel == "closed":
-                n = scene.node(p.object)
-                if n is not None and n.get("open"):
-                    closes.append(_call("close", container=p.object))
-                continue
-            target = self._resolve(p.target, scene)
-            if target is None or p.object not in scene:
-                missing = True
-                continue
-            if self._holds(scene, p) if target == p.target else scene.has(p.object, p.rel, target):
-                continue
-            t = scene.node(target)
-            if t is not None and t.kind == "drawer" and not t.get("open") and target not in opened:
-                steps.append(_call("open", container=target))
-                opened.add(target)
-            if held != p.object:
-                steps.append(_call("pick", object=p.object))
-            steps.append(_call("place", object=p.object, target=target))
-        if held is not None and not any(c.name == "place" and c.args["object"] == held for c in steps):
-            steps.insert(0, _call("place", object=held, target="table"))
-        elif held is not None:  # the held object's place comes first; drop actions before it
-            i = next(k for k, c in enumerate(steps) if c.name == "place" and c.args["object"] == held)
-            steps = [steps[i]] + [c for k, c in enumerate(steps) if k != i and not (c.name == "open" and k < i)]
+        gripper = scene.node(GRIPPER)
+        held = gripper.get("holding") if gripper is not None else None
+        steps, closes, missing = self._moves(_spec(ctx), scene, held)
+        if held is not None and not any(_is_place_of(c, held) for c in steps):
+            steps.insert(0, _call(Place.name, object=held, target=TABLE))
+        elif held is not None:  # the held object's place comes first; drop opens before it
+            i = next(k for k, c in enumerate(steps) if _is_place_of(c, held))
+            steps = [steps[i]] + [c for k, c in enumerate(steps) if k != i and not (c.name == Open.name and k < i)]
         self.phase = "complete"
         if missing:
             explore = self._explore(scene)
@@ -114,19 +108,43 @@ class RobotPlanner(BasePlanner):
                 return ([steps[0]] if held is not None else []) + [explore]
         return steps + closes
 
-    @staticmethod
-    def _holds(scene: SceneGraph, p: Predicate) -> bool:
-        return scene.has(p.object, p.rel, p.target)
+    def _moves(self, spec: GoalSpec, scene: SceneGraph, held: str | None) -> tuple[list[SkillCall], list[SkillCall], bool]:
+        """The pick/place (and drawer-opening) calls for every unmet predicate that can be
+        grounded now, the closes of drawers to shut, and whether something is still unknown."""
+        steps: list[SkillCall] = []
+        closes: list[SkillCall] = []
+        missing = False
+        opened: set[str] = set()
+        for p in spec.predicates:
+            if p.rel is GoalRel.CLOSED:
+                n = scene.node(p.object)
+                if n is not None and n.get("open"):
+                    closes.append(_call(Close.name, container=p.object))
+                continue
+            target = self._resolve(p.target)
+            if target is None or p.object not in scene:
+                missing = True
+                continue
+            if scene.has(p.object, p.rel.value, target):
+                continue
+            t = scene.node(target)
+            if t is not None and t.kind == NodeKind.DRAWER and not t.get("open") and target not in opened:
+                steps.append(_call(Open.name, container=target))
+                opened.add(target)
+            if held != p.object:
+                steps.append(_call(Pick.name, object=p.object))
+            steps.append(_call(Place.name, object=p.object, target=target))
+        return steps, closes, missing
 
     def _explore(self, scene: SceneGraph) -> SkillCall | None:
-        cup = scene.node("cup")
+        cup = scene.node(CUP)
         if cup is not None and not cup.get("lifted"):
-            return _call("lift", cover="cup")
-        for d in scene.find(kind="drawer"):
+            return _call(Lift.name, cover=CUP)
+        for d in scene.find(kind=NodeKind.DRAWER.value):
             if not d.get("open") and d.id not in self.contents:
-                return _call("open", container=d.id)
-        for d in scene.find(kind="drawer"):  # seen before but shut again: look once more
+                return _call(Open.name, container=d.id)
+        for d in scene.find(kind=NodeKind.DRAWER.value):  # seen before but shut again: look once more
             if not d.get("open"):
                 self.contents.pop(d.id, None)
-                return _call("open", container=d.id)
+                return _call(Open.name, container=d.id)
         return None

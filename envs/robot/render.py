@@ -11,6 +11,8 @@ import numpy as np
 
 
 class Camera:
+    """The fixed camera: an RGB frame and a segmentation pass of the same view."""
+
     def __init__(self, model: mujoco.MjModel, height: int = 256, width: int = 256, camera: str = "main"):
         self.model, self.camera = model, camera
         self.renderer = mujoco.Renderer(model, height, width)

@@ -7,6 +7,7 @@ downloaded: every body is a box, cylinder, sphere, capsule or ellipsoid.
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -27,9 +28,12 @@ TABLE_X, TABLE_Y = 0.45, 0.36
 DRAWER_Y = 0.24  # cabinet row centre
 DRAWER_TRAVEL = 0.15  # how far a drawer slides out
 DRAWER_XS = (-0.22, 0.0, 0.22)
+CUP = "cup"  # the upturned cup: its body, joint, geom and scene-graph node
 
 
 class ObjectSpec(BaseModel):
+    """A graspable object: its look, its category and where it starts."""
+
     id: str
     shape: Literal["cube", "cylinder", "ball", "ellipsoid", "capsule"]
     colour: str
@@ -40,6 +44,8 @@ class ObjectSpec(BaseModel):
 
 
 class ContainerSpec(BaseModel):
+    """A bowl or a tray standing on the table."""
+
     id: str
     type: Literal["bowl", "tray"]
     colour: str
@@ -47,6 +53,8 @@ class ContainerSpec(BaseModel):
 
 
 class SceneSpec(BaseModel):
+    """The seeded layout of one episode, from which `build_mjcf` writes the MJCF."""
+
     objects: list[ObjectSpec] = Field(default_factory=list)
     containers: list[ContainerSpec] = Field(default_factory=list)
     drawers: int = 0
@@ -80,8 +88,6 @@ def _container(c: ContainerSpec) -> str:
     if c.type == "bowl":
         r, walls = 0.065, []
         for k in range(8):
-            import math
-
             a = k * math.pi / 4
             walls.append(
                 f'<geom type="box" size="0.006 0.027 0.018" pos="{r * math.cos(a):.4f} {r * math.sin(a):.4f} 0.018" '
@@ -130,8 +136,8 @@ def build_mjcf(spec: SceneSpec) -> str:
     cup = ""
     if spec.cup is not None:
         # Collides with the table only (contype 2): an object under it stays where it is.
-        cup = (f'<body name="cup" pos="{spec.cup[0]} {spec.cup[1]} 0.041"><freejoint name="cup"/>'
-               '<geom name="cup" type="cylinder" size="0.042 0.04" rgba="0.9 0.9 0.95 1" mass="0.1" '
+        cup = (f'<body name="{CUP}" pos="{spec.cup[0]} {spec.cup[1]} 0.041"><freejoint name="{CUP}"/>'
+               f'<geom name="{CUP}" type="cylinder" size="0.042 0.04" rgba="0.9 0.9 0.95 1" mass="0.1" '
                'contype="2" conaffinity="0"/></body>')
     return f"""<mujoco model="tabletop">
   <option timestep="0.004" gravity="0 0 -9.81"/>

@@ -13,13 +13,16 @@ import math
 import mujoco
 import numpy as np
 
-from agentloop.envs.robot.scene import DRAWER_TRAVEL, HALF, TABLE_X, TABLE_Y, SceneSpec, build_mjcf
+from agentloop.envs.robot.scene import CUP, DRAWER_TRAVEL, HALF, TABLE_X, TABLE_Y, SceneSpec, build_mjcf
+from agentloop.envs.robot.tasks import GoalRel
 
 PARK = np.array([0.36, -0.3, 0.26])
 SETTLE_STEPS = 150
 
 
 class World:
+    """One episode's MuJoCo model and data, the gripper's motions and the ground truth."""
+
     def __init__(self, spec: SceneSpec):
         self.spec = spec
         self.model = mujoco.MjModel.from_xml_string(build_mjcf(spec))
@@ -31,8 +34,8 @@ class World:
         self._qadr = {oid: self.model.jnt_qposadr[self.model.joint(oid).id] for oid in self.objects}
         self._vadr = {oid: self.model.jnt_dofadr[self.model.joint(oid).id] for oid in self.objects}
         if spec.cup is not None:
-            self._qadr["cup"] = self.model.jnt_qposadr[self.model.joint("cup").id]
-            self._vadr["cup"] = self.model.jnt_dofadr[self.model.joint("cup").id]
+            self._qadr[CUP] = self.model.jnt_qposadr[self.model.joint(CUP).id]
+            self._vadr[CUP] = self.model.jnt_dofadr[self.model.joint(CUP).id]
         self.gripper_to(PARK)
         for d in spec.open_drawers:
             self.set_drawer(d, True)
@@ -40,7 +43,7 @@ class World:
             if o.place.startswith("drawer_"):
                 c = self.drawer_centre(o.place)
                 self.set_pos(o.id, (c[0] + o.pos[0], c[1] + o.pos[1], c[2] + HALF + 0.002))
-            elif o.place == "cup" and spec.cup is not None:
+            elif o.place == CUP and spec.cup is not None:
                 self.set_pos(o.id, (spec.cup[0], spec.cup[1], HALF + 0.002))
         self.settle(SETTLE_STEPS * 2)
 
@@ -139,14 +142,17 @@ class World:
         p, b = self.pos(obj), self.pos(base)
         return math.hypot(p[0] - b[0], p[1] - b[1]) < 0.03 and 0.025 < p[2] - b[2] < 0.06
 
-    def holds(self, obj: str, rel: str, target: str) -> bool:
+    def holds(self, obj: str, rel: GoalRel, target: str) -> bool:
+        """Whether `obj rel target` holds on ground truth (`closed` is a drawer's own state)."""
+        if rel is GoalRel.CLOSED:
+            return obj in self.drawers and not self.drawer_open(obj)
         if obj not in self.objects:
             return False
-        if rel == "in" and target in self.containers:
+        if rel is GoalRel.IN and target in self.containers:
             return self.in_container(obj, target)
-        if rel == "in" and target in self.drawers:
+        if rel is GoalRel.IN and target in self.drawers:
             return self.in_drawer(obj, target)
-        if rel == "on" and target in self.objects:
+        if rel is GoalRel.ON and target in self.objects:
             return self.on_object(obj, target)
         return False
 
@@ -171,5 +177,5 @@ class World:
     def occupied(self) -> list[np.ndarray]:
         pts = [self.pos(o) for o in self.objects] + [np.array([*c.pos, 0.0]) for c in self.containers.values()]
         if self.spec.cup is not None:
-            pts.append(self.pos("cup"))
+            pts.append(self.pos(CUP))
         return pts

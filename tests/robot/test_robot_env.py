@@ -3,6 +3,8 @@ scripted planner driving the closed loop (real MuJoCo, real EGL rendering)."""
 
 from __future__ import annotations
 
+import warnings
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -12,23 +14,65 @@ from agentloop import registry
 from agentloop.envs.robot import TASK_TABLE
 from agentloop.envs.robot.env import RobotEnv
 from agentloop.envs.robot.planner import RobotPlanner
-from agentloop.loop import EpisodeSpec, LoopLimits, Roles, run_episode
+from agentloop.errors import ErrorKind
+from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
+from agentloop.perception import perception_of
+from agentloop.records import EpisodeRecord, Feedback, FeedbackSource, StepRecord
+from agentloop.roles import Context, FunctionPlanner, Roles
 from agentloop.roles.critic import PreconditionCritic
 from agentloop.roles.validator import EffectValidator
 
 TASKS = list(TASK_TABLE)
 
 
-def _closed_loop(env: gym.Env, task: str, seed: int):
+class _Steps:
+    """A sink that keeps the step records in memory."""
+
+    def __init__(self) -> None:
+        self.records: list[StepRecord] = []
+
+    def frame(self, index: int, frame: object) -> None:
+        return None
+
+    def step(self, record: StepRecord) -> None:
+        self.records.append(record)
+
+
+def _closed_loop(env: gym.Env, task: str, seed: int) -> EpisodeRecord:
     roles = Roles(RobotPlanner(), PreconditionCritic(), EffectValidator())
     return run_episode(env, EpisodeSpec(f"agentloop/robot.{task}", seed), roles, LoopLimits(max_steps=30)).record
 
 
+def _goal_object(info: dict) -> str:
+    return perception_of(info).extra["goal_spec"]["predicates"][0]["object"]
+
+
 @pytest.mark.parametrize("task", TASKS)
 def test_check_env(task: str) -> None:
-    env = RobotEnv(task)
+    registry.load_plugins()
+    # Made from its registered spec, so the checker also tries the other render modes.
+    env = gym.make(f"agentloop/robot.{task}").unwrapped
     try:
-        check_env(env, skip_render_check=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a checker warning fails the test too
+            check_env(env)
+    finally:
+        env.close()
+
+
+def test_made_env_passes_the_passive_checker_without_warnings() -> None:
+    registry.load_plugins()  # registers the agentloop/ ids with Gymnasium
+    env = gym.make("agentloop/robot.pick-place")
+    try:
+        assert env.spec is not None and not env.spec.disable_env_checker
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # any checker warning fails the test
+            obs, info = env.reset(seed=0)
+            assert env.observation_space.contains(obs)
+            for action in ('pick(object="unicorn")', env.action_space.sample(), 'look(at="table")'):
+                obs, reward, term, trunc, info = env.step(action)
+                assert env.observation_space.contains(obs)
+                assert isinstance(reward, float) and perception_of(info).task == "pick-place"
     finally:
         env.close()
 
@@ -51,55 +95,105 @@ def test_registered_ids_make_envs() -> None:
     env.close()
 
 
+def test_perception_reports_goal_spec_task_and_timings() -> None:
+    env = RobotEnv("tidy-up")
+    _, info = env.reset(seed=1)
+    p = perception_of(info)
+    preds = p.extra["goal_spec"]["predicates"]
+    assert p.task == "tidy-up" and p.goal.startswith("tidy up")
+    assert {q["rel"] for q in preds} == {"in", "closed"}
+    assert {"render", "perceive", "reset", "observe"} <= set(p.timings)
+    assert p.progress is not None and 0.0 <= p.progress < 1.0 and not p.success
+    env.close()
+
+
 def test_hidden_object_absent_until_drawer_opened() -> None:
     env = RobotEnv("find-in-drawer")
     _, info = env.reset(seed=5)
-    target = info["goal_spec"]["predicates"][0]["object"]
-    assert target not in info["scene_graph"]
+    target = _goal_object(info)
+    assert target not in perception_of(info).scene_graph
+    assert env.world is not None
     where = env.world.location_of(target)
     assert where is not None and where.startswith("drawer_")
     _, _, _, _, info = env.step(f'open(container="{where}")')
-    assert info["action_error"] is None
-    scene = info["scene_graph"]
-    assert target in scene and scene.has(target, "in", where)
+    p = perception_of(info)
+    assert p.action_error is None
+    assert target in p.scene_graph and p.scene_graph.has(target, "in", where)
     # Shut again, it is out of sight again.
     _, _, _, _, info = env.step(f'close(container="{where}")')
-    assert target not in info["scene_graph"]
+    assert target not in perception_of(info).scene_graph
     env.close()
 
 
 def test_object_under_cup_appears_when_lifted() -> None:
     env = RobotEnv("occluded")
     _, info = env.reset(seed=2)
-    target = info["goal_spec"]["predicates"][0]["object"]
-    assert target not in info["scene_graph"] and "cup" in info["scene_graph"]
+    target = _goal_object(info)
+    scene = perception_of(info).scene_graph
+    assert target not in scene and "cup" in scene
     _, _, _, _, info = env.step('lift(cover="cup")')
-    assert target in info["scene_graph"] and info["scene_graph"].node("cup").get("lifted") is True
+    scene = perception_of(info).scene_graph
+    assert target in scene and scene.node("cup").get("lifted") is True
     env.close()
 
 
-@pytest.mark.parametrize("action", [
-    'pick(object="unicorn")', "pick(object=3)", "fly(to='moon')", "%%% gibberish", "",
-    'place(object="red_cube")', 'open(container="blue_bowl")', 'push(object="x", direction="up")',
+@pytest.mark.parametrize(("action", "kind"), [
+    ('pick(object="unicorn")', ErrorKind.NO_ELEMENT),
+    ("pick(object=3)", ErrorKind.BAD_ARGUMENT),
+    ("fly(to='moon')", ErrorKind.UNKNOWN_SKILL),
+    ("%%% gibberish", ErrorKind.PARSE),
+    ("", ErrorKind.PARSE),
+    ('place(object="red_cube")', ErrorKind.BAD_ARGUMENT),
+    ('open(container="blue_bowl")', ErrorKind.NO_ELEMENT),
+    ('push(object="x", direction="up")', ErrorKind.BAD_ARGUMENT),
+    ('place(object="banana", target="nowhere")', ErrorKind.NO_ELEMENT),
+    ('lift(cover="cup")', ErrorKind.NO_ELEMENT),
 ])
-def test_bad_actions_are_action_errors_without_world_change(action: str) -> None:
+def test_bad_actions_are_action_errors_without_world_change(action: str, kind: ErrorKind) -> None:
     env = RobotEnv("pick-place")
     obs, info = env.reset(seed=0)
+    assert env.world is not None
     qpos = env.world.data.qpos.copy()
-    obs2, reward, term, trunc, info2 = env.step(action)
-    assert info2["action_error"], action
+    obs2, reward, term, _, info2 = env.step(action)
+    error = perception_of(info2).action_error
+    assert error is not None and error.kind is kind, (action, error)
     assert np.array_equal(qpos, env.world.data.qpos)
     assert np.array_equal(obs["screenshot"], obs2["screenshot"])
     assert not term and reward == 0.0
     env.close()
 
 
-def test_pick_of_hidden_object_is_refused() -> None:
+def test_a_full_gripper_refuses_what_needs_an_empty_one() -> None:
+    env = RobotEnv("pick-place")
+    _, info = env.reset(seed=0)
+    obj = _goal_object(info)
+    _, _, _, _, info = env.step(f'pick(object="{obj}")')
+    scene = perception_of(info).scene_graph
+    assert scene.node("gripper").get("holding") == obj
+    other = next(n.id for n in scene.find(kind="object") if n.id != obj)
+    assert env.world is not None
+    qpos = env.world.data.qpos.copy()
+    for action in (f'pick(object="{other}")', f'push(object="{other}", direction="left")'):
+        _, _, _, _, info = env.step(action)
+        error = perception_of(info).action_error
+        assert error is not None and error.kind is ErrorKind.PRECONDITION, (action, error)
+        assert obj in error.message
+    assert np.array_equal(qpos, env.world.data.qpos)
+    env.close()
+
+
+def test_pick_of_hidden_object_is_refused_and_recorded_with_its_kind() -> None:
     env = RobotEnv("occluded")
     _, info = env.reset(seed=1)
-    target = info["goal_spec"]["predicates"][0]["object"]
+    target = _goal_object(info)
     _, _, _, _, info = env.step(f'pick(object="{target}")')
-    assert info["action_error_kind"] == "not_visible"
+    assert perception_of(info).action_error.kind is ErrorKind.NOT_VISIBLE
+    # Through the loop, the kind reaches the step record.
+    sink = _Steps()
+    roles = Roles(FunctionPlanner(lambda ctx: f'pick(object="{target}")'))
+    rec = run_episode(env, EpisodeSpec("agentloop/robot.occluded", 1), roles, LoopLimits(max_steps=2), sink).record
+    assert rec.action_errors == 2
+    assert [s.action_error_kind for s in sink.records] == [ErrorKind.NOT_VISIBLE] * 2
     env.close()
 
 
@@ -107,11 +201,12 @@ def test_same_seed_same_scene() -> None:
     a, b = RobotEnv("tidy-up"), RobotEnv("tidy-up")
     oa, ia = a.reset(seed=42)
     ob, ib = b.reset(seed=42)
-    assert ia["goal"] == ib["goal"]
-    assert ia["scene_graph"].model_dump() == ib["scene_graph"].model_dump()
+    pa, pb = perception_of(ia), perception_of(ib)
+    assert pa == pb  # everything but the timings
+    assert pa.scene_graph.model_dump() == pb.scene_graph.model_dump()
     assert np.array_equal(oa["screenshot"], ob["screenshot"])
     _, ic = a.reset(seed=43)
-    assert ic["scene_graph"].model_dump() != ia["scene_graph"].model_dump()
+    assert perception_of(ic).scene_graph.model_dump() != pa.scene_graph.model_dump()
     a.close()
     b.close()
 
@@ -120,35 +215,48 @@ def test_disturbance_caught_by_validator_and_recovered() -> None:
     # disturb=1.0: every pick misses, every place fails, so the validator must fire; then the
     # disturbance is switched off and the replanned episode finishes.
     env = RobotEnv("pick-place", disturb=1.0)
-    _, info = env.reset(seed=4)
-    obj = info["goal_spec"]["predicates"][0]["object"]
+    env_id = "agentloop/robot.pick-place"
+    obs, info = env.reset(seed=4)
+    obj = _goal_object(info)
     planner, critic, validator = RobotPlanner(), PreconditionCritic(), EffectValidator()
-    from agentloop.roles.context import Context
-
-    ctx = Context("agentloop/robot.pick-place", info["goal"], info["skills"], env.skillset,
-                  info["scene_graph"], None, info)
+    ctx = Context.of(env_id, obs, info, env.skillset)
     planner.reset(ctx)
-    planner.plan(ctx)
-    call = planner.next_action(ctx)
-    assert str(call) == f'pick(object="{obj}")'
-    bound = env.skillset.bind(call)
-    obs, _, _, _, info2 = env.step(call)
-    after = Context(ctx.env_id, ctx.goal, ctx.skills, env.skillset, info2["scene_graph"], obs, info2)
+    proposal = planner.propose(ctx)
+    assert proposal.plan is not None and str(proposal.action) == f'pick(object="{obj}")'
+    bound = env.skillset.bind(proposal.action)
+    obs, _, _, _, info2 = env.step(proposal.action)
+    after = Context.of(env_id, obs, info2, env.skillset, step=1)
     verdict = validator.check(bound, ctx, after)
     assert not verdict.ok and "holding" in verdict.reason
-    assert info2["scene_graph"].node("gripper").get("holding") is None
+    assert after.scene.node("gripper").get("holding") is None
     env.disturber.p = 0.0
-    plan = planner.plan(after)  # what the loop does after a validator failure
-    assert plan.steps[0] == f'pick(object="{obj}")'
-    ctx = after
-    for _ in range(4):
-        call = planner.next_action(ctx)
-        assert critic.review(env.skillset.bind(call), ctx).ok
-        obs, _, term, _, info3 = env.step(call)
-        ctx = Context(ctx.env_id, ctx.goal, ctx.skills, env.skillset, info3["scene_graph"], obs, info3)
+    # What the loop does after a validator failure: feedback, then a fresh plan.
+    planner.feedback(Feedback(source=FeedbackSource.VALIDATOR, message=verdict.reason, step=0), after)
+    ctx, info3 = after, info2
+    for i in range(4):
+        proposal = planner.propose(ctx)
+        if i == 0:
+            assert proposal.plan is not None and proposal.plan.steps[0] == f'pick(object="{obj}")'
+        assert critic.review(env.skillset.bind(proposal.action), ctx).ok
+        obs, _, term, _, info3 = env.step(proposal.action)
+        ctx = Context.of(env_id, obs, info3, env.skillset, step=ctx.step + 1)
         if term:
             break
-    assert info3["success"]
+    assert perception_of(info3).success
+    env.close()
+
+
+def test_another_draw_at_the_same_step_repeats_the_call() -> None:
+    env = RobotEnv("pick-place")
+    obs, info = env.reset(seed=0)
+    planner = RobotPlanner()
+    ctx = Context.of("agentloop/robot.pick-place", obs, info, env.skillset)
+    planner.reset(ctx)
+    first = planner.propose(ctx).action
+    ctx.candidate = 1
+    assert planner.propose(ctx).action == first
+    ctx.candidate = 0
+    assert planner.propose(ctx).action != first  # the plan moved on
     env.close()
 
 

@@ -8,7 +8,7 @@ from agentloop.errors import ActionError, AgentLoopError, ConfigError, EnvCrashe
 from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
 from agentloop.perception import INFO_KEY, ActionFailure, Perception, perception_of
 from agentloop.records import EpisodeRecord, Outcome, Plan, RunConfig, StepRecord, Verdict, VerdictSource
-from agentloop.registry import register
+from agentloop.registry import load_plugins, register
 from agentloop.roles import Roles
 from agentloop.scene import Node, Relation, SceneGraph
 from agentloop.skillset import Executors, Skill, SkillSet
@@ -57,3 +57,8 @@ __all__ = [
     "relation",
     "run_episode",
 ]
+
+# `import agentloop` registers every family (lazily, by "module:Class" strings: neither
+# Playwright nor MuJoCo is imported), so `gymnasium.make("agentloop/robot.pick-place")` works
+# as with any package that ships Gymnasium envs.
+load_plugins()

@@ -43,32 +43,35 @@ def run(env_id: str, episodes: int, concurrency: int, steps: int, base_url: str,
 
 def run_loop(env_id: str, episodes: int, concurrency: int, steps: int, base_url: str) -> tuple[float, int, int]:
     """The same episodes through `run_episode` directly (one env per thread, one shared model,
-    nothing written to disk): the runner's per-worker recording processes left out."""
+    nothing written to disk): the runner's recording left out."""
     from agentloop import registry
-    from agentloop.loop import EpisodeSink, EpisodeSpec, LoopLimits, run_episode
-    from agentloop.models import from_spec
+    from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
+    from agentloop.models import ModelPool
+    from agentloop.recording import NullSink
     from agentloop.roles.factory import build_roles
 
-    model = from_spec("openai:double-vlm", base_url=base_url)
     config = RunConfig(env_id=env_id, model="openai:double-vlm", critic="rule", validator="rule")
     local = threading.local()
     calls = []
 
-    class Count(EpisodeSink):
+    class Count(NullSink):
         def step(self, record):
             calls.append(len(record.model_calls))
 
-    def one(seed: int):
-        env = getattr(local, "env", None)
-        if env is None:
-            env = local.env = registry.make(env_id)
-        return run_episode(env, EpisodeSpec(env_id, seed), build_roles(config, env, model),
-                           LoopLimits(max_steps=steps), Count()).record
+    with ModelPool() as models:
+        model = models.get("openai:double-vlm", base_url=base_url)
 
-    t = time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
-        records = list(pool.map(one, range(episodes)))
-    return time.perf_counter() - t, len(records), sum(calls)
+        def one(seed: int):
+            env = getattr(local, "env", None)
+            if env is None:
+                env = local.env = registry.make(env_id)
+            return run_episode(env, EpisodeSpec(env_id, seed), build_roles(config, env, model),
+                               LoopLimits(max_steps=steps), Count()).record
+
+        t = time.perf_counter()
+        with ThreadPoolExecutor(concurrency) as pool:
+            records = list(pool.map(one, range(episodes)))
+        return time.perf_counter() - t, len(records), sum(calls)
 
 
 def main() -> None:

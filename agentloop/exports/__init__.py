@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from pathlib import Path
 
 from agentloop.errors import ConfigError
@@ -16,10 +17,12 @@ FORMATS = {
 
 
 def export(run_dir: Path | str, fmt: str, out: Path | str, filters: Filters | None = None) -> Path:
+    """Export the run at `run_dir` as `fmt` under `out`; returns the file or folder written.
+    Each format's module (imported only when asked for) has `export(run, out) -> Path`."""
     if fmt not in FORMATS:
         raise ConfigError(f"unknown export format {fmt!r}; one of {', '.join(FORMATS)}")
-    module = importlib.import_module(FORMATS[fmt])
-    return module.export(Run(run_dir, filters), Path(out))
+    exporter: Callable[[Run, Path], Path] = importlib.import_module(FORMATS[fmt]).export
+    return exporter(Run(run_dir, filters), Path(out))
 
 
 __all__ = ["FORMATS", "Filters", "Run", "export"]

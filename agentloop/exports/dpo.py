@@ -9,7 +9,7 @@ from pathlib import Path
 
 import datasets
 
-from agentloop.exports.hf import chat_features, write_parquet
+from agentloop.exports.hf import Row, chat_features, write_parquet
 from agentloop.exports.source import Episode, Run, action_of, assistant_message, prompt_text, user_message
 from agentloop.records import StepRecord
 
@@ -25,38 +25,49 @@ def _good(s: StepRecord) -> bool:
     return s.label is True and action_of(s) is not None
 
 
-def export(run: Run, out: Path) -> Path:
-    episodes = run.episodes()
-    # The accepted, working action per (task, seed, state): the "chosen" side of a pair.
-    worked: dict[tuple[str, int, str], tuple[Episode, StepRecord]] = {}
+State = tuple[str, int, str]  # task, seed, state key
+
+
+def _worked(episodes: list[Episode]) -> dict[State, StepRecord]:
+    """The first accepted, working step per perceived state: the "chosen" side of a pair."""
+    worked: dict[State, StepRecord] = {}
     for ep in episodes:
         for s in ep.steps:
             if s.state_key and _good(s):
-                worked.setdefault((ep.record.task, ep.record.seed, s.state_key), (ep, s))
-    rows, seen = [], set()
+                worked.setdefault((ep.record.task, ep.record.seed, s.state_key), s)
+    return worked
 
-    def add(ep: Episode, at: StepRecord, chosen: str, rejected: str, source: str) -> None:
-        image = ep.image(at.frame)
-        key = (at.state_key, chosen, rejected)
-        if image is None or chosen == rejected or key in seen:
-            return
-        seen.add(key)
-        rows.append({
-            "prompt": [user_message(prompt_text(ep, at))], "chosen": [assistant_message(chosen)],
-            "rejected": [assistant_message(rejected)], "images": [image], "source": source,
-            "episode_id": ep.record.episode_id, "step": at.index, "state_key": at.state_key,
-        })
 
+def _pairs(s: StepRecord, chosen: str) -> list[tuple[str, str]]:
+    """(rejected action, source) at this step: candidates the critic rejected or that were
+    malformed, and the executed action itself when it failed."""
+    out = [(c.text, "critic_rejected") for c in s.candidates
+           if not c.executed and ((c.verdict is not None and not c.verdict.ok) or c.action_error)]
+    ran = action_of(s)
+    if not _good(s) and ran is not None:
+        out.append((ran, "validator_failed" if s.validator is not None and not s.validator.ok else "failed_action"))
+    return [(rejected, source) for rejected, source in out if rejected != chosen]
+
+
+def export(run: Run, out: Path) -> Path:
+    episodes = run.episodes()
+    worked = _worked(episodes)
+    rows: list[Row] = []
+    seen: set[tuple[str | None, str, str]] = set()
     for ep in episodes:
         for s in ep.steps:
             good = worked.get((ep.record.task, ep.record.seed, s.state_key or ""))
-            chosen = action_of(s) if _good(s) else (action_of(good[1]) if good else None)
-            if chosen is None:
+            chosen = action_of(s) if _good(s) else (action_of(good) if good else None)
+            image = ep.image(s.frame)
+            if chosen is None or image is None:
                 continue
-            for c in s.candidates:  # critic-rejected or failing candidates at this state
-                if not c.executed and ((c.verdict and not c.verdict.ok) or c.action_error):
-                    add(ep, s, chosen, c.text, "critic_rejected")
-            if not _good(s) and action_of(s) is not None:
-                source = "validator_failed" if s.validator and not s.validator.ok else "failed_action"
-                add(ep, s, chosen, action_of(s), source)
+            for rejected, source in _pairs(s, chosen):
+                if (s.state_key, chosen, rejected) in seen:
+                    continue
+                seen.add((s.state_key, chosen, rejected))
+                rows.append({
+                    "prompt": [user_message(prompt_text(ep, s))], "chosen": [assistant_message(chosen)],
+                    "rejected": [assistant_message(rejected)], "images": [image], "source": source,
+                    "episode_id": ep.record.episode_id, "step": s.index, "state_key": s.state_key,
+                })
     return write_parquet(rows, FEATURES, out, "dpo")

@@ -10,11 +10,14 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import TypedDict
 
 import datasets
 import pandas as pd
+from PIL import Image
 
-from agentloop.exports.source import Run, action_of
+from agentloop.exports.hf import Row
+from agentloop.exports.source import Episode, Run, action_of, first_frame
 
 CODEBASE_VERSION = "v3.0"
 FPS = 1
@@ -22,22 +25,59 @@ DATA_PATH = "data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet"
 EPISODES_PATH = "meta/episodes/chunk-000/file-000.parquet"
 
 
-def _features(h: int, w: int) -> dict:
-    scalar = lambda dtype: {"dtype": dtype, "shape": [1], "names": None}  # noqa: E731
+class Feature(TypedDict):
+    """One feature as `meta/info.json` describes it."""
+
+    dtype: str
+    shape: list[int]
+    names: list[str] | None
+
+
+def _scalar(dtype: str) -> Feature:
+    return {"dtype": dtype, "shape": [1], "names": None}
+
+
+def _features(h: int, w: int) -> dict[str, Feature]:
     return {
         "observation.image": {"dtype": "image", "shape": [h, w, 3], "names": ["height", "width", "channels"]},
-        "observation.progress": scalar("float32"), "action.text": scalar("string"),
-        "next.reward": scalar("float32"), "next.done": scalar("bool"), "next.success": scalar("bool"),
-        "step_reward": scalar("float32"), "valid_action": scalar("bool"), "label": scalar("bool"),
-        "timestamp": scalar("float32"), "frame_index": scalar("int64"), "episode_index": scalar("int64"),
-        "index": scalar("int64"), "task_index": scalar("int64"),
+        "observation.progress": _scalar("float32"), "action.text": _scalar("string"),
+        "next.reward": _scalar("float32"), "next.done": _scalar("bool"), "next.success": _scalar("bool"),
+        "step_reward": _scalar("float32"), "valid_action": _scalar("bool"), "label": _scalar("bool"),
+        "timestamp": _scalar("float32"), "frame_index": _scalar("int64"), "episode_index": _scalar("int64"),
+        "index": _scalar("int64"), "task_index": _scalar("int64"),
     }
 
 
-def _hf_features(features: dict) -> datasets.Features:
+def _hf_features(features: dict[str, Feature]) -> datasets.Features:
     return datasets.Features({
         k: datasets.Image() if f["dtype"] == "image" else datasets.Value(f["dtype"]) for k, f in features.items()
     })
+
+
+def _task(ep: Episode) -> str:
+    return ep.record.goal or ep.record.task
+
+
+def _frames(ep: Episode, e: int, start: int, task_index: int, blank: Image.Image) -> list[Row]:
+    """The episode's rows, one per step; `start` is the dataset index of its first."""
+    last = len(ep.steps) - 1
+    return [{
+        "observation.image": ep.image(s.frame) or blank, "observation.progress": ep.rewards.progress[t],
+        "action.text": action_of(s) or "", "next.reward": s.rewards.env,
+        "next.done": s.terminated or s.truncated or t == last, "next.success": s.success,
+        "step_reward": ep.rewards.step_reward[t], "valid_action": ep.rewards.valid[t],
+        "label": bool(s.label), "timestamp": t / FPS, "frame_index": t, "episode_index": e,
+        "index": start + t, "task_index": task_index,
+    } for t, s in enumerate(ep.steps)]
+
+
+def _episode_meta(ep: Episode, e: int, start: int) -> Row:
+    return {
+        "episode_index": e, "tasks": [_task(ep)], "length": len(ep.steps), "data/chunk_index": 0,
+        "data/file_index": 0, "dataset_from_index": start, "dataset_to_index": start + len(ep.steps),
+        "meta/episodes/chunk_index": 0, "meta/episodes/file_index": 0,
+        "agentloop/episode_id": ep.record.episode_id, "success": ep.record.success,
+    }
 
 
 def export(run: Run, out: Path) -> Path:
@@ -45,35 +85,21 @@ def export(run: Run, out: Path) -> Path:
     out = Path(out)
     for sub in ("meta", "data"):
         shutil.rmtree(out / sub, ignore_errors=True)
-    first = next(ep.image(s.frame) for ep in episodes for s in ep.steps if s.frame)
+    first = first_frame(episodes)
     features = _features(first.height, first.width)
-    tasks = sorted({ep.record.goal or ep.record.task for ep in episodes})
+    tasks = sorted({_task(ep) for ep in episodes})
     task_index = {t: i for i, t in enumerate(tasks)}
-    rows, meta, index = [], [], 0
+    rows: list[Row] = []
+    meta: list[Row] = []
     for e, ep in enumerate(episodes):
-        start, task = index, ep.record.goal or ep.record.task
-        for t, s in enumerate(ep.steps):
-            rows.append({
-                "observation.image": ep.image(s.frame) or first, "observation.progress": ep.rewards.progress[t],
-                "action.text": action_of(s) or "", "next.reward": s.rewards.env,
-                "next.done": s.terminated or s.truncated or t == len(ep.steps) - 1, "next.success": s.success,
-                "step_reward": ep.rewards.step_reward[t], "valid_action": ep.rewards.valid[t],
-                "label": bool(s.label), "timestamp": t / FPS, "frame_index": t, "episode_index": e,
-                "index": index, "task_index": task_index[task],
-            })
-            index += 1
-        meta.append({
-            "episode_index": e, "tasks": [task], "length": len(ep.steps), "data/chunk_index": 0,
-            "data/file_index": 0, "dataset_from_index": start, "dataset_to_index": index,
-            "meta/episodes/chunk_index": 0, "meta/episodes/file_index": 0,
-            "agentloop/episode_id": ep.record.episode_id, "success": ep.record.success,
-        })
+        meta.append(_episode_meta(ep, e, len(rows)))
+        rows += _frames(ep, e, len(rows), task_index[_task(ep)], first)
     data = out / DATA_PATH.format(chunk_index=0, file_index=0)
     data.parent.mkdir(parents=True, exist_ok=True)
     hf = _hf_features(features)
     datasets.Dataset.from_dict({k: [r[k] for r in rows] for k in hf}, features=hf).to_parquet(str(data))
     (out / EPISODES_PATH).parent.mkdir(parents=True, exist_ok=True)
-    datasets.Dataset.from_list(meta).to_parquet(str(out / EPISODES_PATH))
+    datasets.Dataset.from_list([dict(m) for m in meta]).to_parquet(str(out / EPISODES_PATH))
     pd.DataFrame({"task_index": range(len(tasks))}, index=pd.Index(tasks, name="task")).to_parquet(
         out / "meta" / "tasks.parquet")
     info = {

@@ -7,17 +7,19 @@ import os
 import re
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from gymnasium import spaces
 
-from agentloop.exports.source import Episode, Run, action_of
+from agentloop.exports.source import Episode, Run, action_of, first_frame
 from agentloop.spaces import text_space
 
-INFO_KEYS = ("progress", "valid_action", "label", "critic_score", "validator_ok", "step_reward")
-
+if TYPE_CHECKING:
+    from minari.data_collector import EpisodeBuffer
 
 def dataset_id(run: Run) -> str:
+    """`agentloop/<run id>-v0`, in the characters Minari allows."""
     name = re.sub(r"[^a-z0-9]+", "-", run.manifest.run_id.lower()).strip("-") or "run"
     return f"agentloop/{name}-v0"
 
@@ -27,7 +29,7 @@ def _frame(ep: Episode, rel: str | None, shape: tuple[int, ...]) -> np.ndarray:
     return np.asarray(im, dtype=np.uint8) if im is not None else np.zeros(shape, dtype=np.uint8)
 
 
-def _buffer(ep: Episode, shape: tuple[int, ...], idx: int):
+def _buffer(ep: Episode, shape: tuple[int, ...], idx: int) -> EpisodeBuffer:
     from minari.data_collector import EpisodeBuffer
 
     steps = ep.steps
@@ -60,7 +62,7 @@ def export(run: Run, out: Path) -> Path:
     import minari
 
     episodes = [ep for ep in run.episodes() if ep.steps]
-    first = next(ep.image(s.frame) for ep in episodes for s in ep.steps if s.frame)
+    first = first_frame(episodes)
     h, w = first.height, first.width
     max_text = max(65536, *(len(s.text_view) for ep in episodes for s in ep.steps))
     obs_space = spaces.Dict({

@@ -3,18 +3,19 @@ filtered by outcome, task and date."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from functools import cache
 from pathlib import Path
+from typing import Literal, TypedDict
 
 import jinja2
 from PIL import Image
 
 from agentloop.errors import ConfigError
-from agentloop.recording.episode import read_steps
-from agentloop.recording.run import RunDir
-from agentloop.records import EpisodeRecord, RunManifest, StepRecord
+from agentloop.recording import RunDir, read_steps
+from agentloop.records import EpisodeRecord, Outcome, RunManifest, StepRecord
 from agentloop.rewards import EpisodeRewards, GroupAdvantages, episode_rewards, read_groups
 
 
@@ -28,7 +29,8 @@ class Filters:
         self.until = _as_utc(until, time.max)
 
     def keep(self, rec: EpisodeRecord) -> bool:
-        if rec.outcome == "error" or (self.success_only and not rec.success):
+        """Errored episodes are never exported: they are not evidence of skill."""
+        if rec.outcome is Outcome.ERROR or (self.success_only and not rec.success):
             return False
         if self.task is not None and self.task not in (rec.task, rec.env_id, rec.env_id.split("/")[-1]):
             return False
@@ -48,6 +50,9 @@ def _as_utc(value: datetime | date | None, at: time) -> datetime | None:
 
 @dataclass
 class Episode:
+    """One landed episode as the exports read it: its record, steps, derived rewards and,
+    when it belongs to a group, its steps' GiGPO advantages."""
+
     folder: Path
     record: EpisodeRecord
     steps: list[StepRecord]
@@ -55,6 +60,7 @@ class Episode:
     advantages: dict[int, float] = field(default_factory=dict)
 
     def image(self, rel: str | None) -> Image.Image | None:
+        """A frame of this episode by its relative path, as RGB; None when there is none."""
         if rel is None or not (self.folder / rel).exists():
             return None
         with Image.open(self.folder / rel) as im:
@@ -62,6 +68,9 @@ class Episode:
 
 
 class Run:
+    """A run folder opened for export: its manifest, its groups' advantages and the
+    episodes that pass the filters."""
+
     def __init__(self, path: Path | str, filters: Filters | None = None):
         self.dir = RunDir(path)
         self.manifest: RunManifest = self.dir.manifest()
@@ -69,15 +78,22 @@ class Run:
         self.groups: list[GroupAdvantages] = read_groups(self.dir.path)
 
     def episodes(self) -> list[Episode]:
+        """The filtered episodes; a `ConfigError` when none is left."""
         adv = {e.episode_id: {s.index: s.advantage for s in e.steps} for g in self.groups for e in g.episodes}
-        out = []
-        for folder, rec in self.dir.episodes():
-            if self.filters.keep(rec):
-                out.append(Episode(folder, rec, read_steps(folder), episode_rewards(folder),
-                                   adv.get(rec.episode_id, {})))
+        out = [Episode(folder, rec, read_steps(folder), episode_rewards(folder), adv.get(rec.episode_id, {}))
+               for folder, rec in self.dir.episodes() if self.filters.keep(rec)]
         if not out:
             raise ConfigError(f"{self.dir.path}: no episodes match the filters")
         return out
+
+
+def first_frame(episodes: Iterable[Episode]) -> Image.Image:
+    """The first recorded frame of a run: it fixes the image shape of a dataset."""
+    for ep in episodes:
+        for s in ep.steps:
+            if (im := ep.image(s.frame)) is not None:
+                return im
+    raise ConfigError("nothing to export: the selected episodes have no recorded frames (run with frames on)")
 
 
 @cache
@@ -91,21 +107,37 @@ def _template() -> jinja2.Template:
 
 
 def prompt_text(ep: Episode, step: StepRecord, feedback: list[str] | None = None) -> str:
+    """The text prompt of a step: goal, what was seen, the skills in play, any feedback."""
     skills = sorted({c.call.name for c in step.candidates if c.call is not None})
     return _template().render(goal=ep.record.goal, text_view=step.text_view, skills=skills,
                               feedback=feedback or []).strip()
 
 
 def action_of(step: StepRecord) -> str | None:
+    """The executed action as text, or None when nothing ran."""
     if step.action_text:
         return step.action_text
     return str(step.action) if step.action is not None else None
 
 
-def user_message(text: str) -> dict:
-    """A TRL/transformers multimodal chat turn: an image placeholder, then the text."""
+class ContentPart(TypedDict):
+    """One part of a chat turn: an image placeholder (text None) or a text."""
+
+    type: Literal["image", "text"]
+    text: str | None
+
+
+class ChatTurn(TypedDict):
+    """A TRL/transformers multimodal chat turn."""
+
+    role: Literal["user", "assistant"]
+    content: list[ContentPart]
+
+
+def user_message(text: str) -> ChatTurn:
+    """A user turn: an image placeholder, then the text."""
     return {"role": "user", "content": [{"type": "image", "text": None}, {"type": "text", "text": text}]}
 
 
-def assistant_message(text: str) -> dict:
+def assistant_message(text: str) -> ChatTurn:
     return {"role": "assistant", "content": [{"type": "text", "text": text}]}

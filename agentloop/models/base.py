@@ -4,32 +4,35 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel, ValidationError
+from typing_extensions import Unpack
 
-from agentloop.models.types import Completion, Message
+from agentloop.models.types import Completion, Message, Sampling
 
 
 @runtime_checkable
 class Model(Protocol):
     """A backend: `complete(messages, schema=None, **sampling) -> Completion`.
 
-    Sampling keywords understood by every backend: temperature, max_tokens, seed.
+    Sampling keywords understood by every backend are those of `Sampling` (temperature,
+    max_tokens, seed, ...).
     Transport failures after retries raise `agentloop.errors.ModelError`; a reply that does
     not fit `schema` is returned with `parse_error` set, so callers can feed it back.
     """
 
     name: str
 
-    def complete(self, messages: list[Message], schema: type[BaseModel] | None = None, **sampling: Any) -> Completion:
-        ...
+    def complete(self, messages: list[Message], schema: type[BaseModel] | None = None,
+                 **sampling: Unpack[Sampling]) -> Completion:
+        """Answer `messages`; with `schema`, parse the reply into it (see the class docstring)."""
 
 
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
 
 
-def extract_json(text: str) -> Any:
+def extract_json(text: str) -> object:
     """The first JSON object in `text`: plain, inside a code fence, or surrounded by prose."""
     text = text.strip()
     if not text:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
 
 from pydantic import BaseModel
+from typing_extensions import Unpack
 
 from agentloop.models.base import parse_into
-from agentloop.models.types import Completion, Message, Usage
+from agentloop.models.types import Completion, Message, Sampling, Usage
 
-ReplyFn = Callable[[list[Message], "type[BaseModel] | None", dict[str, Any]], "str | Completion"]
+ReplyFn = Callable[[list[Message], "type[BaseModel] | None", Sampling], "str | Completion"]
 
 
 class FunctionModel:
@@ -26,7 +26,8 @@ class FunctionModel:
         self.name = name
         self.calls: list[list[Message]] = []
 
-    def complete(self, messages: list[Message], schema: type[BaseModel] | None = None, **sampling: Any) -> Completion:
+    def complete(self, messages: list[Message], schema: type[BaseModel] | None = None,
+                 **sampling: Unpack[Sampling]) -> Completion:
         self.calls.append(list(messages))
         t = time.perf_counter()
         out = self.fn(messages, schema, sampling)
@@ -39,5 +40,6 @@ class FunctionModel:
                        usage=Usage(prompt_tokens=prompt_words, completion_tokens=len(text.split())))
         return parse_into(c, schema)
 
-    async def acomplete(self, messages: list[Message], schema: type[BaseModel] | None = None, **sampling: Any) -> Completion:
+    async def acomplete(self, messages: list[Message], schema: type[BaseModel] | None = None,
+                        **sampling: Unpack[Sampling]) -> Completion:
         return self.complete(messages, schema, **sampling)

@@ -15,17 +15,29 @@ import json
 import math
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from pydantic import BaseModel
+from typing_extensions import Unpack
 
 from agentloop.errors import ConfigError, ModelError
 from agentloop.models.base import parse_into
-from agentloop.models.types import Completion, ImagePart, Message, Usage
+from agentloop.models.types import Completion, ImagePart, Message, Sampling, Usage
+
+if TYPE_CHECKING:
+    import torch
+    import xgrammar as xgr
 
 DEFAULT_MAX_TOKENS = 512
 _BOUNDED_STRING_CHAR = r'[^\"\\\r\n]'
 _JSON_STRING_CHAR = r'[^\0-\x1f\"\\\r\n]'
+
+
+class _Turn(TypedDict):
+    """A chat turn as chat templates take it: text, or parts ({"type": "image"} / text)."""
+
+    role: str
+    content: str | list[dict[str, str]]
 
 
 class HFModel:
@@ -38,15 +50,13 @@ class HFModel:
     def __init__(self, path: str, device: str = "auto", dtype: str = "auto", trust_remote_code: bool = False):
         if not path:
             raise ConfigError("hf model spec needs a local path or hub id, e.g. hf:Qwen/Qwen2-VL-2B-Instruct")
-        import torch
-
         self.name = f"hf:{path}"
         self.path = path
-        self.device = _pick_device(device, torch)
-        self.dtype = _pick_dtype(dtype, self.device, torch)
+        self.device = _pick_device(device)
+        self.dtype = _pick_dtype(dtype, self.device)
         self._lock = threading.Lock()
-        self._grammars: dict[str, Any] = {}     # schema JSON -> compiled grammar
-        self._compiler: Any = None
+        self._grammars: dict[str, xgr.CompiledGrammar] = {}     # schema JSON -> compiled grammar
+        self._compiler: xgr.GrammarCompiler | None = None
         self._load(trust_remote_code)
 
     # -- loading --------------------------------------------------------------------------
@@ -80,7 +90,8 @@ class HFModel:
             # ValueError/KeyError: a config no transformers class knows.
             raise ModelError(f"{self.name}: cannot load model: {type(e).__name__}: {str(e)[:300]}") from e
         try:
-            self.model.to(self.device)
+            # transformers wraps `to` in functools.wraps, which mypy reads as an unbound function.
+            self.model.to(self.device)  # type: ignore[arg-type]
         except RuntimeError as e:        # out of device memory, or a device torch cannot use
             raise ModelError(f"{self.name}: cannot move model to {self.device}: {str(e)[:300]}") from e
         self.model.eval()
@@ -105,7 +116,7 @@ class HFModel:
             return int(out.weight.shape[0])
         return int(self.model.config.get_text_config().vocab_size)
 
-    def _grammar(self, schema: type[BaseModel]) -> Any:
+    def _grammar(self, schema: type[BaseModel]) -> xgr.CompiledGrammar:
         import xgrammar as xgr
 
         key = json.dumps(schema.model_json_schema(), sort_keys=True)
@@ -123,18 +134,21 @@ class HFModel:
         return self._grammars[key]
 
     # -- public faces ---------------------------------------------------------------------
-    def complete(self, messages: list[Message], schema: type[BaseModel] | None = None, **sampling: Any) -> Completion:
+    def complete(self, messages: list[Message], schema: type[BaseModel] | None = None,
+                 **sampling: Unpack[Sampling]) -> Completion:
         with self._lock:
             return self._generate(messages, schema, sampling)
 
-    async def acomplete(self, messages: list[Message], schema: type[BaseModel] | None = None, **sampling: Any) -> Completion:
+    async def acomplete(self, messages: list[Message], schema: type[BaseModel] | None = None,
+                        **sampling: Unpack[Sampling]) -> Completion:
         return await asyncio.to_thread(self.complete, messages, schema, **sampling)
 
     # -- generation ---------------------------------------------------------------------------
-    def _inputs(self, messages: list[Message]) -> Any:
+    def _inputs(self, messages: list[Message]) -> dict[str, torch.Tensor]:
         images = [p.pil() for m in messages for p in m.images()]
         if images and not self.vision:
             raise ModelError(f"{self.name}: a text-only model cannot take images")
+        chat: list[_Turn]
         if self.vision:
             chat = [{"role": m.role, "content": [{"type": "image"} if isinstance(p, ImagePart)
                                                  else {"type": "text", "text": p.text} for p in m.parts()]}
@@ -154,12 +168,13 @@ class HFModel:
             enc = self.processor(text=prompt, images=images or None, return_tensors="pt", add_special_tokens=False)
         else:
             enc = self.tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
-        return enc.to(self.device)
+        return dict(enc.to(self.device))
 
-    def _generate(self, messages: list[Message], schema: type[BaseModel] | None, sampling: dict[str, Any]) -> Completion:
+    def _generate(self, messages: list[Message], schema: type[BaseModel] | None, sampling: Sampling) -> Completion:
         import torch
 
         enc = self._inputs(messages)
+        # generate()'s own keywords, of many types.
         gen: dict[str, Any] = {
             "max_new_tokens": int(sampling.get("max_tokens") or DEFAULT_MAX_TOKENS),
             "eos_token_id": self.eos_ids,
@@ -172,8 +187,8 @@ class HFModel:
             gen.update(do_sample=True, temperature=temperature, top_p=float(sampling.get("top_p", 1.0)))
         else:
             gen.update(do_sample=False, temperature=None, top_p=None, top_k=None)
-        if sampling.get("seed") is not None:
-            torch.manual_seed(int(sampling["seed"]))
+        if (seed := sampling.get("seed")) is not None:
+            torch.manual_seed(int(seed))
         if schema is not None:
             from xgrammar.contrib.hf import LogitsProcessor
 
@@ -197,7 +212,7 @@ class HFModel:
         return parse_into(c, schema)
 
 
-def _token_stats(logits: tuple[Any, ...] | None, tokens: list[int]) -> tuple[list[float] | None, float | None]:
+def _token_stats(logits: tuple[torch.Tensor, ...] | None, tokens: list[int]) -> tuple[list[float] | None, float | None]:
     """Log-prob of each generated token and the mean entropy, under the model's own distribution
     (raw logits, before temperature and the grammar mask): a forced token's constrained
     probability is always 1 and would say nothing about how sure the model was."""
@@ -213,11 +228,11 @@ def _token_stats(logits: tuple[Any, ...] | None, tokens: list[int]) -> tuple[lis
     return lps, (sum(ents) / len(ents) if ents and all(math.isfinite(e) for e in ents) else None)
 
 
-def _fold_system(chat: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _fold_system(chat: list[_Turn]) -> list[_Turn]:
     system = [m for m in chat if m["role"] == "system"]
-    rest = [dict(m) for m in chat if m["role"] != "system"]
+    rest = [_Turn(role=m["role"], content=m["content"]) for m in chat if m["role"] != "system"]
     if not rest:
-        return [{**m, "role": "user"} for m in system]
+        return [_Turn(role="user", content=m["content"]) for m in system]
     first = rest[0]
     for s in reversed(system):
         if isinstance(first["content"], str):
@@ -229,7 +244,9 @@ def _fold_system(chat: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rest
 
 
-def _pick_device(device: str, torch: Any) -> str:
+def _pick_device(device: str) -> str:
+    import torch
+
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     if device.startswith("cuda") and not torch.cuda.is_available():
@@ -239,7 +256,9 @@ def _pick_device(device: str, torch: Any) -> str:
     return device
 
 
-def _pick_dtype(dtype: str, device: str, torch: Any) -> Any:
+def _pick_dtype(dtype: str, device: str) -> torch.dtype:
+    import torch
+
     if dtype == "auto":
         return torch.bfloat16 if device.startswith("cuda") else torch.float32
     table = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}

@@ -8,20 +8,27 @@ threads overlap their model latency. `complete()` is the sync face, `acomplete()
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import os
 import random
 import threading
 import time
+from collections.abc import Coroutine
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, TypeVar
 
 import openai
+from openai.types.chat import ChatCompletionContentPartParam, ChatCompletionMessageParam
+from openai.types.chat.chat_completion import Choice
 from pydantic import BaseModel
+from typing_extensions import Unpack
 
 from agentloop.errors import ConfigError, ModelError
 from agentloop.models.base import parse_into
-from agentloop.models.types import Completion, ImagePart, Message, Usage
+from agentloop.models.types import Completion, ImagePart, Message, Sampling, Usage
+
+T = TypeVar("T")
 
 
 class _LoopThread:
@@ -32,23 +39,26 @@ class _LoopThread:
         self.thread = threading.Thread(target=self.loop.run_forever, name="agentloop-model-io", daemon=True)
         self.thread.start()
 
-    def submit(self, coro) -> Future:
+    def submit(self, coro: Coroutine[Any, Any, T]) -> Future[T]:
         return asyncio.run_coroutine_threadsafe(coro, self.loop)
 
 
-def to_openai_messages(messages: list[Message]) -> list[dict[str, Any]]:
-    out = []
+def to_openai_messages(messages: list[Message]) -> list[ChatCompletionMessageParam]:
+    """Chat messages as the API takes them: images as PNG data URLs in user turns."""
+    out: list[ChatCompletionMessageParam] = []
     for m in messages:
-        if isinstance(m.content, str):
-            out.append({"role": m.role, "content": m.content})
-            continue
-        parts = []
-        for p in m.parts():
-            if isinstance(p, ImagePart):
-                parts.append({"type": "image_url", "image_url": {"url": p.data_url()}})
-            else:
-                parts.append({"type": "text", "text": p.text})
-        out.append({"role": m.role, "content": parts})
+        # System and assistant turns carry text only in the API.
+        if m.role == "system":
+            out.append({"role": "system", "content": m.text()})
+        elif m.role == "assistant":
+            out.append({"role": "assistant", "content": m.text()})
+        elif isinstance(m.content, str):
+            out.append({"role": "user", "content": m.content})
+        else:
+            parts: list[ChatCompletionContentPartParam] = [
+                {"type": "image_url", "image_url": {"url": p.data_url()}} if isinstance(p, ImagePart)
+                else {"type": "text", "text": p.text} for p in m.parts()]
+            out.append({"role": "user", "content": parts})
     return out
 
 
@@ -86,10 +96,12 @@ class OpenAIModel:
         self._sem = self._io.submit(_make_semaphore(concurrency)).result()
 
     # -- public faces ---------------------------------------------------------------------
-    def complete(self, messages: list[Message], schema: type[BaseModel] | None = None, **sampling: Any) -> Completion:
+    def complete(self, messages: list[Message], schema: type[BaseModel] | None = None,
+                 **sampling: Unpack[Sampling]) -> Completion:
         return self._io.submit(self.acomplete(messages, schema, **sampling)).result()
 
-    async def acomplete(self, messages: list[Message], schema: type[BaseModel] | None = None, **sampling: Any) -> Completion:
+    async def acomplete(self, messages: list[Message], schema: type[BaseModel] | None = None,
+                        **sampling: Unpack[Sampling]) -> Completion:
         if asyncio.get_running_loop() is not self._io.loop:
             # Called from a caller's own loop: hop onto the client's loop and await the result.
             return await asyncio.wrap_future(self._io.submit(self.acomplete(messages, schema, **sampling)))
@@ -97,14 +109,15 @@ class OpenAIModel:
             return await self._with_retries(messages, schema, sampling)
 
     def close(self) -> None:
-        try:
+        """Close the HTTP client and stop its event-loop thread."""
+        # A client that cannot close cleanly (its loop already gone) holds nothing worth a failure.
+        with contextlib.suppress(Exception):
             self._io.submit(self._client.close()).result(timeout=5)
-        except Exception:
-            pass
         self._io.loop.call_soon_threadsafe(self._io.loop.stop)
 
     # -- transport --------------------------------------------------------------------------
-    async def _with_retries(self, messages: list[Message], schema: type[BaseModel] | None, sampling: dict[str, Any]) -> Completion:
+    async def _with_retries(self, messages: list[Message], schema: type[BaseModel] | None,
+                            sampling: Sampling) -> Completion:
         last: Exception | None = None
         for attempt in range(self.max_retries + 1):
             try:
@@ -130,7 +143,8 @@ class OpenAIModel:
                 await asyncio.sleep(wait)
         raise ModelError(f"{self.name}: failed after {self.max_retries + 1} attempts: {_msg(last)}") from last
 
-    async def _once(self, messages: list[Message], schema: type[BaseModel] | None, sampling: dict[str, Any]) -> Completion:
+    async def _once(self, messages: list[Message], schema: type[BaseModel] | None, sampling: Sampling) -> Completion:
+        # The SDK's own keywords; left out rather than sent as null where not asked for.
         kwargs: dict[str, Any] = {
             "model": self.model,
             "messages": to_openai_messages(messages),
@@ -138,8 +152,8 @@ class OpenAIModel:
         }
         if "max_tokens" in sampling:
             kwargs["max_tokens"] = int(sampling["max_tokens"])
-        if sampling.get("seed") is not None:
-            kwargs["seed"] = int(sampling["seed"])
+        if (seed := sampling.get("seed")) is not None:
+            kwargs["seed"] = int(seed)
         if schema is not None and self.structured:
             kwargs["response_format"] = {
                 "type": "json_schema",
@@ -171,7 +185,7 @@ async def _make_semaphore(n: int) -> asyncio.Semaphore:
     return asyncio.Semaphore(n)
 
 
-def _logprobs(choice: Any) -> tuple[list[float] | None, float | None]:
+def _logprobs(choice: Choice) -> tuple[list[float] | None, float | None]:
     content = getattr(getattr(choice, "logprobs", None), "content", None)
     if not content:
         return None, None

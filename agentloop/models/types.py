@@ -1,17 +1,22 @@
-"""Messages, images and completions: what crosses the boundary to a model backend."""
+"""Messages, images, sampling settings and completions: what crosses the boundary to a model backend."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import io
-from typing import Any, Literal, Union
+from typing import TYPE_CHECKING, Literal, TypedDict
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+if TYPE_CHECKING:
+    from PIL import Image
+
 
 class TextPart(BaseModel):
+    """A piece of text in a message."""
+
     type: Literal["text"] = "text"
     text: str
 
@@ -36,17 +41,20 @@ class ImagePart(BaseModel):
     def data_url(self) -> str:
         return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
 
-    def pil(self):
+    def pil(self) -> Image.Image:
         from PIL import Image
 
         return Image.open(io.BytesIO(self.png)).convert("RGB")
 
 
-Part = Union[TextPart, ImagePart]
+Part = TextPart | ImagePart
+Role = Literal["system", "user", "assistant"]
 
 
 class Message(BaseModel):
-    role: Literal["system", "user", "assistant"]
+    """One chat turn: a role and its text, or its parts (text and images)."""
+
+    role: Role
     content: list[Part] | str
 
     def parts(self) -> list[Part]:
@@ -58,16 +66,26 @@ class Message(BaseModel):
     def images(self) -> list[ImagePart]:
         return [p for p in self.parts() if isinstance(p, ImagePart)]
 
-    def for_record(self) -> dict[str, Any]:
+    def for_record(self) -> dict[str, object]:
         """JSON-safe form for records: images become their short reference, never base64."""
-        parts: list[dict[str, Any]] = []
-        for p in self.parts():
-            parts.append({"type": "text", "text": p.text} if isinstance(p, TextPart)
-                         else {"type": "image", "ref": p.ref})
+        parts = [{"type": "text", "text": p.text} if isinstance(p, TextPart) else {"type": "image", "ref": p.ref}
+                 for p in self.parts()]
         return {"role": self.role, "content": parts}
 
 
+class Sampling(TypedDict, total=False):
+    """The sampling keywords every backend understands (`complete(..., temperature=0.7)`)."""
+
+    temperature: float  # 0 (the default) is greedy
+    max_tokens: int
+    seed: int | None  # repeatable sampling where the backend supports it
+    top_p: float
+    logprobs: bool  # ask for token log-probabilities on this call
+
+
 class Usage(BaseModel):
+    """Token counts of one call, as the backend reports them."""
+
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
 
@@ -75,10 +93,9 @@ class Usage(BaseModel):
 class Completion(BaseModel):
     """One model reply. `parsed` is the schema-validated object when a schema was asked for."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
     text: str
     model: str
-    parsed: Any = None
+    parsed: BaseModel | None = None
     parse_error: str | None = None
     latency_s: float = 0.0
     usage: Usage = Field(default_factory=Usage)

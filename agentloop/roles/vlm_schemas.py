@@ -6,14 +6,20 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+Phase = Literal["explore", "complete", "done"]
+
 
 class ActionChoice(BaseModel):
+    """One skill call as a model names it: the planner's next action."""
+
     skill: str = Field(description="a skill name from the list")
-    args: dict[str, Any] = Field(default_factory=dict)
+    args: dict[str, Any] = Field(default_factory=dict)  # JSON values, checked by the skill's own model
 
 
 class PlanReply(BaseModel):
-    phase: Literal["explore", "complete", "done"] = "complete"
+    """Stage one of the planner: phase, subgoals, upcoming calls and the next one."""
+
+    phase: Phase = "complete"
     subgoals: list[str] = Field(default_factory=list)
     steps: list[str] = Field(default_factory=list)
     rationale: str = ""
@@ -21,15 +27,19 @@ class PlanReply(BaseModel):
 
 
 class ReflectReply(BaseModel):
+    """Stage two of the planner: the plan checked against the scene, fixed and committed."""
+
     ok: bool = True
     problems: list[str] = Field(default_factory=list)
-    phase: Literal["explore", "complete", "done"] = "complete"
+    phase: Phase = "complete"
     subgoals: list[str] = Field(default_factory=list)
     steps: list[str] = Field(default_factory=list)
     next_action: ActionChoice | None = None
 
 
 class CriticReply(BaseModel):
+    """The critic's judgement of an action before it runs."""
+
     predicted_outcome: str = ""
     accept: bool
     score: float = Field(ge=0.0, le=1.0)
@@ -38,5 +48,7 @@ class CriticReply(BaseModel):
 
 
 class ValidatorReply(BaseModel):
+    """The validator's finding after an action ran."""
+
     ok: bool
     reason: str = ""

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
 
 from pydantic import BaseModel
 
 from agentloop.models.function import FunctionModel
-from agentloop.models.types import Message
+from agentloop.models.types import Message, Sampling
 from agentloop.testing.openai_server import default_responder
 
 __all__ = ["FunctionModel", "ScriptedModel", "TestModel", "prompt_kind"]
 
-Reply = "str | dict[str, Any] | Callable[[str], str | dict[str, Any]]"
+# A scripted reply: text, a JSON object, or a function of the prompt text giving either.
+Reply = str | Mapping[str, object] | Callable[[str], "str | Mapping[str, object]"]
+Fallback = Callable[[str, str], Reply]  # (prompt kind, prompt text) -> reply
 
 
 def prompt_kind(messages: list[Message]) -> str:
@@ -38,7 +39,7 @@ def prompt_kind(messages: list[Message]) -> str:
     return "other"
 
 
-def _text(reply: Any, prompt: str) -> str:
+def _text(reply: Reply, prompt: str) -> str:
     if callable(reply):
         reply = reply(prompt)
     return reply if isinstance(reply, str) else json.dumps(reply)
@@ -47,17 +48,18 @@ def _text(reply: Any, prompt: str) -> str:
 class ScriptedModel(FunctionModel):
     """Replies from per-kind queues; when a queue runs dry the `fallback` answers (by default
     the schema-shaped `TestModel` reply). A reply may be text, a dict (sent as JSON) or a
-    function of the prompt text. `asked[kind]` keeps every prompt text of that kind."""
+    function of the prompt text. `asked[kind]` keeps every prompt text of that kind, and
+    `sampling` the kind and sampling settings of every call."""
 
-    def __init__(self, replies: dict[str, Iterable[Any]] | None = None, fallback: Callable[[str, str], Any] | None = None,
+    def __init__(self, replies: Mapping[str, Iterable[Reply]] | None = None, fallback: Fallback | None = None,
                  name: str = "scripted"):
-        self.queues: dict[str, deque[Any]] = {k: deque(v) for k, v in (replies or {}).items()}
+        self.queues: dict[str, deque[Reply]] = {k: deque(v) for k, v in (replies or {}).items()}
         self.fallback = fallback
         self.asked: dict[str, list[str]] = {}
-        self.sampling: list[dict[str, Any]] = []
+        self.sampling: list[dict[str, object]] = []
         super().__init__(self._reply, name=name)
 
-    def _reply(self, messages: list[Message], schema: type[BaseModel] | None, sampling: dict[str, Any]) -> str:
+    def _reply(self, messages: list[Message], schema: type[BaseModel] | None, sampling: Sampling) -> str:
         kind = prompt_kind(messages)
         prompt = "\n".join(m.text() for m in messages)
         self.asked.setdefault(kind, []).append(prompt)
@@ -86,5 +88,4 @@ class TestModel(FunctionModel):
 
 
 def _default(messages: list[Message]) -> str:
-    body = {"messages": [{"role": m.role, "content": m.text()} for m in messages]}
-    return default_responder(body)
+    return default_responder({"messages": [{"role": m.role, "content": m.text()} for m in messages]})

@@ -12,6 +12,7 @@ the prompt (first listed skills, node ids from the scene graph), enough to drive
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import re
@@ -25,7 +26,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-Responder = Callable[[dict[str, Any]], str]
+JSON = dict[str, Any]  # a request or response body
+Responder = Callable[[JSON], str]
 
 
 class Fault(BaseModel):
@@ -36,15 +38,18 @@ class Fault(BaseModel):
 
 
 class OpenAIServerDouble:
+    """An OpenAI-compatible chat server on a loopback port that replies from a script, a
+    responder function or schema-shaped defaults, and misbehaves on request (see the module)."""
+
     def __init__(self, latency_s: float = 0.0, responder: Responder | None = None, host: str = "127.0.0.1", port: int = 0):
         self.latency_s = latency_s
         self.responder = responder or default_responder
         self.script: deque[str] = deque()       # replies used before the responder
         self.faults: deque[Fault] = deque()     # misbehaviours used before anything else
-        self.requests: list[dict[str, Any]] = []
+        self.requests: list[JSON] = []
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
-        self._conns: set[Any] = set()           # open client sockets, closed by stop()
+        self._conns: set[socket.socket] = set()  # open client sockets, closed by stop()
         self._httpd = _QuietServer((host, port), _handler(self))
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -53,7 +58,8 @@ class OpenAIServerDouble:
     @property
     def base_url(self) -> str:
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        name = host.decode() if isinstance(host, bytes) else host
+        return f"http://{name}:{port}/v1"
 
     def start(self) -> OpenAIServerDouble:
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="openai-double", daemon=True)
@@ -77,11 +83,9 @@ class OpenAIServerDouble:
     def __enter__(self) -> OpenAIServerDouble:
         return self.start()
 
-    def __exit__(self, *exc: Any) -> None:
-        try:
+    def __exit__(self, *exc: object) -> None:
+        with contextlib.suppress(Exception):  # already stopped by the test itself
             self.stop()
-        except Exception:
-            pass
 
     def reply_with(self, *texts: str) -> None:
         self.script.extend(texts)
@@ -90,7 +94,7 @@ class OpenAIServerDouble:
         self.faults.extend(faults)
 
     # -- serving ---------------------------------------------------------------------------
-    def _next(self, body: dict[str, Any]) -> tuple[Fault | None, str]:
+    def _next(self, body: JSON) -> tuple[Fault | None, str]:
         with self._lock:
             self.requests.append(body)
             if self.faults:
@@ -99,16 +103,18 @@ class OpenAIServerDouble:
                 return None, self.script.popleft()
         return None, self.responder(body)
 
-    def completion(self, body: dict[str, Any], text: str, with_choices: bool = True) -> dict[str, Any]:
+    def completion(self, body: JSON, text: str, with_choices: bool = True) -> JSON:
+        """A chat-completion body for `text`, with word counts as usage and, when the request
+        asks for them, fixed log-probabilities."""
         prompt_words = sum(len(str(m.get("content", "")).split()) for m in body.get("messages", []))
-        out: dict[str, Any] = {
+        out: JSON = {
             "id": f"chatcmpl-double-{next(self._ids)}", "object": "chat.completion",
             "created": int(time.time()), "model": body.get("model", "double"),
             "choices": [], "usage": {"prompt_tokens": prompt_words, "completion_tokens": len(text.split()),
                                      "total_tokens": prompt_words + len(text.split())},
         }
         if with_choices:
-            choice: dict[str, Any] = {"index": 0, "finish_reason": "stop",
+            choice: JSON = {"index": 0, "finish_reason": "stop",
                                       "message": {"role": "assistant", "content": text}}
             if body.get("logprobs"):
                 # Deterministic per-token numbers so clients can be checked end to end.
@@ -124,75 +130,80 @@ class OpenAIServerDouble:
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
+    def handle_error(self, request: object, client_address: object) -> None:
         # Clients that hang up (timeouts, stop()) are expected here, not errors of the double.
         pass
 
 
-def _handler(server: OpenAIServerDouble):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+class _Handler(BaseHTTPRequestHandler):
+    """The double's HTTP face; `double` is set on the subclass made for each server."""
 
-        def setup(self) -> None:
-            super().setup()
-            with server._lock:
-                server._conns.add(self.connection)
+    protocol_version = "HTTP/1.1"
+    double: OpenAIServerDouble
 
-        def finish(self) -> None:
-            with server._lock:
-                server._conns.discard(self.connection)
-            try:
-                super().finish()
-            except OSError:
-                pass
+    def setup(self) -> None:
+        super().setup()
+        with self.double._lock:
+            self.double._conns.add(self.connection)
 
-        def log_message(self, *args: Any) -> None:  # quiet: tests read `server.requests`
-            pass
+    def finish(self) -> None:
+        with self.double._lock:
+            self.double._conns.discard(self.connection)
+        with contextlib.suppress(OSError):  # the client is already gone
+            super().finish()
 
-        def _send(self, status: int, payload: bytes, ctype: str = "application/json") -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+    def log_message(self, format: str, *args: object) -> None:  # quiet: tests read `server.requests`
+        pass
 
-        def do_GET(self) -> None:
-            if self.path.rstrip("/").endswith("/models"):
-                self._send(200, json.dumps({"object": "list", "data": [{"id": "double", "object": "model"}]}).encode())
-            else:
-                self._send(404, b'{"error": {"message": "not found"}}')
+    def _send(self, status: int, payload: bytes, ctype: str = "application/json") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
 
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length)
-            if not self.path.rstrip("/").endswith("/chat/completions"):
-                self._send(404, b'{"error": {"message": "not found"}}')
-                return
-            try:
-                body = json.loads(raw)
-            except json.JSONDecodeError:
-                self._send(400, b'{"error": {"message": "body is not JSON"}}')
-                return
-            if server.latency_s:
-                time.sleep(server.latency_s)
-            fault, text = server._next(body)
-            if fault is not None:
-                if fault.kind == "status":
-                    msg = json.dumps({"error": {"message": f"injected HTTP {fault.status}", "type": "double"}})
-                    self._send(fault.status, msg.encode())
-                elif fault.kind == "malformed":
-                    self._send(200, b"{this is not json")
-                elif fault.kind == "empty":
-                    self._send(200, json.dumps(server.completion(body, "")).encode())
-                elif fault.kind == "no_choices":
-                    self._send(200, json.dumps(server.completion(body, "", with_choices=False)).encode())
-                elif fault.kind == "drop":
-                    self.close_connection = True
-                    self.connection.close()
-                return
-            self._send(200, json.dumps(server.completion(body, text)).encode())
+    def do_GET(self) -> None:
+        if self.path.rstrip("/").endswith("/models"):
+            self._send(200, json.dumps({"object": "list", "data": [{"id": "double", "object": "model"}]}).encode())
+        else:
+            self._send(404, b'{"error": {"message": "not found"}}')
 
-    return Handler
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length)
+        if not self.path.rstrip("/").endswith("/chat/completions"):
+            self._send(404, b'{"error": {"message": "not found"}}')
+            return
+        try:
+            body = json.loads(raw)
+        except json.JSONDecodeError:
+            self._send(400, b'{"error": {"message": "body is not JSON"}}')
+            return
+        if self.double.latency_s:
+            time.sleep(self.double.latency_s)
+        fault, text = self.double._next(body)
+        if fault is not None:
+            self._misbehave(fault, body)
+        else:
+            self._send(200, json.dumps(self.double.completion(body, text)).encode())
+
+    def _misbehave(self, fault: Fault, body: JSON) -> None:
+        if fault.kind == "status":
+            msg = json.dumps({"error": {"message": f"injected HTTP {fault.status}", "type": "double"}})
+            self._send(fault.status, msg.encode())
+        elif fault.kind == "malformed":
+            self._send(200, b"{this is not json")
+        elif fault.kind == "empty":
+            self._send(200, json.dumps(self.double.completion(body, "")).encode())
+        elif fault.kind == "no_choices":
+            self._send(200, json.dumps(self.double.completion(body, "", with_choices=False)).encode())
+        elif fault.kind == "drop":
+            self.close_connection = True
+            self.connection.close()
+
+
+def _handler(double: OpenAIServerDouble) -> type[_Handler]:
+    return type("Handler", (_Handler,), {"double": double})
 
 
 # -- default replies ---------------------------------------------------------------------------
@@ -201,7 +212,7 @@ _NODE = re.compile(r"^\[([^\]]+)\] (\w+)", re.M)
 _STEP = re.compile(r"SCENE GRAPH \(step (\d+)\)")
 
 
-def _prompt_text(body: dict[str, Any]) -> str:
+def _prompt_text(body: JSON) -> str:
     parts = []
     for m in body.get("messages", []):
         c = m.get("content")
@@ -212,7 +223,7 @@ def _prompt_text(body: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def _pick_action(text: str) -> dict[str, Any]:
+def _pick_action(text: str) -> JSON:
     """A valid call from the prompt: the step number rotates through skills and node ids."""
     skills = _SKILL.findall(text)
     nodes = [n for n, kind in _NODE.findall(text) if kind != "gripper"] or ["table"]
@@ -221,7 +232,7 @@ def _pick_action(text: str) -> dict[str, Any]:
     if not skills:
         return {"skill": "noop", "args": {}}
     name, params = skills[step % len(skills)]
-    args: dict[str, Any] = {}
+    args: JSON = {}
     for i, p in enumerate(x.strip() for x in params.split(",") if x.strip()):
         key, _, typ = p.partition(":")
         typ = typ.strip()
@@ -236,7 +247,8 @@ def _pick_action(text: str) -> dict[str, Any]:
     return {"skill": name, "args": args}
 
 
-def default_responder(body: dict[str, Any]) -> str:
+def default_responder(body: JSON) -> str:
+    """Schema-shaped JSON for whichever role's prompt `body` carries."""
     text = _prompt_text(body)
     if "Stage one" in text:
         a = _pick_action(text)

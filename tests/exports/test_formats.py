@@ -11,10 +11,11 @@ import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
-from agentloop.errors import ConfigError
+from agentloop.errors import ConfigError, ErrorKind
 from agentloop.exports import Filters, Run, export
 from agentloop.recording import read_steps
 from agentloop.recording.run import RunDir
+from agentloop.records import VerdictSource
 
 
 def _steps(run_dir):
@@ -36,8 +37,14 @@ def test_parquet_one_row_per_step_with_images(run_dir, tmp_path):
     assert isinstance(ds.features["frame"], datasets.Image)
     assert isinstance(ds[0]["frame"], Image.Image)
     for col in ("state_key", "action", "valid_action", "critic_score", "validator_ok", "label",
-                "contribution", "step_reward", "return", "advantage", "logprob_sum", "mean_entropy"):
+                "contribution", "step_reward", "return", "advantage", "logprob_sum", "mean_entropy",
+                "action_error_kind", "critic_source", "validator_source"):
         assert col in ds.column_names
+    # Enums go out as their values, and every step of these runs had a judged critic and validator.
+    assert set(ds["critic_source"]) | set(ds["validator_source"]) <= {s.value for s in VerdictSource}
+    assert set(ds["action_error_kind"]) <= {k.value for k in ErrorKind} | {None}
+    errors = [s for f, _ in RunDir(run_dir).episodes() for s in read_steps(f) if s.action_error_kind]
+    assert sum(k is not None for k in ds["action_error_kind"]) == len(errors)
     first = next(RunDir(run_dir).episodes())[0]
     on_disk = np.asarray(Image.open(first / "frames" / "0000.png").convert("RGB"))
     assert np.array_equal(np.asarray(ds[0]["frame"]), on_disk)

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agentloop.records import EpisodeRecord, RewardComponents, StepRecord
+from agentloop.records import EpisodeRecord, Outcome, RewardComponents, StepRecord
 from agentloop.rewards import EPISODE_FILE, GROUPS_FILE, RewardConfig, attribute, compute_episode, derive_run, gigpo
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -16,7 +16,7 @@ T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 def _episode(eid: str, success: bool, keys: list[str], progress: list[float], valid: list[bool] | None = None):
     valid = valid or [True] * len(keys)
     rec = EpisodeRecord(episode_id=eid, env_id="agentloop/toy.switches", task="toy.switches", seed=0,
-                        outcome="success" if success else "failure", success=success,
+                        outcome=Outcome.SUCCESS if success else Outcome.FAILURE, success=success,
                         started_at=T0, ended_at=T0)
     steps = [StepRecord(episode_id=eid, index=i, started_at=T0, ended_at=T0, state_key=k, progress=p,
                         rewards=RewardComponents(progress=p, valid_action=v))

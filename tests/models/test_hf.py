@@ -16,14 +16,14 @@ import numpy as np
 import pytest
 from pydantic import BaseModel, Field
 
+from agentloop.errors import ConfigError, ModelError
+from agentloop.models import ImagePart, Message, ModelPool, TextPart, from_spec
+from agentloop.models.hf import HFModel
+from agentloop.roles.vlm_schemas import ValidatorReply
+
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 pytest.importorskip("xgrammar")
-
-from agentloop.errors import ConfigError, ModelError
-from agentloop.models import ImagePart, Message, TextPart, from_spec
-from agentloop.models.hf import HFModel
-from agentloop.roles.vlm_schemas import ValidatorReply
 
 CHAT_TEMPLATE = (
     "{% for m in messages %}<|{{ m.role }}|>"
@@ -154,8 +154,9 @@ def test_unconstrained_reply_is_returned_with_a_parse_error(tiny_vlm):
 
 
 def test_threads_and_async_share_one_model(tiny_vlm):
-    model = from_spec("hf:" + str(tiny_vlm))
-    assert from_spec("hf:" + str(tiny_vlm)) is model
+    pool = ModelPool()
+    model = pool.get("hf:" + str(tiny_vlm))
+    assert pool.get("hf:" + str(tiny_vlm)) is model
     expected = model.complete(_ask(), schema=SkillCall, max_tokens=64).parsed
     results: list = []
 
@@ -170,6 +171,8 @@ def test_threads_and_async_share_one_model(tiny_vlm):
     # Greedy decoding through the lock: every thread sees the same answer as a lone call.
     assert results == [expected] * 3
     assert asyncio.run(model.acomplete(_ask(), schema=SkillCall, max_tokens=64)).parsed == expected
+    pool.close()
+    assert pool.get("hf:" + str(tiny_vlm)) is not model  # a closed pool builds afresh
 
 
 def test_text_only_checkpoint_loads_as_causal_lm(tmp_path):

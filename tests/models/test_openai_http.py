@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from agentloop.errors import ModelError
-from agentloop.models import ImagePart, Message, TextPart, from_spec
+from agentloop.models import ImagePart, Message, ModelPool, TextPart, from_spec
 from agentloop.models.openai_http import OpenAIModel
 from agentloop.roles.vlm_schemas import ActionChoice
 from agentloop.testing.openai_server import Fault, OpenAIServerDouble
@@ -126,9 +126,27 @@ def test_threads_share_one_client_and_overlap(server):
     assert len(out) == 8 and all(json.loads(t) for t in out)
 
 
-def test_from_spec_reads_env_and_shares_instance(server, monkeypatch):
+def test_from_spec_reads_env_and_builds_a_backend_per_call(server, monkeypatch):
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-    a = from_spec("openai:shared-name")
-    assert a is from_spec("openai:shared-name") and a.base_url == server.base_url
-    server.reply_with(PICK)
-    assert a.complete(_ask(), ActionChoice).parsed.skill == "pick"
+    a, b = from_spec("openai:some-name"), from_spec("openai:some-name")
+    try:
+        assert a is not b and isinstance(a, OpenAIModel) and a.base_url == server.base_url
+        server.reply_with(PICK)
+        assert a.complete(_ask(), ActionChoice).parsed.skill == "pick"
+    finally:
+        a.close()
+        b.close()
+
+
+def test_pool_shares_one_backend_per_spec_and_closes_them(server, monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    with ModelPool() as pool:
+        a = pool.get("openai:shared-name")
+        assert pool.get("openai:shared-name") is a
+        assert pool.get("openai:shared-name", base_url=server.base_url) is not a
+        assert pool.get("openai:other-name") is not a
+        server.reply_with(PICK)
+        assert a.complete(_ask(), ActionChoice).parsed.skill == "pick"
+    # Leaving the pool closed the client and stopped its event-loop thread.
+    a._io.thread.join(timeout=5)
+    assert not a._io.thread.is_alive()

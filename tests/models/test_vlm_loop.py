@@ -9,8 +9,9 @@ import json
 import pytest
 
 from agentloop import registry
-from agentloop.loop import EpisodeSpec, LoopLimits, Roles, run_episode
-from agentloop.recording.episode import EpisodeWriter  # noqa: F401  (import check: recording is wired)
+from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
+from agentloop.records import FeedbackSource, Outcome, VerdictSource
+from agentloop.roles import Roles
 from agentloop.roles.critic import PreconditionCritic
 from agentloop.roles.validator import EffectValidator
 from agentloop.roles.vlm import ChainedCritic, ChainedValidator, VLMCritic, VLMPlanner, VLMValidator
@@ -63,7 +64,7 @@ class _Sink:
     def __init__(self):
         self.steps = []
 
-    def frame(self, index, frame, tag=""):
+    def frame(self, index, frame):
         return f"frame_{index:03d}.png"
 
     def step(self, record):
@@ -88,15 +89,19 @@ def test_critic_catches_mistake_and_validator_triggers_replan(env):
     assert first.candidates[0].verdict.ok is False and not first.candidates[0].executed
     assert "does not hold" in first.candidates[0].verdict.reason
     assert first.candidates[1].executed and first.action_text == 'pick(object="blue_cylinder")'
-    assert first.critic.source == "vlm" and first.critic.predicted_outcome == "it works"
+    assert first.critic.source is VerdictSource.VLM and first.critic.predicted_outcome == "it works"
     assert first.validator.ok is False and first.replanned
     # The rule check found the unmet precondition before the critic: it was in the reflect prompt.
     assert "precondition of place" in model.asked["reflect"][0]
     # Feedback reached the planner's next prompts.
-    assert "does not hold" in model.asked["plan"][1]
-    assert "not in the gripper" in model.asked["plan"][2]
+    assert "[critic] " in model.asked["plan"][1] and "does not hold" in model.asked["plan"][1]
+    assert "[validator] the blue cylinder is not in the gripper" in model.asked["plan"][2]
+    assert "FeedbackSource" not in "".join(model.asked["plan"])
+    # Each plan is recorded with its reflection on the step that asked for it.
+    assert first.plan is not None and first.plan_reflected.reflection
+    assert steps[1].plan.steps[0] == 'place(object="blue_cylinder", target="grey_tray")'
     assert rec.success and rec.critic_rejections == 1 and rec.validator_failures == 1 and rec.replans == 1
-    assert rec.critic_agreement["reject"] == 1 and rec.critic_agreement["accept_fail"] == 1
+    assert rec.critic_agreement.rejected == 1 and rec.critic_agreement.accepted_failed == 1
     # Every model call is in the step records, with images as references only.
     calls = _all_calls(steps)
     assert len(calls) == len(model.calls)
@@ -123,7 +128,7 @@ def test_bad_replies_are_recorded_and_retried(env):
     assert "could not be used" in model.asked["retry"][0] and "not JSON" in model.asked["retry"][0]
     # The plan stayed unusable after its bounded retries: recorded on the plan, not a crash.
     assert "no usable plan" in sink.steps[0].plan.rationale
-    assert result.record.outcome != "error"
+    assert result.record.outcome is not Outcome.ERROR
 
 
 def test_unusable_action_becomes_action_error_step(env):
@@ -132,7 +137,7 @@ def test_unusable_action_becomes_action_error_step(env):
     result = run_episode(env, EpisodeSpec(ENV, seed=0), _roles(model), LoopLimits(max_steps=1), sink)
     step = sink.steps[0]
     assert step.action is None and step.action_error
-    assert any(f.source == "action_error" for f in step.feedback)
+    assert any(f.source is FeedbackSource.ACTION_ERROR for f in step.feedback)
     assert result.record.action_errors == 1 and not result.record.success
 
 
@@ -180,8 +185,8 @@ def test_summary_shows_critic_accuracy(env):
         "validator": [{"ok": False, "reason": "the grasp slipped"}],
     }, fallback=_fallback)
     rec = run_episode(env, EpisodeSpec(ENV, seed=0), _roles(model), LoopLimits(max_steps=4)).record
-    assert rec.critic_agreement["accept_fail"] == 1 and rec.critic_agreement["accept_ok"] >= 1
+    assert rec.critic_agreement.accepted_failed == 1 and rec.critic_agreement.accepted_passed >= 1
     (s,) = summarize([rec])
-    ok = rec.critic_agreement["accept_ok"]
+    ok = rec.critic_agreement.accepted_passed
     assert s.critic_accuracy == pytest.approx(ok / (ok + 1))
     assert "critic accuracy" in [c.header for c in summary_table([rec]).columns]

@@ -52,6 +52,10 @@ def test_report_opens_in_chromium_and_shows_every_episode(run20, tmp_path):
         assert "<script>window.pwned=1</script>" in page.inner_text(f"section[data-episode=\"{ep.name}\"]")
         text = page.inner_text("body")
         assert "validator:" in text and "critic:" in text and "return" in text
+        # Enums are shown by value: outcomes and verdict sources read as words.
+        assert "Outcome." not in text and "VerdictSource." not in text
+        assert page.locator("section.episode h3 span").all_inner_texts()[0] in ("success", "failure", "truncated")
+        assert "[rule]" in text and "critic precision" in page.inner_text("#tasks")
         page.screenshot(path="/tmp/agentloop_report.png", full_page=False)
         browser.close()
     assert Path("/tmp/agentloop_report.png").stat().st_size > 0

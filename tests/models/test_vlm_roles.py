@@ -1,0 +1,114 @@
+"""The model-based roles one call at a time, on the toy env's real perception: the planner's
+stages inside `propose`, sampling for extra best-of-N draws, and verdicts from unusable replies."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentloop.records import Feedback, FeedbackSource, VerdictSource
+from agentloop.roles.context import Context
+from agentloop.roles.validator import EffectValidator
+from agentloop.roles.vlm import ChainedValidator, VLMCritic, VLMPlanner, VLMValidator
+from agentloop.testing.models import ScriptedModel
+from agentloop.testing.switches import SKILLS, SwitchesEnv
+
+ON_2 = {"skill": "switch_on", "args": {"lamp": "lamp_2"}}
+ON_4 = {"skill": "switch_on", "args": {"lamp": "lamp_4"}}
+
+
+def _plan(action: dict) -> dict:
+    return {"phase": "complete", "subgoals": ["lamps on"], "steps": [], "rationale": "r", "next_action": action}
+
+
+def _reflect(action: dict | None = None) -> dict:
+    return {"ok": True, "problems": [], "phase": "complete", "subgoals": [], "steps": [], "next_action": action}
+
+
+@pytest.fixture
+def env():
+    e = SwitchesEnv()
+    yield e
+    e.close()
+
+
+def _ctx(env: SwitchesEnv, seed: int = 0) -> Context:
+    obs, info = env.reset(seed=seed)
+    return Context.of("agentloop/toy.switches", obs, info, SKILLS)
+
+
+def test_propose_plans_and_reflects_at_start_and_after_feedback_only(env):
+    model = ScriptedModel({"plan": [_plan(ON_2), _plan(ON_4)], "reflect": [_reflect(), _reflect(ON_4)],
+                           "action": [ON_4]})
+    planner, ctx = VLMPlanner(model), _ctx(env)
+    planner.reset(ctx)
+
+    first = planner.propose(ctx)
+    assert first.action == 'switch_on(lamp="lamp_2")'
+    assert first.plan is not None and first.plan.steps[0] == first.action
+    assert first.reflected is not None and first.reflected.reflection == "plan holds"
+    assert [c.role for c in ctx.model_calls] == ["planner", "reflect"]
+
+    # Nothing new to plan for: the next proposal is one action call, with no plan.
+    ctx.step, ctx.plan = 1, first.reflected
+    second = planner.propose(ctx)
+    assert second.plan is None and second.action == 'switch_on(lamp="lamp_4")'
+    assert ctx.model_calls[-1].role == "planner.action"
+
+    # Feedback makes it plan again; reflection may change the committed call.
+    fb = Feedback(source=FeedbackSource.HUMAN, message="the far lamp first", step=1)
+    ctx.feedback.append(fb)
+    planner.feedback(fb, ctx)
+    third = planner.propose(ctx)
+    assert third.plan is not None and third.action == 'switch_on(lamp="lamp_4")'
+    assert third.reflected.steps[0] == third.action
+    assert "[human correction - follow it] the far lamp first" in model.asked["plan"][-1]
+    assert planner.received == [fb]
+    assert [c.role for c in ctx.model_calls][-2:] == ["planner", "reflect"]
+
+
+def test_another_candidate_at_the_same_step_is_sampled(env):
+    model = ScriptedModel({"plan": [_plan(ON_2)], "action": [ON_4]}, fallback=lambda kind, p: _reflect())
+    planner, ctx = VLMPlanner(model, sample_temperature=0.9), _ctx(env)
+    planner.reset(ctx)
+    planner.propose(ctx)
+    ctx.candidate = 1
+    assert planner.propose(ctx).action == 'switch_on(lamp="lamp_4")'
+    by_kind = {s["kind"]: s["temperature"] for s in model.sampling}
+    assert by_kind == {"plan": 0.0, "reflect": 0.0, "action": 0.9}
+
+
+def test_a_plan_without_a_next_action_asks_for_one_under_the_reflected_plan(env):
+    no_action = {"phase": "explore", "subgoals": ["find the lamps"], "steps": ["look()"], "rationale": "r"}
+    model = ScriptedModel({"plan": [no_action], "reflect": [_reflect()], "action": [ON_2]})
+    planner, ctx = VLMPlanner(model), _ctx(env)
+    planner.reset(ctx)
+    proposal = planner.propose(ctx)
+    assert proposal.action == 'switch_on(lamp="lamp_2")'
+    assert "no next action was proposed" in proposal.reflected.reflection
+    assert "CURRENT PLAN (complete): look()" in model.asked["action"][0]
+
+
+def test_unusable_critic_reply_passes_reversible_and_stops_irreversible(env):
+    model = ScriptedModel(fallback=lambda kind, prompt: "not json")
+    critic, ctx = VLMCritic(model), _ctx(env)
+    reversible = critic.review(SKILLS.bind('switch_on(lamp="lamp_1")'), ctx)
+    assert reversible.ok and reversible.source is VerdictSource.ERROR and not reversible.judged
+    irreversible = critic.review(SKILLS.bind("break_all()"), ctx)
+    assert not irreversible.ok and irreversible.source is VerdictSource.RULE and irreversible.suggestion
+    assert len(ctx.model_calls) == 4 and all(c.error for c in ctx.model_calls)
+
+
+def test_validator_sees_the_env_error_and_an_unusable_reply_defers_to_the_rules(env):
+    model = ScriptedModel(fallback=lambda kind, prompt: "" if kind in ("validator", "retry") else "{}")
+    before = _ctx(env)
+    bound = SKILLS.bind('switch_on(lamp="lamp_1")')
+    obs, _, _, _, info = env.step('switch_on(lamp="lamp_9")')
+    after = Context.of("agentloop/toy.switches", obs, info, SKILLS, step=1)
+    v = VLMValidator(model).check(bound, before, after)
+    assert v.source is VerdictSource.ERROR and v.ok and "unusable" in v.reason
+    assert "THE ENVIRONMENT REPORTED: no_element: there is no lamp_9" in model.asked["validator"][0]
+
+    obs, _, _, _, info = env.step(bound.call)
+    after = Context.of("agentloop/toy.switches", obs, info, SKILLS, step=1)
+    chained = ChainedValidator(EffectValidator(), VLMValidator(model)).check(bound, before, after)
+    assert chained.ok and chained.source is VerdictSource.RULE and "model gave no judgement" in chained.reason

@@ -1,5 +1,7 @@
-"""Static HTML report of a run."""
+"""The static report of a run: an index (configuration, per-task table, a filterable episode
+list) and one page per episode, opened from the file system without a server."""
 
-from agentloop.report.build import build_report
+from agentloop.report.site import BuildResult, ReportError, build_report, build_site
+from agentloop.report.watch import watch
 
-__all__ = ["build_report"]
+__all__ = ["BuildResult", "ReportError", "build_report", "build_site", "watch"]

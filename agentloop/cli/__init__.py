@@ -9,10 +9,15 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from types import ModuleType
 
 import click
 import typer
+from rich.console import Console
 
+from agentloop.errors import AgentLoopError, ConfigError
+
+_tc: ModuleType
 try:  # typer >= 0.20 vendors click; accept both families of exceptions
     from typer._click import exceptions as _tc
 except ImportError:  # pragma: no cover
@@ -22,9 +27,6 @@ _NO_SUCH_OPTION = (click.exceptions.NoSuchOption, _tc.NoSuchOption)
 _USAGE = (click.UsageError, _tc.UsageError)
 _EXIT = tuple({click.exceptions.Exit, typer.Exit})
 _ABORT = tuple({click.Abort, typer.Abort})
-from rich.console import Console
-
-from agentloop.errors import AgentLoopError, ConfigError
 
 app = typer.Typer(
     name="agentloop",
@@ -49,6 +51,7 @@ for _name in COMMAND_MODULES:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; the process's exit code."""
     os.environ.setdefault("MUJOCO_GL", "egl")
     try:
         app(args=argv, standalone_mode=False, prog_name="agentloop")
@@ -62,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         err_console.print(f"error: {e.format_message()}; see --help", highlight=False)
         return 2
     except _EXIT as e:
-        return e.exit_code
+        return int(getattr(e, "exit_code", 0))
     except _ABORT:
         err_console.print("aborted")
         return 130

@@ -163,15 +163,20 @@ VISIBLE_INTERACTIVE_JS = """() => Array.from(document.querySelectorAll('a,button
 
 def agentloop_task(t: str, reps: int, nsteps: int = 3) -> dict[str, Any]:
     from agentloop import registry
+    from agentloop.perception import perception_of
 
     env = registry.make(f"agentloop/miniwob.{t}").unwrapped  # as `agentloop run` makes it
     env.reset(seed=0)
     resets, first, later, phases = [], [], [], []
     for i in range(reps):
-        t0 = time.perf_counter(); _, info = env.reset(seed=i + 1); resets.append(time.perf_counter() - t0)
-        phases.append(dict(info["timings"]))
+        t0 = time.perf_counter()
+        _, info = env.reset(seed=i + 1)
+        resets.append(time.perf_counter() - t0)
+        phases.append(dict(perception_of(info).timings))
         for k in range(nsteps):
-            t0 = time.perf_counter(); env.step(STEP); (later if k else first).append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            env.step(STEP)
+            (later if k else first).append(time.perf_counter() - t0)
     env.close()
     return {"reset": statistics.median(resets), "first": statistics.median(first),
             "later": statistics.median(later) if later else None, "step": statistics.median(first + later),
@@ -187,7 +192,9 @@ def agentloop_pages(reps: int, sizes: list[int]) -> dict[str, Any]:
         env.reset(seed=0)
         ts = []
         for _ in range(reps):
-            t0 = time.perf_counter(); obs, scene, _ = env._observe(); ts.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            obs, _ = env._observe()
+            ts.append(time.perf_counter() - t0)
         want = set(env.page.evaluate(VISIBLE_INTERACTIVE_JS))
         listed = {i for i in want if i and f"[{i}] " in obs["text"]}
         elements = env.page.evaluate("() => document.getElementsByTagName('*').length")

@@ -14,15 +14,16 @@ import time
 
 import gymnasium as gym
 
+from agentloop.calls import SkillCall
+from agentloop.perception import perception_of
 from agentloop.registry import load_plugins
 from agentloop.roles.context import Context, HistoryItem
-from agentloop.skills import SkillCall
 
 
 def claimed_tasks() -> list[str]:
     load_plugins()
     from agentloop.envs.web.planner import WebPlanner
-    from agentloop.envs.web.task import solved_tasks
+    from agentloop.envs.web.solving import solved_tasks
 
     WebPlanner()
     ids = [i.split("/", 1)[1] for i in gym.registry if i.startswith(("agentloop/miniwob.", "agentloop/site."))]
@@ -39,17 +40,17 @@ def run_task(task: str, episodes: int, max_steps: int = 12, seed: int = 1000) ->
             t0 = time.perf_counter()
             obs, info = env.reset(seed=seed + ep)
             history: list[HistoryItem] = []
+            planner.reset(Context.of(f"agentloop/{task}", obs, info, env.skillset))
             for i in range(max_steps):
-                ctx = Context(env_id=f"agentloop/{task}", goal=info["goal"], skills=info["skills"],
-                              skillset=env.skillset, scene=info["scene_graph"], observation=obs,
-                              info=info, step=i, history=history)
-                action = planner.next_action(ctx)
-                obs, r, term, trunc, info = env.step(action)
+                ctx = Context.of(f"agentloop/{task}", obs, info, env.skillset, step=i, history=history)
+                action = planner.propose(ctx).action
+                obs, _, term, trunc, info = env.step(action)
+                error = perception_of(info).action_error
                 history.append(HistoryItem(index=i, action=str(SkillCall.parse(action) if isinstance(action, str) else action),
-                                           action_error=info["action_error"]))
+                                           action_error=str(error) if error else None))
                 if term or trunc:
                     break
-            wins += bool(info["success"])
+            wins += bool(perception_of(info).success)
             times.append(time.perf_counter() - t0)
     finally:
         env.close()

@@ -2,34 +2,55 @@
 
 Preconditions read the element graph (see `agentloop.envs.web.elements` for its schema);
 expected effects are predicates on the next graph. The env grounds each call against the live
-page as well and raises typed `ActionError`s (no_element, not_visible, covered, not_editable,
-navigation_blocked, timeout).
+page as well and raises typed `ActionError`s (`ErrorKind.NO_ELEMENT`, `NOT_VISIBLE`, `COVERED`,
+`NOT_EDITABLE`, `NAVIGATION_BLOCKED`, `TIMEOUT`, `BROWSER`).
 """
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agentloop.effects import Effect, attr, changed
 from agentloop.scene import SceneGraph
-from agentloop.skills import Effect, Skill, SkillSet, attr, changed
+from agentloop.skillset import Skill, SkillSet
+
+
+class Rel(str, Enum):
+    """The relations of the element graph (see the web env's `elements` module)."""
+
+    CHILD_OF = "child_of"  # to the nearest reported ancestor
+    LEFT_OF = "left_of"  # on overlapping rows
+    RIGHT_OF = "right_of"
+    ABOVE = "above"  # on overlapping columns
+    BELOW = "below"
+    NEAR = "near"  # centres within a few tens of pixels
 
 
 class ElementArgs(BaseModel):
+    """Which element a skill acts on."""
+
     model_config = ConfigDict(extra="forbid")
     element: str = Field(description="element id from the page view, e.g. 12")
 
 
 class TypeArgs(ElementArgs):
+    """The text field and the text to put in it."""
+
     text: str = Field(description="text to type; replaces the current value")
 
 
 class SelectArgs(ElementArgs):
+    """The drop-down list and the option to choose."""
+
     option: str = Field(description="visible text or value of the option to choose")
 
 
 class ScrollArgs(BaseModel):
+    """Which way to scroll, how far, and inside what."""
+
     model_config = ConfigDict(extra="forbid")
     direction: Literal["up", "down", "left", "right"] = "down"
     amount: int = Field(default=300, ge=1, le=10000, description="pixels")
@@ -37,21 +58,29 @@ class ScrollArgs(BaseModel):
 
 
 class PressArgs(BaseModel):
+    """The key to press and, optionally, the element to focus first."""
+
     model_config = ConfigDict(extra="forbid")
     key: str = Field(description="a key or chord, e.g. Enter, Tab, Control+A")
     element: str | None = Field(default=None, description="focus this element first")
 
 
 class DragArgs(ElementArgs):
+    """The element to drag and the one to drop it onto."""
+
     target: str = Field(description="element id to drop onto")
 
 
 class GotoArgs(BaseModel):
+    """The URL to open."""
+
     model_config = ConfigDict(extra="forbid")
     url: str = Field(description="absolute URL on one of the task's origins")
 
 
 class WaitArgs(BaseModel):
+    """How long to wait for the page to settle, at most."""
+
     model_config = ConfigDict(extra="forbid")
     ms: int = Field(default=500, ge=0, le=10000, description="how long to wait at most, in milliseconds")
 
@@ -75,10 +104,10 @@ class Click(Skill):
     name = "click"
     Args = ElementArgs
 
-    def precondition(self, scene, args):
+    def precondition(self, scene: SceneGraph, args: ElementArgs) -> str | None:
         return _need(scene, args.element)
 
-    def expected_effect(self, scene, args):
+    def expected_effect(self, scene: SceneGraph, args: ElementArgs) -> list[Effect]:
         return [changed()]
 
 
@@ -88,10 +117,10 @@ class Type(Skill):
     name = "type"
     Args = TypeArgs
 
-    def precondition(self, scene, args):
+    def precondition(self, scene: SceneGraph, args: TypeArgs) -> str | None:
         return _need(scene, args.element, editable=True)
 
-    def expected_effect(self, scene, args):
+    def expected_effect(self, scene: SceneGraph, args: TypeArgs) -> list[Effect]:
         return [attr(args.element, "value", args.text)]
 
 
@@ -101,13 +130,13 @@ class Select(Skill):
     name = "select"
     Args = SelectArgs
 
-    def precondition(self, scene, args):
-        why = _need(scene, args.element)
-        if why is None and scene.node(args.element).kind not in ("combobox", "listbox"):
+    def precondition(self, scene: SceneGraph, args: SelectArgs) -> str | None:
+        why, n = _need(scene, args.element), scene.node(args.element)
+        if why is None and n is not None and n.kind not in ("combobox", "listbox"):
             return f"element {args.element} is not a drop-down list"
         return why
 
-    def expected_effect(self, scene, args):
+    def expected_effect(self, scene: SceneGraph, args: SelectArgs) -> list[Effect]:
         return [changed(args.element)]
 
 
@@ -117,13 +146,13 @@ class Check(Skill):
     name = "check"
     Args = ElementArgs
 
-    def precondition(self, scene, args):
-        why = _need(scene, args.element)
-        if why is None and scene.node(args.element).get("checked"):
+    def precondition(self, scene: SceneGraph, args: ElementArgs) -> str | None:
+        why, n = _need(scene, args.element), scene.node(args.element)
+        if why is None and n is not None and n.get("checked"):
             return f"element {args.element} is already checked"
         return why
 
-    def expected_effect(self, scene, args):
+    def expected_effect(self, scene: SceneGraph, args: ElementArgs) -> list[Effect]:
         return [attr(args.element, "checked", True)]
 
 
@@ -133,13 +162,13 @@ class Uncheck(Skill):
     name = "uncheck"
     Args = ElementArgs
 
-    def precondition(self, scene, args):
-        why = _need(scene, args.element)
-        if why is None and not scene.node(args.element).get("checked"):
+    def precondition(self, scene: SceneGraph, args: ElementArgs) -> str | None:
+        why, n = _need(scene, args.element), scene.node(args.element)
+        if why is None and n is not None and not n.get("checked"):
             return f"element {args.element} is not checked"
         return why
 
-    def expected_effect(self, scene, args):
+    def expected_effect(self, scene: SceneGraph, args: ElementArgs) -> list[Effect]:
         return [attr(args.element, "checked", False)]
 
 
@@ -149,7 +178,7 @@ class Hover(Skill):
     name = "hover"
     Args = ElementArgs
 
-    def precondition(self, scene, args):
+    def precondition(self, scene: SceneGraph, args: ElementArgs) -> str | None:
         return _need(scene, args.element, enabled=False)
 
 
@@ -159,7 +188,7 @@ class Scroll(Skill):
     name = "scroll"
     Args = ScrollArgs
 
-    def precondition(self, scene, args):
+    def precondition(self, scene: SceneGraph, args: ScrollArgs) -> str | None:
         return _need(scene, args.element, enabled=False) if args.element else None
 
 
@@ -169,7 +198,7 @@ class Press(Skill):
     name = "press"
     Args = PressArgs
 
-    def precondition(self, scene, args):
+    def precondition(self, scene: SceneGraph, args: PressArgs) -> str | None:
         return _need(scene, args.element) if args.element else None
 
 
@@ -179,10 +208,10 @@ class Drag(Skill):
     name = "drag"
     Args = DragArgs
 
-    def precondition(self, scene, args):
+    def precondition(self, scene: SceneGraph, args: DragArgs) -> str | None:
         return _need(scene, args.element) or _need(scene, args.target, enabled=False)
 
-    def expected_effect(self, scene, args):
+    def expected_effect(self, scene: SceneGraph, args: DragArgs) -> list[Effect]:
         return [changed()]
 
 
@@ -192,7 +221,7 @@ class Goto(Skill):
     name = "goto"
     Args = GotoArgs
 
-    def expected_effect(self, scene, args) -> list[Effect]:
+    def expected_effect(self, scene: SceneGraph, args: GotoArgs) -> list[Effect]:
         return [changed()]
 
 

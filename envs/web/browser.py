@@ -1,9 +1,11 @@
 """Finding Chromium, keeping one browser per worker thread across episodes, and running
 Playwright calls in the background.
 
-Sync Playwright is bound to the thread that started it, so the browser lives in a
-thread-local; each episode gets a fresh `BrowserContext` from it, which is what makes
-`reset()` cheap (a context is milliseconds, a browser launch is hundreds).
+Sync Playwright is bound to the thread that started it, and one thread can run only one
+sync Playwright at a time, so the browser lives in a thread-local that every env on the thread
+shares; each episode gets a fresh `BrowserContext` from it, which is what makes `reset()` cheap
+(a context is milliseconds, a browser launch is hundreds). It lasts as long as its thread:
+Playwright's driver and the browser end with the process.
 
 `start_background` / `collect` let a sync-API caller overlap browser work with its own: the
 call runs in a greenlet of Playwright's dispatcher (as Playwright runs route handlers), its
@@ -70,18 +72,6 @@ def thread_browser(headless: bool = True) -> Any:
     args = [f for f in LAUNCH_FLAGS if headless or f != "--headless"]
     _local.browser = _local.pw.chromium.launch(executable_path=exe, headless=headless, args=args)
     return _local.browser
-
-
-def close_thread_browser() -> None:
-    browser, pw = getattr(_local, "browser", None), getattr(_local, "pw", None)
-    if browser is not None:
-        try:
-            browser.close()
-        except Exception:  # already gone with its process
-            pass
-    if pw is not None:
-        pw.stop()
-    _local.browser = _local.pw = None
 
 
 T = TypeVar("T")

@@ -2,32 +2,29 @@
 
 from __future__ import annotations
 
+from functools import cache
+
+from agentloop.calls import SkillCall
 from agentloop.records import Plan
 from agentloop.roles.context import Context
 from agentloop.roles.planner import BasePlanner
-from agentloop.skills import SkillCall
 
-from .task import find_solver
+from .solving import find_solver
 
 
+@cache
 def _load_solvers() -> None:
+    """Register the bundled solvers, once per process."""
     from .miniwob import solvers
+    from .site import solvers as site_solvers
 
     solvers.register()
-    try:
-        from .site import solvers as site_solvers  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    if hasattr(site_solvers, "register"):
-        site_solvers.register()
-
-
-_loaded = False
+    site_solvers.register()
 
 
 def task_of(ctx: Context) -> str:
-    task = ctx.info.get("task") if isinstance(ctx.info, dict) else None
-    return task or ctx.env_id.split("/", 1)[-1]
+    """The task's name as the env reports it, else the env id's ("miniwob.click-button")."""
+    return ctx.perception.task or ctx.env_id.split("/", 1)[-1]
 
 
 class WebPlanner(BasePlanner):
@@ -37,10 +34,7 @@ class WebPlanner(BasePlanner):
 
     def __init__(self) -> None:
         super().__init__()
-        global _loaded
-        if not _loaded:
-            _load_solvers()
-            _loaded = True
+        _load_solvers()
 
     def plan(self, ctx: Context) -> Plan:
         return Plan(subgoals=[ctx.goal], steps=[str(self.next_action(ctx))])

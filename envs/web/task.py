@@ -1,18 +1,14 @@
 """What a web task is, for the web env: set up a page, say the goal, judge the outcome.
 
 Two task sources implement it: MiniWoB++ (`envs/web/miniwob/`) and the local multi-page site
-(`envs/web/site/`). The scripted web planner dispatches to per-task solvers registered here.
+(`envs/web/site/`). A task depends on the page and its own state only; the scripted planner's
+solvers are kept apart, by task name, in `solving`.
 """
 
 from __future__ import annotations
 
-import fnmatch
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
-
-from agentloop.roles.context import Context
-from agentloop.skills import SkillCall
 
 
 @dataclass
@@ -29,6 +25,9 @@ class TaskResult:
 
 
 class WebTask(Protocol):
+    """One family of web episodes: which origins its pages may reach, how a seeded episode's
+    page is set up, and how the page (or the task's own database) is judged."""
+
     name: str  # e.g. "miniwob.click-button" or "site.checkout"
 
     def origins(self) -> list[str]:
@@ -55,27 +54,3 @@ class WebTask(Protocol):
 
     def close(self) -> None:
         """Release what the task holds (servers, files)."""
-
-
-Solver = Callable[[Context], "SkillCall | str"]
-_SOLVERS: list[tuple[str, Solver]] = []
-
-
-def register_solver(pattern: str, solver: Solver) -> None:
-    """Register a scripted solver for task names matching a glob, e.g. "miniwob.click-*"."""
-    _SOLVERS.append((pattern, solver))
-
-
-def find_solver(task: str) -> Solver | None:
-    # Exact names win over globs; later registrations over earlier ones.
-    for pattern, solver in reversed(_SOLVERS):
-        if pattern == task:
-            return solver
-    for pattern, solver in reversed(_SOLVERS):
-        if fnmatch.fnmatchcase(task, pattern):
-            return solver
-    return None
-
-
-def solved_tasks() -> list[str]:
-    return [p for p, _ in _SOLVERS]

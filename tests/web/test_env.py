@@ -7,6 +7,8 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 from agentloop.envs.web.env import WebEnv
+from agentloop.errors import ErrorKind
+from agentloop.perception import perception_of
 
 
 @pytest.fixture(scope="module")
@@ -17,13 +19,14 @@ def env():
 
 
 def by_dom(info, dom_id):
-    return next(n for n in info["scene_graph"].nodes if n.get("dom_id") == dom_id)
+    return next(n for n in perception_of(info).scene_graph.nodes if n.get("dom_id") == dom_id)
 
 
 def test_observation_and_graph(env):
     obs, info = env.reset(seed=0)
     assert obs["screenshot"].shape == (480, 640, 3) and obs["screenshot"].dtype == np.uint8
-    scene = info["scene_graph"]
+    seen = perception_of(info)
+    scene = seen.scene_graph
     name = by_dom(info, "name")
     assert name.kind == "textbox" and name.name == "Name" and name.get("editable")
     assert by_dom(info, "colour").kind == "combobox"
@@ -34,15 +37,18 @@ def test_observation_and_graph(env):
     assert any(r.rel == "child_of" for r in scene.relations)
     assert any(r.rel in ("left_of", "right_of", "above", "below", "near") for r in scene.relations)
     assert f"[{name.id}] textbox 'Name'" in obs["text"]
-    assert info["blocked_requests"] >= 1  # the off-origin tracker image
-    assert {"snapshot", "screenshot", "context"} <= set(info["timings"])
+    assert seen.extra["blocked_requests"] >= 1  # the off-origin tracker image
+    assert seen.extra["url"] == "http://test.local/index.html" and seen.extra["offscreen"] == scene.meta["offscreen"]
+    assert {"browser", "context", "setup", "snapshot", "screenshot", "graph", "decode"} <= set(seen.timings)
+    assert seen.task == "test.form" and seen.goal == "type a name, then press Go"
 
 
 def test_skills_and_ids_stable(env):
     obs, info = env.reset(seed=0)
     name, go, agree = by_dom(info, "name"), by_dom(info, "go"), by_dom(info, "agree")
     obs, r, term, _, info = env.step(f'type(element="{name.id}", text="Ada")')
-    assert info["action_error"] is None and by_dom(info, "name").get("value") == "Ada"
+    assert perception_of(info).action_error is None and by_dom(info, "name").get("value") == "Ada"
+    assert "settle" in perception_of(info).timings
     assert by_dom(info, "name").id == name.id
     _, _, _, _, info = env.step(f'check(element="{agree.id}")')
     assert by_dom(info, "agree").get("checked") is True
@@ -52,41 +58,79 @@ def test_skills_and_ids_stable(env):
     _, _, _, _, info = env.step(f'select(element="{colour.id}", option="Green")')
     assert by_dom(info, "colour").get("value") == "g"
     _, r, term, _, info = env.step(f'click(element="{go.id}")')
-    assert info["success"] and term and r == 1.0
+    assert perception_of(info).success and term and r == 1.0
 
 
 @pytest.mark.parametrize("action,kind", [
-    ('click(element="9999")', "no_element"),
-    ('goto(url="http://elsewhere.example/")', "navigation_blocked"),
-    ('goto(url="file:///etc/passwd")', "navigation_blocked"),
-    ('fly(to="moon")', "unknown_skill"),
-    ("click(", "parse"),
+    ('click(element="9999")', ErrorKind.NO_ELEMENT),
+    ('scroll(element="9999")', ErrorKind.NO_ELEMENT),
+    ('drag(element="9999", target="1")', ErrorKind.NO_ELEMENT),
+    ('goto(url="http://elsewhere.example/")', ErrorKind.NAVIGATION_BLOCKED),
+    ('goto(url="file:///etc/passwd")', ErrorKind.NAVIGATION_BLOCKED),
+    ('fly(to="moon")', ErrorKind.UNKNOWN_SKILL),
+    ('wait(ms="soon")', ErrorKind.BAD_ARGUMENT),
+    ("click(", ErrorKind.PARSE),
 ])
 def test_typed_errors(env, action, kind):
     env.reset(seed=0)
     _, _, _, _, info = env.step(action)
-    assert info["action_error_kind"] == kind and info["action_error"]
+    error = perception_of(info).action_error
+    assert error is not None and error.kind is kind and error.message
 
 
-def test_not_editable_and_covered(env):
+def kind_of(info):
+    error = perception_of(info).action_error
+    return error.kind if error is not None else None
+
+
+def test_grounding_errors_leave_the_page_as_it_was(env):
     _, info = env.reset(seed=0)
     _, _, _, _, info2 = env.step(f'type(element="{by_dom(info, "ro").id}", text="x")')
-    assert info2["action_error_kind"] == "not_editable"
+    assert kind_of(info2) is ErrorKind.NOT_EDITABLE and by_dom(info2, "ro").get("value") == "fixed"
     _, _, _, _, info3 = env.step(f'click(element="{by_dom(info, "under").id}")')
-    assert info3["action_error_kind"] == "covered"
+    assert kind_of(info3) is ErrorKind.COVERED
+    assert "covered by div" in perception_of(info3).action_error.message
+    _, _, _, _, info4 = env.step(f'select(element="{by_dom(info, "colour").id}", option="Blue")')
+    assert kind_of(info4) is ErrorKind.NO_ELEMENT and by_dom(info4, "colour").get("value") == "r"
+    _, _, _, _, info5 = env.step(f'check(element="{by_dom(info, "go").id}")')
+    assert kind_of(info5) is ErrorKind.BAD_ARGUMENT
+    assert env.page.evaluate("() => document.getElementById('out').textContent") == ""
 
 
 def test_goto_same_origin_navigates(env):
     env.reset(seed=0)
     _, _, _, _, info = env.step('goto(url="http://test.local/two.html")')
-    assert info["action_error"] is None and info["url"].endswith("/two.html")
-    assert any(n.name == "Two" for n in info["scene_graph"].nodes)
+    seen = perception_of(info)
+    assert seen.action_error is None and seen.extra["url"].endswith("/two.html")
+    assert any(n.name == "Two" for n in seen.scene_graph.nodes)
 
 
 def test_set_of_marks(env):
-    obs, _ = env.reset(seed=0)
+    obs, info = env.reset(seed=0)
     marked = env.set_of_marks()
     assert marked.shape == obs["screenshot"].shape and not np.array_equal(marked, obs["screenshot"])
+    assert "set_of_marks" not in info
+
+
+def test_marks_in_info_when_asked():
+    e = WebEnv(task="tests.web.pages:make", viewport=(320, 240), marks=True)
+    try:
+        obs, info = e.reset(seed=0)
+        assert info["set_of_marks"].shape == obs["screenshot"].shape
+        _, _, _, _, info = e.step('click(element="9999")')  # refused: marks of the same page
+        assert np.array_equal(info["set_of_marks"], e.set_of_marks())
+    finally:
+        e.close()
+
+
+def test_scroll_and_press(env):
+    env.reset(seed=0)
+    _, _, _, _, info = env.step('scroll(direction="down", amount=200)')
+    assert perception_of(info).action_error is None and env.page.evaluate("() => window.scrollY") == 200
+    _, _, _, _, info = env.step('scroll(direction="up", amount=200)')
+    name = by_dom(info, "name")
+    _, _, _, _, info = env.step(f'press(key="a", element="{name.id}")')
+    assert perception_of(info).action_error is None and by_dom(info, "name").get("value") == "a"
 
 
 def test_check_env_local_page():

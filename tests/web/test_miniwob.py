@@ -12,6 +12,7 @@ from gymnasium.utils.env_checker import check_env
 
 from agentloop.envs.web.env import WebEnv
 from agentloop.envs.web.miniwob.tasks import task_names
+from agentloop.perception import perception_of
 from agentloop.registry import load_plugins
 
 TASKS = task_names()
@@ -21,6 +22,19 @@ def test_all_tasks_registered():
     load_plugins()
     assert len(TASKS) > 100
     assert all(f"agentloop/miniwob.{t}" in gym.registry for t in TASKS)
+
+
+def test_made_through_gymnasium_with_its_env_checker_on():
+    load_plugins()
+    env = gym.make("agentloop/miniwob.click-button")
+    try:
+        assert not gym.registry["agentloop/miniwob.click-button"].disable_env_checker
+        obs, info = env.reset(seed=1)  # the passive checker looks at the first reset and step
+        assert perception_of(info).task == "miniwob.click-button"
+        obs, _, _, _, info = env.step("wait(ms=0)")
+        assert env.observation_space.contains(obs) and perception_of(info).action_error is None
+    finally:
+        env.close()
 
 
 # The full sweep (every bundled task, ~130 pages) takes minutes; the default suite sweeps a
@@ -44,9 +58,10 @@ def test_every_task_resets_and_steps():
             obs, info = env.reset(seed=3)
             assert obs["screenshot"].shape == (420, 400, 3)
             obs, r, term, trunc, info = env.step('wait(ms=50)')
-            if info["action_error"] is not None:
-                failures.append(f"{t}: {info['action_error']}")
-            if not info["goal"]:
+            seen = perception_of(info)
+            if seen.action_error is not None:
+                failures.append(f"{t}: {seen.action_error}")
+            if not seen.goal:
                 failures.append(f"{t}: empty goal")
         except Exception as e:  # collect all, report once
             failures.append(f"{t}: {type(e).__name__}: {e}")
@@ -93,21 +108,25 @@ def test_seeded_goal_and_reward_split():
     try:
         _, a = env.reset(seed=7)
         _, b = env.reset(seed=7)
-        assert a["goal"] == b["goal"]
-        want = a["goal"].split('"')[1]
+        assert perception_of(a).goal == perception_of(b).goal
+        want = perception_of(a).goal.split('"')[1]
         _, info = env.reset(seed=7)
-        btn = next(n for n in info["scene_graph"].nodes if n.kind == "button" and n.name == want)
+        btn = next(n for n in perception_of(info).scene_graph.nodes if n.kind == "button" and n.name == want)
         _, r, term, _, info = env.step(f'click(element="{btn.id}")')
-        assert term and info["success"] and info["raw_reward"] == 1.0 and 0.0 < r <= 1.0
+        seen = perception_of(info)
+        assert term and seen.success and seen.extra["raw_reward"] == 1.0 and 0.0 < r <= 1.0
+        assert seen.rewards.env == r
         for seed in range(8, 40):  # a layout with a second button to get wrong
             _, info = env.reset(seed=seed)
-            want = info["goal"].split('"')[1]
-            others = [n for n in info["scene_graph"].nodes if n.kind == "button" and n.name != want]
+            seen = perception_of(info)
+            want = seen.goal.split('"')[1]
+            others = [n for n in seen.scene_graph.nodes if n.kind == "button" and n.name != want]
             if others:
                 break
         wrong = others[0]
         _, r, term, _, info = env.step(f'click(element="{wrong.id}")')
-        assert term and not info["success"] and info["raw_reward"] == -1.0 and info["progress"] == 0.0
+        seen = perception_of(info)
+        assert term and not seen.success and seen.extra["raw_reward"] == -1.0 and seen.progress == 0.0
     finally:
         env.close()
 
@@ -116,7 +135,7 @@ def test_claimed_tasks_exist_and_cover_25():
     """Every solver pattern names registered tasks (a typo would silently claim nothing), and
     the scripted planner claims at least 25 MiniWoB++ tasks."""
     from agentloop.envs.web.planner import WebPlanner
-    from agentloop.envs.web.task import solved_tasks
+    from agentloop.envs.web.solving import solved_tasks
 
     load_plugins()
     WebPlanner()
@@ -133,8 +152,8 @@ def test_pages_decode_as_utf8_and_countdown_is_off():
     try:
         _, info = env.reset(seed=5)
         assert env.page.evaluate("() => document.characterSet") == "UTF-8"
-        label = info["goal"].split('"')[1]
-        assert any(n.kind == "button" and n.name == label for n in info["scene_graph"].nodes)
+        label = perception_of(info).goal.split('"')[1]
+        assert any(n.kind == "button" and n.name == label for n in perception_of(info).scene_graph.nodes)
         # The countdown display would tick every second; with the timer off it stays blank,
         # so a frame does not depend on when it is taken.
         env.page.wait_for_timeout(1100)
@@ -155,15 +174,16 @@ def test_scripted_planner_solves(task):
         # success rates over many seeds are measured by benchmarks/web_tasks.py.
         obs, info = env.reset(seed=0)
         hist: list[HistoryItem] = []
+        planner.reset(Context.of(f"agentloop/miniwob.{task}", obs, info, env.skillset))
         for i in range(12):
-            ctx = Context(env_id=f"agentloop/miniwob.{task}", goal=info["goal"], skills=info["skills"],
-                          skillset=env.skillset, scene=info["scene_graph"], observation=obs, info=info,
-                          step=i, history=hist)
-            action = planner.next_action(ctx)
+            ctx = Context.of(f"agentloop/miniwob.{task}", obs, info, env.skillset, step=i, history=hist)
+            action = planner.propose(ctx).action
             obs, _, term, _, info = env.step(action)
-            hist.append(HistoryItem(index=i, action=str(action), action_error=info["action_error"]))
+            error = perception_of(info).action_error
+            hist.append(HistoryItem(index=i, action=str(action), action_error=str(error) if error else None))
             if term:
                 break
-        assert info["success"], (info["goal"], [h.action for h in hist])
+        seen = perception_of(info)
+        assert seen.success, (seen.goal, [h.action for h in hist])
     finally:
         env.close()

@@ -7,7 +7,9 @@ from __future__ import annotations
 import pytest
 
 from agentloop.envs.web.browser import collect, start_background, thread_browser
+from agentloop.envs.web.capture import decode
 from agentloop.envs.web.env import WebEnv
+from agentloop.perception import perception_of
 
 
 @pytest.fixture(scope="module")
@@ -19,13 +21,14 @@ def env():
 
 def test_every_episode_gets_a_fresh_context(env):
     env.reset(seed=0)
-    first, browser = env._context, env._context.browser
+    first, browser = env.page.context, env.page.context.browser
     env.page.evaluate("() => { localStorage.setItem('left', 'over'); document.cookie = 'c=1'; }")
     env.step("wait(ms=0)")
     _, info = env.reset(seed=0)
-    assert env._context is not first and env._context.browser is browser
+    assert env.page.context is not first and env.page.context.browser is browser
     assert env.page.evaluate("() => [localStorage.getItem('left'), document.cookie]") == [None, ""]
-    assert info["blocked_requests"] == 1  # this episode's tracker image only, none carried over
+    # this episode's tracker image only, none carried over
+    assert perception_of(info).extra["blocked_requests"] == 1
     for seed in range(4):
         env.reset(seed=seed)
         env.step("wait(ms=0)")
@@ -36,13 +39,11 @@ def test_every_episode_gets_a_fresh_context(env):
 def test_screenshot_matches_playwright_and_hides_the_caret(env):
     import numpy as np
 
-    from agentloop.envs.web.env import _decode
-
     _, info = env.reset(seed=0)
-    name = next(n for n in info["scene_graph"].nodes if n.get("dom_id") == "name")
+    name = next(n for n in perception_of(info).scene_graph.nodes if n.get("dom_id") == "name")
     obs, _, _, _, _ = env.step(f'click(element="{name.id}")')
     assert env.page.evaluate("() => document.activeElement.id") == "name"
-    theirs = _decode(env.page.screenshot(type="png"), env.viewport)  # Playwright hides the caret
+    theirs = decode(env.page.screenshot(type="png"), env.viewport)  # Playwright hides the caret
     assert np.array_equal(obs["screenshot"], theirs)
 
 
@@ -51,5 +52,5 @@ def test_background_calls_return_and_raise():
     ok = start_background(browser, lambda: browser.version)
     bad = start_background(browser, lambda: browser.new_context(storage_state="/no/such/state.json"))
     assert collect(browser, ok) == browser.version
-    with pytest.raises(Exception, match="/no/such/state.json"):
+    with pytest.raises(Exception, match=r"/no/such/state\.json"):
         collect(browser, bad)

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 
+from agentloop.calls import SkillCall
 from agentloop.roles.context import Context
 from agentloop.scene import Node, SceneGraph
-from agentloop.skills import SkillCall
+from agentloop.skills.web import Rel
 
-from ..task import register_solver
+from ..solving import register_solver
 
 
 def _q(goal: str) -> list[str]:
@@ -122,7 +123,7 @@ def click_checkboxes(ctx: Context) -> SkillCall | str:
     for n in _nodes(ctx):
         if n.kind not in ("checkbox", "radio"):
             continue
-        parent = scene.node(next((r.dst for r in scene.relations if r.src == n.id and r.rel == "child_of"), ""))
+        parent = scene.node(next((r.dst for r in scene.relations if r.src == n.id and r.rel == Rel.CHILD_OF), ""))
         label = (parent.name if parent is not None else n.name).strip().lower()
         should = label in want
         if bool(n.get("checked")) != should:
@@ -227,7 +228,7 @@ def _folder_icon(ctx: Context, n: Node) -> bool:
     frame = ctx.frame
     if frame is None:
         return False
-    x, y, w, h = (int(v) for v in n.get("bbox"))
+    x, y, _, h = (int(v) for v in n.get("bbox"))
     patch = frame[max(y, 0):max(y, 0) + max(h, 1), max(x, 0):max(x, 0) + 16]
     if patch.size == 0:
         return False
@@ -294,6 +295,7 @@ def enter_time(ctx: Context) -> SkillCall | str:
 
 
 def register() -> None:
+    """Register every solver above with the web planner's table."""
     for name, fn in [
         ("miniwob.click-button", click_named), ("miniwob.click-link", click_named),
         ("miniwob.click-button-sequence", click_button_sequence),

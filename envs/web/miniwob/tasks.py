@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .. import js
 from ..task import TaskResult
 
 ORIGIN = "http://miniwob.local"
@@ -38,45 +39,6 @@ def task_names() -> list[str]:
     """Every bundled MiniWoB++ task (the file names under html/miniwob), found without imports."""
     return sorted(p.stem for p in (html_root() / "miniwob").glob("*.html"))
 
-
-# Start the episode the way the page's own START overlay does, seeded, with the countdown off.
-START_JS = """async ([seed, t, virtualClock]) => {
-  core.EPISODE_MAX_TIME = t;
-  if (seed !== null) Math.seedrandom(String(seed));
-  core.startEpisodeReal();
-  core.clearTimer();
-  const t0 = performance.now();
-  // A few tasks get ready asynchronously (on a virtual clock, time moves only when stepped).
-  while (!virtualClock && WOB_TASK_READY !== true) {
-    if (performance.now() - t0 > 5000) throw new Error('the MiniWoB task was not ready after 5 s');
-    await new Promise(r => setTimeout(r, 5));
-  }
-  // Images the task just added (icons) change the first frame when they arrive: wait for them,
-  // 2 s at most (a refused one ends in an error event; a lazy one may never load).
-  const loading = Array.from(document.images).filter(i => !i.complete);
-  if (loading.length && !virtualClock) {
-    await Promise.race([new Promise(r => setTimeout(r, 2000)), Promise.all(loading.map(i => new Promise(r => {
-      i.addEventListener('load', r, {once: true}); i.addEventListener('error', r, {once: true}); })))]);
-  }
-  return core.getUtterance();
-}"""
-
-# Fetches the images the page's style sheets refer to (jQuery UI's icon sprites), so that an
-# icon a task shows later is already there instead of arriving after the first frame.
-PRELOAD_JS = """async () => {
-  const urls = new Set();
-  for (const sheet of document.styleSheets) {
-    let rules; try { rules = sheet.cssRules; } catch (e) { continue; }
-    for (const r of rules) {
-      const bg = r.style && r.style.backgroundImage;
-      if (bg) for (const m of bg.matchAll(/url\\(["']?([^"')]+)["']?\\)/g)) urls.add(new URL(m[1], sheet.href || location.href).href);
-    }
-  }
-  if (!urls.size) return 0;
-  await Promise.race([new Promise(r => setTimeout(r, 2000)), Promise.all([...urls].map(u => new Promise(r => {
-    const i = new Image(); i.onload = i.onerror = r; i.src = u; })))]);
-  return urls.size;
-}"""
 
 # The scripts and style sheets most pages share are put inline into the page, so loading a
 # task is one request instead of four to eight (each a round trip through the request
@@ -133,6 +95,8 @@ CLOCK_STEP_MS = 100  # virtual time that passes with each action
 
 
 class MiniWoBTask:
+    """One bundled MiniWoB++ page as a `WebTask` (see the module's docstring)."""
+
     def __init__(self, task: str):
         if not (html_root() / "miniwob" / f"{task}.html").exists():
             import difflib
@@ -172,21 +136,21 @@ class MiniWoBTask:
             page.clock.pause_at(CLOCK_EPOCH_S)
         page.goto(self.url, wait_until="load")
         if self.virtual_clock_ms is None:  # (its timers wait for the clock)
-            page.evaluate(PRELOAD_JS)
+            page.evaluate(js.MINIWOB_PRELOAD)
 
     def setup(self, page: Any, seed: int | None) -> str:
         if page.url != self.url:  # not prepared in the background
             self.prepare(page)
         # Seed, start, wait until the task says it is ready and read the goal in one call:
         # each round trip to the page costs milliseconds, and reset is paid every episode.
-        goal = page.evaluate(START_JS, [seed, _NO_TIMER, self.virtual_clock_ms is not None])
+        goal = page.evaluate(js.MINIWOB_START, [seed, _NO_TIMER, self.virtual_clock_ms is not None])
         if isinstance(goal, dict):  # the natural-language tasks answer {utterance, fields}
             goal = str(goal.get("utterance") or json.dumps(goal, sort_keys=True))
         self._t0, self._done_at = time.perf_counter(), None
         return goal
 
     def evaluate(self, page: Any) -> TaskResult:
-        done, raw, reason = page.evaluate("() => [WOB_DONE_GLOBAL, WOB_RAW_REWARD_GLOBAL, WOB_REWARD_REASON]")
+        done, raw, reason = page.evaluate(js.MINIWOB_STATE)
         if not done:
             return TaskResult(reward=0.0, success=False, progress=0.0, terminated=False, raw_reward=0.0)
         if self._done_at is None:
@@ -203,4 +167,5 @@ class MiniWoBTask:
 
 
 def make(task: str) -> MiniWoBTask:
+    """Factory named in the registry: `task` is a bundled page's name, e.g. "click-button"."""
     return MiniWoBTask(task)

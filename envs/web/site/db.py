@@ -52,6 +52,58 @@ def _street(rng: random.Random) -> str:
     return f"{rng.randint(2, 98)} {rng.choice(STREETS)}"
 
 
+def _products(rng: random.Random) -> tuple[str, str, int, list[tuple[str, str, int]]]:
+    """The query word, category and price limit, and products in which the query noun appears
+    in several categories at several prices, so that both the category and the price filter
+    change which item is the cheapest one left."""
+    query = rng.choice(NOUNS)
+    category = rng.choice(CATEGORIES)
+    max_price = rng.choice([40, 50, 60, 75]) * 100
+    rows: list[tuple[str, str, int]] = []
+    adjs = rng.sample(ADJECTIVES, 9)
+    # cheapest overall lies in another category, so skipping the category filter fails
+    other = rng.choice([c for c in CATEGORIES if c != category])
+    rows.append((f"{adjs[0]} {query}", other, rng.randint(500, 900)))
+    in_cat = sorted(rng.sample(range(1000, max_price - 100, 37), 3))
+    for adj, cents in zip(adjs[1:4], in_cat):
+        rows.append((f"{adj} {query}", category, cents))
+    # in the category but over the price limit (so skipping the price filter fails only
+    # where the sort order matters; the goal also names the limit)
+    rows.append((f"{adjs[4]} {query}", category, max_price + rng.randint(100, 3000)))
+    for adj in adjs[5:9]:
+        rows.append((f"{adj} {query}", rng.choice(CATEGORIES), rng.randint(500, 12000)))
+    for noun in NOUNS:
+        if noun == query:
+            continue
+        for adj in rng.sample(ADJECTIVES, 3):
+            rows.append((f"{adj} {noun}", rng.choice(CATEGORIES), rng.randint(500, 12000)))
+    rng.shuffle(rows)
+    return query, category, max_price, rows
+
+
+def _addresses(rng: random.Random) -> list[tuple[str, str, str, str]]:
+    """Addresses alike on purpose: same street name, same city or same number."""
+    street = rng.choice(STREETS)
+    number = rng.randint(2, 98)
+    cities = rng.sample(CITIES, 3)
+    addrs = [
+        ("Home", f"{number} {street}", cities[0], f"{rng.randint(10000, 99999)}"),
+        ("Work", f"{number} {street}", cities[1], f"{rng.randint(10000, 99999)}"),
+        ("Parents", f"{number + 2} {street}", cities[0], f"{rng.randint(10000, 99999)}"),
+        ("Cabin", f"{number} {street}", cities[2], f"{rng.randint(10000, 99999)}"),
+        ("Studio", _street(rng), cities[1], f"{rng.randint(10000, 99999)}"),
+    ]
+    rng.shuffle(addrs)
+    return addrs
+
+
+def _notes(rng: random.Random) -> list[tuple[str, str]]:
+    """Notes with similar titles: one topic on different days."""
+    day_names = rng.sample(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"], 4)
+    topic = rng.choice(["Groceries", "Meeting", "Workout", "Call"])
+    return [(f"{topic} for {d}", f"{topic.lower()} plan, {d.lower()}") for d in day_names]
+
+
 def seed_database(path: Path, seed: int) -> Seeded:
     """Create `path` afresh and fill it so that each seed gives different data."""
     path.unlink(missing_ok=True)
@@ -59,30 +111,7 @@ def seed_database(path: Path, seed: int) -> Seeded:
     conn = connect(path)
     with conn:
         conn.executescript(SCHEMA)
-        # Products: the query noun appears in several categories at several prices, so both the
-        # category and the price filter change which item is the cheapest one left.
-        query = rng.choice(NOUNS)
-        category = rng.choice(CATEGORIES)
-        max_price = rng.choice([40, 50, 60, 75]) * 100
-        rows: list[tuple[str, str, int]] = []
-        adjs = rng.sample(ADJECTIVES, 9)
-        # cheapest overall lies in another category, so skipping the category filter fails
-        other = rng.choice([c for c in CATEGORIES if c != category])
-        rows.append((f"{adjs[0]} {query}", other, rng.randint(500, 900)))
-        in_cat = sorted(rng.sample(range(1000, max_price - 100, 37), 3))
-        for adj, cents in zip(adjs[1:4], in_cat):
-            rows.append((f"{adj} {query}", category, cents))
-        # in the category but over the price limit (so skipping the price filter fails only
-        # where the sort order matters; the goal also names the limit)
-        rows.append((f"{adjs[4]} {query}", category, max_price + rng.randint(100, 3000)))
-        for adj in adjs[5:9]:
-            rows.append((f"{adj} {query}", rng.choice(CATEGORIES), rng.randint(500, 12000)))
-        for noun in NOUNS:
-            if noun == query:
-                continue
-            for adj in rng.sample(ADJECTIVES, 3):
-                rows.append((f"{adj} {noun}", rng.choice(CATEGORIES), rng.randint(500, 12000)))
-        rng.shuffle(rows)
+        query, category, max_price, rows = _products(rng)
         conn.executemany("INSERT INTO product (name, category, price_cents) VALUES (?, ?, ?)", rows)
         target = conn.execute(
             "SELECT id, name FROM product WHERE name LIKE ? AND category = ? AND price_cents <= ?"
@@ -95,23 +124,8 @@ def seed_database(path: Path, seed: int) -> Seeded:
             "city": rng.choice(CITIES),
         }
         conn.execute("INSERT INTO profile VALUES (1, :display_name, :email, :city)", profile)
-        # Addresses alike on purpose: same street name, same city or same number.
-        street = rng.choice(STREETS)
-        number = rng.randint(2, 98)
-        cities = rng.sample(CITIES, 3)
-        addrs = [
-            ("Home", f"{number} {street}", cities[0], f"{rng.randint(10000, 99999)}"),
-            ("Work", f"{number} {street}", cities[1], f"{rng.randint(10000, 99999)}"),
-            ("Parents", f"{number + 2} {street}", cities[0], f"{rng.randint(10000, 99999)}"),
-            ("Cabin", f"{number} {street}", cities[2], f"{rng.randint(10000, 99999)}"),
-            ("Studio", _street(rng), cities[1], f"{rng.randint(10000, 99999)}"),
-        ]
-        rng.shuffle(addrs)
-        conn.executemany("INSERT INTO address (label, street, city, zip) VALUES (?, ?, ?, ?)", addrs)
-        day_names = rng.sample(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"], 4)
-        topic = rng.choice(["Groceries", "Meeting", "Workout", "Call"])
-        notes = [(f"{topic} for {d}", f"{topic.lower()} plan, {d.lower()}") for d in day_names]
-        conn.executemany("INSERT INTO note (title, body) VALUES (?, ?)", notes)
+        conn.executemany("INSERT INTO address (label, street, city, zip) VALUES (?, ?, ?, ?)", _addresses(rng))
+        conn.executemany("INSERT INTO note (title, body) VALUES (?, ?)", _notes(rng))
         address_ids = [r[0] for r in conn.execute("SELECT id FROM address ORDER BY id")]
         note_ids = [r[0] for r in conn.execute("SELECT id FROM note ORDER BY id")]
     conn.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -22,7 +23,7 @@ class SiteState:
         self.path = path
         self.lock = threading.Lock()  # SQLite writes from parallel requests are serialised
 
-    def connect(self):
+    def connect(self) -> sqlite3.Connection:
         return db.connect(self.path)
 
 
@@ -71,161 +72,171 @@ def validate_support(v: dict[str, str]) -> dict[str, str]:
     return err
 
 
-def make_handler(state: SiteState) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+class SiteHandler(BaseHTTPRequestHandler):
+    """Answers the site's pages and form posts from the episode's database (`state`, set on
+    the subclass `make_handler` makes for each server)."""
 
-        def log_message(self, format: str, *args: object) -> None:  # keep test output clean
-            pass
+    protocol_version = "HTTP/1.1"
+    state: SiteState
 
-        def _send(self, html: str, status: int = 200) -> None:
-            data = html.encode("utf-8")
-            self.send_response(status)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            self.wfile.write(data)
+    def log_message(self, format: str, *args: object) -> None:  # keep test output clean
+        pass
 
-        def _redirect(self, to: str) -> None:
-            self.send_response(303)
-            self.send_header("Location", to)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+    def _send(self, html: str, status: int = 200) -> None:
+        data = html.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(data)
 
-        def do_GET(self) -> None:
-            url = urlsplit(self.path)
-            q = {k: v[0].strip() for k, v in parse_qs(url.query, keep_blank_values=True).items()}
-            path = url.path.rstrip("/") or "/"
-            conn = state.connect()
-            try:
-                self._get(path, q, conn)
-            finally:
-                conn.close()
+    def _redirect(self, to: str) -> None:
+        self.send_response(303)
+        self.send_header("Location", to)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
-        def _get(self, path: str, q: dict[str, str], conn) -> None:
-            if path == "/":
-                return self._send(pages.home())
-            if path == "/search":
-                return self._search(q, conn)
-            if m := re.fullmatch(r"/product/(\d+)", path):
-                row = conn.execute("SELECT * FROM product WHERE id = ?", (int(m[1]),)).fetchone()
-                return self._send(pages.product(row) if row else pages.not_found(), 200 if row else 404)
-            if path == "/cart":
-                return self._send(pages.cart(_cart(conn)))
-            if path == "/checkout":
-                return self._send(pages.checkout({}, {}, _cart(conn)))
-            if path == "/profile":
-                row = conn.execute("SELECT * FROM profile WHERE id = 1").fetchone()
-                return self._send(pages.profile(dict(row), {}))
-            if path == "/addresses":
-                return self._send(pages.addresses(conn.execute("SELECT * FROM address ORDER BY id").fetchall()))
-            if path == "/notes":
-                return self._send(pages.notes(conn.execute("SELECT * FROM note ORDER BY id").fetchall()))
-            if m := re.fullmatch(r"/notes/(\d+)/delete", path):
-                row = conn.execute("SELECT * FROM note WHERE id = ?", (int(m[1]),)).fetchone()
-                return self._send(pages.note_confirm(row) if row else pages.not_found(), 200 if row else 404)
-            if path == "/support":
-                return self._send(pages.support({}, {}))
-            return self._send(pages.not_found(), 404)
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        q = {k: v[0].strip() for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+        path = url.path.rstrip("/") or "/"
+        conn = self.state.connect()
+        try:
+            self._get(path, q, conn)
+        finally:
+            conn.close()
 
-        def _search(self, q: dict[str, str], conn) -> None:
-            text, category, max_price = q.get("q", ""), q.get("category", ""), q.get("max_price", "")
-            sql, params = "SELECT * FROM product WHERE name LIKE ?", [f"%{text}%"]
-            if category:
-                sql += " AND category = ?"
-                params.append(category)
-            try:
-                limit = round(float(max_price.lstrip("$")) * 100) if max_price else None
-            except ValueError:
-                limit, max_price = None, ""
-            if limit is not None:
-                sql += " AND price_cents <= ?"
-                params.append(limit)
-            rows = conn.execute(sql + " ORDER BY name", params).fetchall()
-            with state.lock, conn:
-                conn.execute(
-                    "INSERT INTO event (kind, detail) VALUES ('search', ?)",
-                    (json.dumps({"q": text, "category": category, "max_price_cents": limit}),),
-                )
-            self._send(pages.results(text, category, max_price, db.CATEGORIES, rows))
+    def _get(self, path: str, q: dict[str, str], conn: sqlite3.Connection) -> None:
+        if path == "/":
+            return self._send(pages.home())
+        if path == "/search":
+            return self._search(q, conn)
+        if m := re.fullmatch(r"/product/(\d+)", path):
+            row = conn.execute("SELECT * FROM product WHERE id = ?", (int(m[1]),)).fetchone()
+            return self._send(pages.product(row) if row else pages.not_found(), 200 if row else 404)
+        if path == "/cart":
+            return self._send(pages.cart(_cart(conn)))
+        if path == "/checkout":
+            return self._send(pages.checkout({}, {}, _cart(conn)))
+        if path == "/profile":
+            row = conn.execute("SELECT * FROM profile WHERE id = 1").fetchone()
+            return self._send(pages.profile(dict(row), {}))
+        if path == "/addresses":
+            return self._send(pages.addresses(conn.execute("SELECT * FROM address ORDER BY id").fetchall()))
+        if path == "/notes":
+            return self._send(pages.notes(conn.execute("SELECT * FROM note ORDER BY id").fetchall()))
+        if m := re.fullmatch(r"/notes/(\d+)/delete", path):
+            row = conn.execute("SELECT * FROM note WHERE id = ?", (int(m[1]),)).fetchone()
+            return self._send(pages.note_confirm(row) if row else pages.not_found(), 200 if row else 404)
+        if path == "/support":
+            return self._send(pages.support({}, {}))
+        return self._send(pages.not_found(), 404)
 
-        def do_POST(self) -> None:
-            path = urlsplit(self.path).path.rstrip("/")
-            form = _form(self)
-            conn = state.connect()
-            try:
-                with state.lock:
-                    self._post(path, form, conn)
-            finally:
-                conn.close()
+    def _search(self, q: dict[str, str], conn: sqlite3.Connection) -> None:
+        text, category, max_price = q.get("q", ""), q.get("category", ""), q.get("max_price", "")
+        sql, params = "SELECT * FROM product WHERE name LIKE ?", [f"%{text}%"]
+        if category:
+            sql += " AND category = ?"
+            params.append(category)
+        try:
+            limit = round(float(max_price.lstrip("$")) * 100) if max_price else None
+        except ValueError:
+            limit, max_price = None, ""
+        if limit is not None:
+            sql += " AND price_cents <= ?"
+            params.append(limit)
+        rows = conn.execute(sql + " ORDER BY name", params).fetchall()
+        with self.state.lock, conn:
+            conn.execute(
+                "INSERT INTO event (kind, detail) VALUES ('search', ?)",
+                (json.dumps({"q": text, "category": category, "max_price_cents": limit}),),
+            )
+        self._send(pages.results(text, category, max_price, db.CATEGORIES, rows))
 
-        def _post(self, path: str, form: dict[str, str], conn) -> None:
-            if path == "/cart/add":
-                pid = int(form.get("product_id") or 0)
-                with conn:
-                    conn.execute(
-                        "INSERT INTO cart_item VALUES (?, 1) ON CONFLICT(product_id) DO UPDATE SET qty = qty + 1", (pid,)
-                    )
-                return self._redirect("/cart")
-            if path == "/cart/remove":
-                with conn:
-                    conn.execute("DELETE FROM cart_item WHERE product_id = ?", (int(form.get("product_id") or 0),))
-                return self._redirect("/cart")
-            if path == "/checkout":
-                lines = _cart(conn)
-                errors = validate_checkout(form)
-                if not lines:
-                    errors["card"] = errors.get("card") or "the cart is empty"
-                if errors:
-                    return self._send(pages.checkout(form, errors, lines), 422)
-                with conn:
-                    cur = conn.execute(
-                        "INSERT INTO orders (full_name, street, city, zip, card_last4) VALUES (?, ?, ?, ?, ?)",
-                        (form["full_name"], form["street"], form["city"], form["zip"], form["card"].replace(" ", "")[-4:]),
-                    )
-                    conn.executemany(
-                        "INSERT INTO order_item VALUES (?, ?, ?, ?)",
-                        [(cur.lastrowid, r["product_id"], r["qty"], r["price_cents"]) for r in lines],
-                    )
-                    conn.execute("DELETE FROM cart_item")
-                return self._send(pages.order_done(cur.lastrowid))
-            if path == "/profile":
-                errors = validate_profile(form)
-                if errors:
-                    return self._send(pages.profile(form, errors), 422)
-                with conn:
-                    conn.execute(
-                        "UPDATE profile SET display_name = ?, email = ?, city = ? WHERE id = 1",
-                        (form["display_name"], form["email"], form["city"]),
-                    )
-                return self._send(pages.profile(form, {}, saved=True))
-            if m := re.fullmatch(r"/addresses/(\d+)/delete", path):
-                with conn:
-                    conn.execute("DELETE FROM address WHERE id = ?", (int(m[1]),))
-                return self._redirect("/addresses")
-            if m := re.fullmatch(r"/notes/(\d+)/delete", path):
-                with conn:
-                    conn.execute("DELETE FROM note WHERE id = ?", (int(m[1]),))
-                return self._redirect("/notes")
-            if path == "/support":
-                errors = validate_support(form)
-                with conn:
-                    conn.execute("INSERT INTO event (kind, detail) VALUES ('support_submit', ?)", (json.dumps(sorted(errors)),))
-                if errors:
-                    return self._send(pages.support(form, errors), 422)
-                with conn:
-                    cur = conn.execute(
-                        "INSERT INTO ticket (email, order_ref, phone, message) VALUES (?, ?, ?, ?)",
-                        (form["email"], form["order_ref"], form["phone"], form["message"]),
-                    )
-                return self._send(pages.support(form, {}, ticket_id=cur.lastrowid))
-            return self._send(pages.not_found(), 404)
+    def do_POST(self) -> None:
+        path = urlsplit(self.path).path.rstrip("/")
+        form = _form(self)
+        conn = self.state.connect()
+        try:
+            with self.state.lock:
+                self._post(path, form, conn)
+        finally:
+            conn.close()
 
-    return Handler
+    def _post(self, path: str, form: dict[str, str], conn: sqlite3.Connection) -> None:
+        if path == "/cart/add":
+            with conn:
+                conn.execute("INSERT INTO cart_item VALUES (?, 1) ON CONFLICT(product_id) DO UPDATE SET qty = qty + 1",
+                             (int(form.get("product_id") or 0),))
+            return self._redirect("/cart")
+        if path == "/cart/remove":
+            with conn:
+                conn.execute("DELETE FROM cart_item WHERE product_id = ?", (int(form.get("product_id") or 0),))
+            return self._redirect("/cart")
+        if path == "/checkout":
+            return self._checkout(form, conn)
+        if path == "/profile":
+            return self._profile(form, conn)
+        if m := re.fullmatch(r"/(addresses|notes)/(\d+)/delete", path):
+            table = {"addresses": "address", "notes": "note"}[m[1]]
+            with conn:
+                conn.execute(f"DELETE FROM {table} WHERE id = ?", (int(m[2]),))
+            return self._redirect(f"/{m[1]}")
+        if path == "/support":
+            return self._support(form, conn)
+        return self._send(pages.not_found(), 404)
+
+    def _checkout(self, form: dict[str, str], conn: sqlite3.Connection) -> None:
+        lines = _cart(conn)
+        errors = validate_checkout(form)
+        if not lines:
+            errors["card"] = errors.get("card") or "the cart is empty"
+        if errors:
+            return self._send(pages.checkout(form, errors, lines), 422)
+        with conn:
+            cur = conn.execute(
+                "INSERT INTO orders (full_name, street, city, zip, card_last4) VALUES (?, ?, ?, ?, ?)",
+                (form["full_name"], form["street"], form["city"], form["zip"], form["card"].replace(" ", "")[-4:]),
+            )
+            conn.executemany(
+                "INSERT INTO order_item VALUES (?, ?, ?, ?)",
+                [(cur.lastrowid, r["product_id"], r["qty"], r["price_cents"]) for r in lines],
+            )
+            conn.execute("DELETE FROM cart_item")
+        return self._send(pages.order_done(cur.lastrowid))
+
+    def _profile(self, form: dict[str, str], conn: sqlite3.Connection) -> None:
+        errors = validate_profile(form)
+        if errors:
+            return self._send(pages.profile(form, errors), 422)
+        with conn:
+            conn.execute(
+                "UPDATE profile SET display_name = ?, email = ?, city = ? WHERE id = 1",
+                (form["display_name"], form["email"], form["city"]),
+            )
+        return self._send(pages.profile(form, {}, saved=True))
+
+    def _support(self, form: dict[str, str], conn: sqlite3.Connection) -> None:
+        errors = validate_support(form)
+        with conn:
+            conn.execute("INSERT INTO event (kind, detail) VALUES ('support_submit', ?)", (json.dumps(sorted(errors)),))
+        if errors:
+            return self._send(pages.support(form, errors), 422)
+        with conn:
+            cur = conn.execute(
+                "INSERT INTO ticket (email, order_ref, phone, message) VALUES (?, ?, ?, ?)",
+                (form["email"], form["order_ref"], form["phone"], form["message"]),
+            )
+        return self._send(pages.support(form, {}, ticket_id=cur.lastrowid))
 
 
-def _cart(conn) -> list:
+def make_handler(state: SiteState) -> type[SiteHandler]:
+    """A handler class bound to one server's state (the server makes one handler per request)."""
+    return type("BoundSiteHandler", (SiteHandler,), {"state": state})
+
+
+def _cart(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     return conn.execute(
         "SELECT c.product_id, c.qty, p.name, p.price_cents FROM cart_item c JOIN product p ON p.id = c.product_id ORDER BY p.name"
     ).fetchall()

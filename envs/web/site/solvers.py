@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from agentloop.envs.web.task import register_solver
+from agentloop.calls import SkillCall
+from agentloop.envs.web.solving import register_solver
 from agentloop.roles.context import Context
 from agentloop.scene import Node, SceneGraph
-from agentloop.skills import SkillCall
 
 PRICE = re.compile(r"\$(\d+(?:\.\d\d)?)")
 
@@ -215,13 +215,7 @@ SOLVERS = {
     "site.support": solve_support,
 }
 
-_registered = False
-
-
 def register() -> None:
-    """Register the solvers with the web planner's table (once; later calls do nothing)."""
-    global _registered
-    if not _registered:
-        for name, fn in SOLVERS.items():
-            register_solver(name, fn)
-        _registered = True
+    """Register the solvers with the web planner's table."""
+    for name, fn in SOLVERS.items():
+        register_solver(name, fn)

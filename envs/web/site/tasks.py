@@ -10,11 +10,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from agentloop.envs.web.site import db, pages, solvers
+from agentloop.envs.web.site import db, pages
 from agentloop.envs.web.site.server import SiteServer, SiteState
 from agentloop.envs.web.task import TaskResult
-
-solvers.register()  # the scripted planner finds them by task name wherever a task is built
 
 
 class SiteTask:

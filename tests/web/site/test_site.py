@@ -11,19 +11,21 @@ import urllib.request
 
 import pytest
 
+from agentloop.calls import SkillCall
 from agentloop.envs.web.site import db
 from agentloop.envs.web.site.server import SiteServer, SiteState, validate_support
 from agentloop.envs.web.site.tasks import TASKS, make_task
-from agentloop.records import Verdict
+from agentloop.perception import Perception, perception_of
+from agentloop.records import Outcome, Verdict
 
 pytest.importorskip("playwright")
 from agentloop.envs.web.env import WebEnv
 from agentloop.envs.web.planner import WebPlanner
-from agentloop.loop import EpisodeSpec, LoopLimits, Roles, run_episode
+from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
+from agentloop.roles import Roles
 from agentloop.roles.context import Context
 from agentloop.roles.critic import PreconditionCritic
 from agentloop.roles.validator import EffectValidator
-from agentloop.skills import SkillCall
 
 TASK_FACTORY = "agentloop.envs.web.site.tasks:make_task"
 
@@ -36,15 +38,16 @@ def _by_name(scene, kind: str, name: str):
     return next(n for n in scene.nodes if n.kind == kind and n.name == name)
 
 
-def _step(env: WebEnv, call: SkillCall):
+def _step(env: WebEnv, call: SkillCall) -> Perception:
     obs, reward, terminated, truncated, info = env.step(call)
-    assert info.get("action_error") is None, info["action_error"]
-    return info
+    seen = perception_of(info)
+    assert seen.action_error is None, seen.action_error
+    return seen
 
 
 def _goto(env: WebEnv, path: str):
     """Open a page of the site with the `goto` skill; returns the new scene graph."""
-    return _step(env, SkillCall(name="goto", args={"url": env.task.server.origin + path}))["scene_graph"]
+    return _step(env, SkillCall(name="goto", args={"url": env.task.server.origin + path})).scene_graph
 
 
 # ---- server and database, no browser -----------------------------------------------------
@@ -96,25 +99,27 @@ def test_checkout_progress_rises_with_each_stage_and_place_order_is_irreversible
     env = _env("site.checkout")
     try:
         _, info = env.reset(seed=4)
-        assert info["progress"] == 0.0 and not info["success"]
+        seen = perception_of(info)
+        assert seen.progress == 0.0 and not seen.success
         task = env.task
         s = task.seeded
-        scene = info["scene_graph"]
+        scene = seen.scene_graph
         _step(env, SkillCall(name="type", args={"element": _by_name(scene, "textbox", "Search products").id, "text": s.query}))
-        info = _step(env, SkillCall(name="click", args={"element": _by_name(info["scene_graph"], "button", "Search").id}))
-        assert info["progress"] == 0.25
+        seen = _step(env, SkillCall(name="click", args={"element": _by_name(scene, "button", "Search").id}))
+        assert seen.progress == 0.25
         # Go straight to the product and the cart (skipping the filter): progress counts the cart.
         scene = _goto(env, f"/product/{s.target_product_id}")
-        info = _step(env, SkillCall(name="click", args={"element": _by_name(scene, "button", "Add to cart").id}))
-        assert info["progress"] == 0.5
+        seen = _step(env, SkillCall(name="click", args={"element": _by_name(scene, "button", "Add to cart").id}))
+        assert seen.progress == 0.5
         scene = _goto(env, "/checkout")
         place = _by_name(scene, "button", "Place order")
         assert place.get("irreversible") is True
         # an invalid form: the server answers with errors and no order is stored
-        info = _step(env, SkillCall(name="click", args={"element": place.id}))
-        alerts = [n.name for n in info["scene_graph"].nodes if n.kind == "alert"]
+        seen = _step(env, SkillCall(name="click", args={"element": place.id}))
+        alerts = [n.name for n in seen.scene_graph.nodes if n.kind == "alert"]
         assert any("ZIP code" in a for a in alerts) and any("Card number" in a for a in alerts)
-        assert task.evaluate().details["orders"] == 0 and not info["success"]
+        assert task.evaluate().details["orders"] == 0 and not seen.success
+        assert seen.extra["task_details"]["orders"] == 0 and "raw_reward" not in seen.extra
     finally:
         env.close()
 
@@ -126,8 +131,8 @@ def test_profile_partial_progress_is_the_share_of_saved_fields() -> None:
         want = env.task.want
         scene = _goto(env, "/profile")
         _step(env, SkillCall(name="type", args={"element": _by_name(scene, "textbox", "City").id, "text": want["city"]}))
-        info = _step(env, SkillCall(name="click", args={"element": _by_name(scene, "button", "Save profile").id}))
-        assert info["progress"] == pytest.approx(1 / 3, abs=1e-3) and not info["success"]
+        seen = _step(env, SkillCall(name="click", args={"element": _by_name(scene, "button", "Save profile").id}))
+        assert seen.progress == pytest.approx(1 / 3, abs=1e-3) and not seen.success
         stored = env.task.query("SELECT city FROM profile")[0]["city"]
         assert stored == want["city"]
     finally:
@@ -143,7 +148,8 @@ def test_deleting_the_wrong_look_alike_address_fails_the_episode() -> None:
         wrong = next(n for n in scene.nodes if n.kind == "button" and n.name.startswith("Delete ") and n.name != f"Delete {target}")
         assert wrong.get("irreversible") is True
         _, _, terminated, _, info = env.step(SkillCall(name="click", args={"element": wrong.id}))
-        assert terminated and not info["success"] and info["task_details"]["wrongly_deleted"]
+        seen = perception_of(info)
+        assert terminated and not seen.success and seen.extra["task_details"]["wrongly_deleted"]
     finally:
         env.close()
 
@@ -151,18 +157,18 @@ def test_deleting_the_wrong_look_alike_address_fails_the_episode() -> None:
 def test_irreversible_click_passes_the_rule_critic() -> None:
     env = _env("site.delete_note")
     try:
-        _, info = env.reset(seed=3)
+        env.reset(seed=3)
         title = env.task.query("SELECT title FROM note WHERE id = ?", (env.task.target,))[0]["title"]
-        scene = _goto(env, f"/notes/{env.task.target}/delete")
-        confirm = _by_name(scene, "button", "Confirm delete")
-        assert confirm.get("irreversible") is True and title in scene.to_text()
-        ctx = Context(env_id="agentloop/site.delete_note", goal=info["goal"], skills=[], skillset=env.skillset,
-                      scene=scene, observation=None, info=info)
+        url = f"{env.task.server.origin}/notes/{env.task.target}/delete"
+        seen = _step(env, SkillCall(name="goto", args={"url": url}))
+        confirm = _by_name(seen.scene_graph, "button", "Confirm delete")
+        assert confirm.get("irreversible") is True and title in seen.scene_graph.to_text()
+        ctx = Context(env_id="agentloop/site.delete_note", perception=seen, observation=None, skillset=env.skillset)
         call = env.skillset.bind(SkillCall(name="click", args={"element": confirm.id}))
         verdict: Verdict = PreconditionCritic().review(call, ctx)
         assert verdict.ok, verdict.reason
-        info = _step(env, call.call)
-        assert info["success"] and info["progress"] == 1.0
+        seen = _step(env, call.call)
+        assert seen.success and seen.progress == 1.0
     finally:
         env.close()
 
@@ -174,7 +180,7 @@ def test_scripted_planner_solves_task_in_closed_loop(task: str) -> None:
     try:
         for seed in (7,):
             rec = run_episode(env, EpisodeSpec(f"agentloop/{task}", seed), roles, LoopLimits(max_steps=40)).record
-            assert rec.success, (task, seed, rec.outcome, rec.error)
+            assert rec.success and rec.outcome is Outcome.SUCCESS, (task, seed, rec.outcome, rec.error)
     finally:
         env.close()
 
@@ -196,5 +202,5 @@ def test_registered_and_passes_check_env() -> None:
 
 
 def test_unknown_task_is_a_clear_error() -> None:
-    with pytest.raises(ValueError, match="unknown site task 'site.nope'"):
+    with pytest.raises(ValueError, match=r"unknown site task 'site\.nope'"):
         make_task("site.nope")

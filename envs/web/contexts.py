@@ -1,0 +1,110 @@
+"""Each episode's browser context, and the next ones made ahead of time.
+
+A new context and page cost a renderer process (hundreds of ms on a busy machine), the largest
+part of a reset. So after each reset the next episode's context and page are made in the
+background (never used before, so still fresh), with the task's `prepare(page)` done on them,
+and the old context is closed in the background too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from typing import Any
+
+from . import js
+from .browser import collect, forget, start_background
+from .grounding import Sandbox
+from .task import WebTask
+
+
+@dataclass
+class EpisodeContext:
+    """One episode's browser state: its context, page, sandbox and DevTools session."""
+
+    context: Any  # playwright BrowserContext
+    page: Any
+    sandbox: Sandbox
+    cdp: Any = None  # a DevTools session on the page (screenshots)
+
+
+class Contexts:
+    """The current episode's context and the next ones, made in the background."""
+
+    def __init__(self, task: WebTask, viewport: tuple[int, int], timeout_ms: int, ahead: int = 1):
+        self.task, self.viewport, self.timeout_ms, self.ahead = task, viewport, timeout_ms, ahead
+        self.current: EpisodeContext | None = None
+        self._next: list[asyncio.Future[EpisodeContext]] = []
+
+    def open(self, browser: Any) -> EpisodeContext:
+        """A fresh context with its sandbox and its page: all of an episode's browser state that
+        does not depend on the seed."""
+        context = browser.new_context(
+            viewport={"width": self.viewport[0], "height": self.viewport[1]},
+            accept_downloads=False, service_workers="block",
+        )
+        context.set_default_timeout(self.timeout_ms)
+        sandbox = Sandbox()
+        # Independent of each other, so sent together: fewer round trips one after another.
+        pending = [start_background(browser, lambda: context.add_init_script(js.HIDE_CARET)),
+                   # Routes registered later take precedence: tasks add their own (serving files).
+                   start_background(browser, lambda: context.route("**/*", sandbox))]
+        page = context.new_page()
+        cdp_session = start_background(browser, lambda: context.new_cdp_session(page))
+        for fut in pending:
+            collect(browser, fut)
+        cdp = collect(browser, cdp_session)
+        context.on("page", lambda p: p is not page and p.close())  # popups are not the task's world
+        sandbox.origins.update(o.rstrip("/") for o in self.task.origins())
+        prepare = getattr(self.task, "prepare", None)
+        if prepare is not None:  # what the task does alike for every episode (load its page)
+            try:
+                prepare(page)
+            except Exception:
+                forget(browser, context.close)
+                raise
+        return EpisodeContext(context, page, sandbox, cdp)
+
+    def begin(self, browser: Any) -> EpisodeContext:
+        """Retire the last episode's context and hand out a fresh one: made ahead if one is
+        ready and still usable, else made now."""
+        old, self.current = self.current, None
+        if old is not None and old.context.browser is browser:
+            forget(browser, old.context.close)  # nothing waits on it: close in the background
+        self.current = self._take_next(browser) or self.open(browser)
+        return self.current
+
+    def _take_next(self, browser: Any) -> EpisodeContext | None:
+        if not self._next:
+            return None
+        fut = self._next.pop(0)
+        try:
+            made = collect(browser, fut)
+        except Exception:  # the browser went away meanwhile: the caller makes a new one
+            return None
+        if made.context.browser is not browser or made.page.is_closed():
+            forget(browser, made.context.close)
+            return None
+        return made
+
+    def make_ahead(self) -> None:
+        """Start making the next episodes' contexts, while this one runs."""
+        if self.current is None:
+            return
+        browser = self.current.context.browser
+        while len(self._next) < self.ahead:
+            self._next.append(start_background(browser, lambda: self.open(browser)))
+
+    def close(self) -> None:
+        """Close every context, the ones made ahead once they exist (if the browser is gone, so
+        are they, and the background calls just fail)."""
+        futs, self._next = self._next, []
+        current, self.current = self.current, None
+        if current is None:
+            return
+        browser = current.context.browser
+        for fut in futs:
+            forget(browser, lambda fut=fut: collect(browser, fut).context.close())
+        with contextlib.suppress(Exception):  # the browser may already be gone
+            current.context.close()

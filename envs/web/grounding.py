@@ -1,0 +1,113 @@
+"""Grounding a call on the live page before it acts, and turning the browser's failures into
+typed errors.
+
+Every check here raises `ActionError` *before* anything on the page is touched: an element
+that is missing, hidden, outside the viewport, covered or not editable; an option a list does
+not have; a URL outside the task's origins. Playwright's own failures during an action become
+`ActionError(TIMEOUT | BROWSER)`, or `EnvCrashed` when the browser itself went away.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from agentloop.errors import ActionError, EnvCrashed, ErrorKind
+
+from . import js
+
+
+@dataclass(frozen=True)
+class Target:
+    """An element found on the page: its centre in viewport pixels and what kind it is."""
+
+    x: float
+    y: float
+    tag: str  # lower-case tag name
+    type: str  # an input's type, lower-case ("" for other elements)
+    checked: bool
+    editable: bool
+
+
+def locate(page: Any, eid: str, *, editable: bool = False, reachable: bool = True) -> Target:
+    """The element with id `eid`; with `reachable`, it must also be visible, in the viewport
+    and on top at its centre; with `editable`, it must take text."""
+    found = page.evaluate(js.LOCATE, eid)
+    if not found["found"]:
+        raise ActionError(ErrorKind.NO_ELEMENT, f"there is no element {eid} on the page")
+    if reachable:
+        if not found["visible"]:
+            raise ActionError(ErrorKind.NOT_VISIBLE, f"element {eid} is not visible")
+        if not found["in_view"]:
+            raise ActionError(ErrorKind.NOT_VISIBLE, f"element {eid} is outside the viewport; scroll to it first")
+        if found["covered_by"]:
+            raise ActionError(ErrorKind.COVERED, f"element {eid} is covered by {found['covered_by']}")
+    if editable and not found["editable"]:
+        raise ActionError(ErrorKind.NOT_EDITABLE, f"element {eid} ({found['tag']}) is not editable")
+    return Target(x=found["x"], y=found["y"], tag=found["tag"], type=found["type"],
+                  checked=found["checked"], editable=found["editable"])
+
+
+def option_value(options: list[list[str]], eid: str, option: str) -> str:
+    """The value of the option labelled or valued `option` (exactly, else by label ignoring
+    case and surrounding space) among a list's `[label, value]` pairs."""
+    match = [v for label, v in options if option in (label, v)] or \
+        [v for label, v in options if option.lower() == label.strip().lower()]
+    if not match:
+        shown = ", ".join(label for label, _ in options[:20])
+        raise ActionError(ErrorKind.NO_ELEMENT, f"element {eid} has no option {option!r} (options: {shown})")
+    return match[0]
+
+
+def origin(url: str) -> str:
+    """`scheme://host[:port]` of a URL."""
+    p = urlsplit(url)
+    return f"{p.scheme}://{p.netloc}"
+
+
+class Sandbox:
+    """The route handler of one browser context: lets the episode's origins through, blocks and
+    counts everything else. One per context, so a closing context's late requests never count
+    against the next episode."""
+
+    def __init__(self) -> None:
+        self.origins: set[str] = set()
+        self.blocked: list[str] = []
+
+    def __call__(self, route: Any) -> None:
+        url = route.request.url
+        if origin(url) in self.origins or url.startswith(("data:", "blob:", "about:")):
+            route.fallback()
+        else:
+            self.blocked.append(url)
+            route.abort("blockedbyclient")
+
+    def check(self, url: str) -> None:
+        """Raise unless `url` may be opened: http(s) on one of the episode's origins."""
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise ActionError(ErrorKind.NAVIGATION_BLOCKED, f"{url!r}: only http(s) URLs may be opened")
+        if origin(url) not in self.origins:
+            raise ActionError(
+                ErrorKind.NAVIGATION_BLOCKED,
+                f"{origin(url)} is not one of this task's origins ({', '.join(sorted(self.origins))})",
+            )
+
+
+@contextmanager
+def browser_errors(skill: str) -> Iterator[None]:
+    """Turn Playwright's failures during `skill` into typed errors (see the module's docstring)."""
+    try:
+        yield
+    except PlaywrightTimeout as e:
+        raise ActionError(ErrorKind.TIMEOUT, f"{skill} timed out: {str(e).splitlines()[0]}") from e
+    except PlaywrightError as e:
+        msg = str(e).splitlines()[0]
+        if "has been closed" in msg or "Target closed" in msg:
+            raise EnvCrashed(f"the browser went away: {msg}") from e
+        raise ActionError(ErrorKind.BROWSER, f"{skill} failed: {msg}") from e

@@ -1,0 +1,24 @@
+"""The scripts the web env runs in the page, one `.js` file each beside this module, read once
+at import. Each file's leading `//` lines say what it does; each is a function expression that
+Playwright calls with its argument (`hide_caret.js` is a plain script, run in every document)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_HERE = Path(__file__).parent
+
+
+def _load(name: str) -> str:
+    return (_HERE / f"{name}.js").read_text(encoding="utf-8")
+
+
+SETTLE = _load("settle")
+HIDE_CARET = _load("hide_caret")
+LOCATE = _load("locate")
+SNAPSHOT = _load("snapshot")
+SELECT_OPTIONS = _load("select_options")
+SCROLL = _load("scroll")
+MINIWOB_START = _load("miniwob_start")
+MINIWOB_PRELOAD = _load("miniwob_preload")
+MINIWOB_STATE = _load("miniwob_state")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 
@@ -14,31 +16,36 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from agentloop import registry
 from agentloop.cli import app, console
 from agentloop.errors import ConfigError
-from agentloop.recording.run import default_run_dir
-from agentloop.records import EpisodeRecord, RunConfig
-from agentloop.runner import execute, prepare
-from agentloop.runner.summary import summary_table
+from agentloop.loop import EpisodeSpec
+from agentloop.recording import RunDir, default_run_dir
+from agentloop.records import EpisodeRecord, Outcome, RunConfig
+from agentloop.roles.context import Context
+from agentloop.runner import conclude, execute, prepare
+from agentloop.runner.summary import run_summary
 
 
 class Switch(str, Enum):
+    """`--critic` and `--validator`: off, by rule, or by a model."""
+
     none = "none"
     rule = "rule"
     vlm = "vlm"
 
 
 class Executor(str, Enum):
+    """`--executor`: processes on this machine, or a Ray cluster."""
+
     local = "local"
     ray = "ray"
 
 
-def _env_kwargs(pairs: list[str], disturb: float | None) -> dict:
-    out: dict = {}
+def _env_kwargs(pairs: list[str], disturb: float | None) -> dict[str, object]:
+    """`--env-arg KEY=VALUE` pairs (values read as JSON where they are) and `--disturb`."""
+    out: dict[str, object] = {}
     for p in pairs:
         key, sep, value = p.partition("=")
         if not sep or not key:
             raise ConfigError(f"--env-arg expects KEY=VALUE, got {p!r}")
-        import json
-
         try:
             out[key] = json.loads(value)
         except json.JSONDecodeError:
@@ -52,11 +59,11 @@ def _latest_run(out: Path, env_id: str) -> Path | None:
     prefix = env_id.split("/")[-1].replace(":", "_") + "-"
     if not out.exists():
         return None
-    runs = sorted(p for p in out.iterdir() if p.name.startswith(prefix) and (p / "run.json").exists())
+    runs = sorted(p for p in out.iterdir() if p.name.startswith(prefix) and RunDir(p).exists())
     return runs[-1] if runs else None
 
 
-def _terminal_human(ctx) -> str | None:
+def _terminal_human(ctx: Context) -> str | None:
     """Ask for a correction at each step; an empty line continues."""
     console.print(f"[bold]step {ctx.step}[/bold] goal: {ctx.goal}", highlight=False)
     if ctx.history:
@@ -97,51 +104,62 @@ def run_cmd(
     env_id = registry.resolve(env_id)
     if api_key:
         os.environ["OPENAI_API_KEY"] = api_key  # reaches worker processes, never the record
+    config = _validated(lambda: RunConfig(
+        env_id=env_id, episodes=episodes, seed=seed, group_size=group_size, planner=planner,
+        critic=critic.value, validator=validator.value, model=model, candidates=candidates,
+        max_steps=max_steps, workers=workers, concurrency=concurrency,
+        executor=executor.value, out=str(out or "recordings"), record_frames=not no_frames, human=human,
+        env_kwargs=_env_kwargs(env_arg, disturb), base_url=base_url,
+    ))
+    if human and not sys.stdin.isatty():
+        raise ConfigError("--human needs an interactive terminal")
+    rd, todo, finished = prepare(config, _run_dir(out, resume, env_id), resume)
+    records = _execute(rd, todo, finished, config)
+    conclude(rd)  # derived rewards beside the raw log, per episode and per group
+    console.print(run_summary(rd, records, title=f"{env_id}  ({rd.path})"))
+
+
+def _validated(make: Callable[[], RunConfig]) -> RunConfig:
+    """The run's config, or a one-line error naming each bad value."""
     try:
-        config = RunConfig(
-            env_id=env_id, episodes=episodes, seed=seed, group_size=group_size, planner=planner,
-            critic=critic.value, validator=validator.value, model=model, candidates=candidates,
-            max_steps=max_steps, workers=workers, concurrency=concurrency,
-            executor=executor.value, out=str(out or "recordings"), record_frames=not no_frames, human=human,
-            env_kwargs=_env_kwargs(env_arg, disturb), base_url=base_url,
-        )
+        return make()
     except ValidationError as e:
         raise ConfigError("; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors())) from None
 
+
+def _run_dir(out: Path | None, resume: bool, env_id: str) -> Path:
+    """`--out`, else (with `--resume`) the latest run of the env, else a new folder."""
     if out is not None:
         run_dir = out
     elif resume:
         run_dir = _latest_run(Path("recordings"), env_id) or Path("recordings")
     else:
         run_dir = default_run_dir(Path("recordings"), env_id)
-    if (run_dir / "run.json").exists() and not resume:
+    if RunDir(run_dir).exists() and not resume:
         raise ConfigError(f"{run_dir} already holds a run; add --resume to finish it, or pick another --out")
-    if resume and not (run_dir / "run.json").exists():
+    if resume and not RunDir(run_dir).exists():
         raise ConfigError(f"--resume: no run of {env_id} found in {run_dir}")
-    rd, todo, finished = prepare(config, run_dir, resume)
-    if human and not sys.stdin.isatty():
-        raise ConfigError("--human needs an interactive terminal")
+    return run_dir
 
-    records: list[EpisodeRecord] = list(finished)
+
+def _execute(rd: RunDir, todo: list[EpisodeSpec], finished: list[EpisodeRecord], config: RunConfig) -> list[EpisodeRecord]:
+    """Run what is left, with a progress bar; returns the records of the whole run."""
+    records = list(finished)
     if finished:
-        console.print(f"resuming {run_dir}: {len(finished)} episodes done, {len(todo)} to run")
+        console.print(f"resuming {rd.path}: {len(finished)} episodes done, {len(todo)} to run")
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
         TextColumn("success {task.fields[ok]}"), TimeElapsedColumn(),
-        console=console, transient=False, disable=human,
+        console=console, transient=False, disable=config.human,
     ) as progress:
-        bar = progress.add_task(env_id.split("/")[-1], total=len(todo) + len(finished),
+        bar = progress.add_task(config.env_id.split("/")[-1], total=len(todo) + len(finished),
                                 completed=len(finished), ok=sum(r.success for r in finished))
 
         def on_done(rec: EpisodeRecord) -> None:
             records.append(rec)
             progress.update(bar, advance=1, ok=sum(r.success for r in records))
-            if rec.outcome == "error":
+            if rec.outcome is Outcome.ERROR:
                 progress.console.print(f"[red]{rec.episode_id}: error: {rec.error}[/red]", highlight=False)
 
-        execute(todo, config, run_dir, on_done, _terminal_human if human else None)
-    rd.clear_partial()  # left by worker processes that died; their episodes are recorded
-    from agentloop.rewards import derive_run
-
-    derive_run(run_dir)  # group-level GiGPO advantages beside the raw log
-    console.print(summary_table(records, title=f"{env_id}  ({rd.path})"))
+        execute(todo, config, rd.path, on_done, _terminal_human if config.human else None)
+    return records

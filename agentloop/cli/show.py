@@ -9,9 +9,8 @@ from rich.table import Table
 
 from agentloop.cli import app, console
 from agentloop.errors import ConfigError
-from agentloop.recording.episode import read_steps
-from agentloop.recording.run import RunDir
-from agentloop.runner.summary import summary_table
+from agentloop.recording import RunDir, read_steps
+from agentloop.runner.summary import run_summary
 
 
 @app.command("show")
@@ -24,7 +23,7 @@ def show_cmd(
     manifest = rd.manifest()
     if episode:
         d = rd.episodes_dir / episode
-        if not (d / "episode.json").exists():
+        if episode not in rd.finished_ids():
             raise ConfigError(f"no finished episode {episode!r} in {run_dir}")
         table = Table(title=episode)
         for col in ("#", "action", "critic", "validator", "error", "reward", "progress"):
@@ -46,4 +45,4 @@ def show_cmd(
         f"validator={c.validator} model={c.model or '-'}; {len(records)}/{c.episodes * c.group_size} episodes finished",
         highlight=False,
     )
-    console.print(summary_table(records, title=str(run_dir)))
+    console.print(run_summary(rd, records, title=str(run_dir)))

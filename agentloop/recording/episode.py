@@ -1,9 +1,12 @@
 """One episode on disk, written so that it appears whole or not at all.
 
-Steps are serialised as they happen and frames kept in memory; when the episode ends,
-`finish` hands everything to the `DiskWriter`, which writes it into
-`episodes/.partial/<id>-<pid>-<thread>/` and renames that folder to `episodes/<id>` in one
-`os.rename`. A killed run leaves only partial folders, which `--resume` deletes and reruns.
+Frames are encoded into `episodes/.partial/<id>-<pid>-<thread>/frames/` by a `FramePool`
+while the episode runs; each step is kept as the line pydantic writes for it. `finish`
+waits for the frames, writes `steps.jsonl` and `episode.json` beside them and renames the
+folder to `episodes/<id>` in one `os.rename`, so a reader never sees half an episode. A
+killed run leaves only partial folders, which `--resume` deletes and reruns. Nothing is
+fsynced: the rename survives a killed process (the page cache outlives it), though not a
+power cut.
 """
 
 from __future__ import annotations
@@ -11,89 +14,110 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from concurrent.futures import Future, wait
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from agentloop.loop import EpisodeSink
-from agentloop.recording.disk import Block, DiskWriter, EpisodeJob, FrameBuffer, write_episode
-from agentloop.recording.lines import episode_json, step_line
-from agentloop.records import EpisodeRecord, StepRecord, StepSignals
+from agentloop.recording.frames import FramePool, RecordingError, write_png
+from agentloop.records import EpisodeRecord, StepRecord
 
 PARTIAL = ".partial"
+STEPS_FILE = "steps.jsonl"
+RECORD_FILE = "episode.json"
 
 
-class EpisodeWriter(EpisodeSink):
+class EpisodeWriter:
+    """Records one episode into a run folder: the loop's `EpisodeSink`, plus `finish` to land
+    the episode and `abort` to drop it. Frames go to the `FramePool` it is lent (or are
+    written on the caller's thread without one)."""
+
     def __init__(
-        self, run_dir: Path, episode_id: str, disk: DiskWriter | None = None,
-        record_frames: bool = True, durable: bool = False,
-    ):
-        self.run_dir = Path(run_dir)
+        self, run_dir: Path | str, episode_id: str, frames: FramePool | None = None,
+        record_frames: bool = True,
+    ) -> None:
+        episodes = Path(run_dir) / "episodes"
         self.episode_id = episode_id
-        # Strings: one writer per episode, and pathlib's joins cost more than the rest of
-        # setting it up.
-        episodes = os.path.join(run_dir, "episodes")
-        self._final = os.path.join(episodes, episode_id)
-        self._tmp = os.path.join(episodes, PARTIAL, f"{episode_id}-{os.getpid()}-{threading.get_ident()}")
-        # The writer creates (or clears) the folder when it writes the episode: nothing
-        # touches the disk while the episode runs.
-        self._disk = disk
+        self.final = episodes / episode_id
+        self.tmp = episodes / PARTIAL / f"{episode_id}-{os.getpid()}-{threading.get_ident()}"
+        self._pool = frames
         self._record_frames = record_frames
-        self.durable = durable
-        self._frames = FrameBuffer()
-        # Serialised lines only: keeping the step objects alive until the episode ends
-        # costs the garbage collector more than serialising them costs. They go to the
-        # writer as they are, never joined here.
-        self._steps: list[bytes] = []
-        self._signals: list[dict[str, Any]] = []
+        self._lines: list[str] = []
+        self._frames: list[Future[None]] = []
+        self._opened = False
 
-    @property
-    def final(self) -> Path:
-        """Where the episode lands."""
-        return Path(self._final)
-
-    @property
-    def tmp(self) -> Path:
-        """Where the writer assembles it first."""
-        return Path(self._tmp)
-
-    def frame(self, index: int, frame: Any, tag: str = "") -> str | None:
+    def frame(self, index: int, frame: Any) -> str | None:
+        """Keep the frame seen before step `index` (a failure to keep it is raised by `finish`)."""
         if not self._record_frames or not isinstance(frame, np.ndarray) or frame.ndim < 2:
             return None
-        rel = f"frames/{index:04d}{tag}.png"
-        self._frames.add(rel, frame)  # a copy: the env may reuse its buffer for the next render
+        rel = f"frames/{index:04d}.png"
+        # A copy, made now: the env may draw its next frame into the same buffer.
+        self._frames.append(self._write(rel, np.array(frame, dtype=np.uint8)))
         return rel
 
     def step(self, record: StepRecord) -> None:
-        self._steps.append(step_line(record))
-        self._signals.append(StepSignals.values_of(record))
+        """Keep one finished step, as the JSON line pydantic writes for it."""
+        self._lines.append(record.model_dump_json() + "\n")
 
-    def finish(self, record: EpisodeRecord, wait: bool = False) -> Path:
-        """Hand the episode to the disk writer (or write it now, with `wait` or no writer)."""
-        job = EpisodeJob(
-            tmp=self._tmp, final=self._final, steps=Block(self._steps),
-            episode_json=episode_json(record), frames=self._frames, durable=self.durable,
-            signals=self._signals,
-        )
-        self._frames, self._steps, self._signals = FrameBuffer(), [], []
-        if self._disk is None:
-            write_episode(job)
-        else:
-            self._disk.submit(job)
-            if wait:
-                self._disk.flush()
+    def finish(self, record: EpisodeRecord) -> Path:
+        """Land the episode: wait for its frames, write its steps and record, move it into place."""
+        try:
+            for written in self._frames:
+                written.result()
+            folder = self._open()
+            (folder / STEPS_FILE).write_text("".join(self._lines), "utf-8")
+            (folder / RECORD_FILE).write_text(record.model_dump_json(indent=2), "utf-8")
+            self._land()
+        except (OSError, RecordingError) as e:
+            raise RecordingError(f"episode {self.episode_id} could not be recorded in {self.tmp}: {e}") from e
+        finally:
+            self._lines, self._frames = [], []
         return self.final
 
     def abort(self) -> None:
-        self._frames, self._steps, self._signals = FrameBuffer(), [], []
-        shutil.rmtree(self._tmp, ignore_errors=True)
+        """Drop the episode: nothing of it lands."""
+        wait(self._frames)  # none may still be writing into the folder being removed
+        self._lines, self._frames = [], []
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def _open(self) -> Path:
+        """The partial folder, made (or cleared) on first use."""
+        if not self._opened:
+            if self.tmp.exists():  # left by a killed process that had the same pid and thread id
+                shutil.rmtree(self.tmp)
+            self.tmp.mkdir(parents=True)
+            self._opened = True
+        return self.tmp
+
+    def _write(self, rel: str, pixels: np.ndarray) -> Future[None]:
+        """Hand the frame to the pool (or write it now, without one). Errors are kept for
+        `finish`: raised here, they would surface inside the loop, mid-step."""
+        written: Future[None] = Future()
+        try:
+            if not self._frames:
+                (self._open() / "frames").mkdir(exist_ok=True)
+            if self._pool is not None:
+                return self._pool.write(self.tmp / rel, pixels)
+            write_png(self.tmp / rel, pixels)
+            written.set_result(None)
+        except (OSError, RecordingError) as e:
+            written.set_exception(e)
+        return written
+
+    def _land(self) -> None:
+        if self.final.exists():  # a finished copy already landed (a retried task): it stays
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            return
+        os.rename(self.tmp, self.final)
 
 
-def read_steps(episode_dir: Path) -> list[StepRecord]:
-    with open(Path(episode_dir) / "steps.jsonl", encoding="utf-8") as f:
+def read_steps(episode_dir: Path | str) -> list[StepRecord]:
+    """The step records of a landed episode, in order."""
+    with open(Path(episode_dir) / STEPS_FILE, encoding="utf-8") as f:
         return [StepRecord.model_validate_json(line) for line in f if line.strip()]
 
 
-def read_episode(episode_dir: Path) -> EpisodeRecord:
-    return EpisodeRecord.model_validate_json((Path(episode_dir) / "episode.json").read_text("utf-8"))
+def read_episode(episode_dir: Path | str) -> EpisodeRecord:
+    """The record of a landed episode."""
+    return EpisodeRecord.model_validate_json((Path(episode_dir) / RECORD_FILE).read_text("utf-8"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata as md
 import platform
 import shutil
@@ -11,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from agentloop.errors import ConfigError
-from agentloop.recording.episode import PARTIAL, read_episode
+from agentloop.recording.episode import PARTIAL, RECORD_FILE, read_episode
 from agentloop.records import EpisodeRecord, RunConfig, RunManifest, now
 
 _VERSIONED = (
@@ -21,16 +22,21 @@ _VERSIONED = (
 
 
 def package_versions() -> dict[str, str]:
+    """The versions of Python and of the packages a run's results depend on, as installed."""
     out = {"python": platform.python_version()}
     for name in _VERSIONED:
-        try:
+        with contextlib.suppress(md.PackageNotFoundError):  # not installed: not part of the run
             out[name] = md.version(name)
-        except md.PackageNotFoundError:
-            pass
     return out
 
 
 class RunDir:
+    """A run folder: `run.json` (the `RunManifest`) and the landed episodes under `episodes/`.
+
+    Only landed episodes count; `episodes/.partial/` holds episodes being written, or left
+    half-written by a killed run, and `clear_partial` removes them.
+    """
+
     def __init__(self, path: Path | str):
         self.path = Path(path)
 
@@ -46,6 +52,7 @@ class RunDir:
         return self.manifest_path.exists()
 
     def create(self, config: RunConfig, env_ids: list[str], models: list[str]) -> RunManifest:
+        """Make the folder and write its manifest (atomically: a reader sees all of it or none)."""
         self.episodes_dir.mkdir(parents=True, exist_ok=True)
         manifest = RunManifest(
             run_id=self.path.name, created_at=now(), config=config, env_ids=env_ids,
@@ -62,11 +69,12 @@ class RunDir:
         return RunManifest.model_validate_json(self.manifest_path.read_text("utf-8"))
 
     def finished_ids(self) -> set[str]:
+        """The ids of the episodes that landed."""
         if not self.episodes_dir.exists():
             return set()
         return {
             p.name for p in self.episodes_dir.iterdir()
-            if p.is_dir() and p.name != PARTIAL and (p / "episode.json").exists()
+            if p.is_dir() and p.name != PARTIAL and (p / RECORD_FILE).exists()
         }
 
     def clear_partial(self) -> int:
@@ -79,6 +87,7 @@ class RunDir:
         return n
 
     def episodes(self) -> Iterator[tuple[Path, EpisodeRecord]]:
+        """Each landed episode's folder and record, in id order."""
         for eid in sorted(self.finished_ids()):
             d = self.episodes_dir / eid
             yield d, read_episode(d)
@@ -105,5 +114,6 @@ def _safe_argv() -> list[str]:
 
 
 def default_run_dir(out: str | Path, env_id: str) -> Path:
+    """`OUT/<task>-<date>-<time>`: where a run goes when no folder is named."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     return Path(out) / f"{env_id.split('/')[-1].replace(':', '_')}-{stamp}"

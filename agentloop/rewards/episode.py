@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agentloop.records import EpisodeRecord, StepRecord, StepSignals
+from agentloop.records import EpisodeRecord, StepRecord
 from agentloop.rewards.models import EpisodeRewards, RewardConfig
 
 
-def progress_curve(steps: Sequence[StepRecord | StepSignals]) -> list[float]:
+def progress_curve(steps: Sequence[StepRecord]) -> list[float]:
     """Progress after each step; a step without a measurement keeps the last known value."""
     out, last = [], 0.0
     for s in steps:
@@ -57,7 +57,7 @@ def episode_outcome(record: EpisodeRecord) -> float:
 
 
 def compute_episode(
-    record: EpisodeRecord, steps: Sequence[StepRecord | StepSignals], config: RewardConfig | None = None
+    record: EpisodeRecord, steps: Sequence[StepRecord], config: RewardConfig | None = None
 ) -> EpisodeRewards:
     config = config or RewardConfig()
     outcome = episode_outcome(record)

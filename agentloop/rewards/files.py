@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from agentloop.recording.disk import write_file
-from agentloop.recording.episode import read_episode, read_steps
-from agentloop.recording.run import RunDir
-from agentloop.records import EpisodeRecord, StepRecord, StepSignals
+from agentloop.recording import RunDir, read_episode, read_steps
+from agentloop.records import EpisodeRecord, Outcome, StepRecord
 from agentloop.rewards.episode import compute_episode
 from agentloop.rewards.groups import gigpo
 from agentloop.rewards.models import (
@@ -24,25 +23,18 @@ from agentloop.rewards.models import (
 
 def _atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
     tmp.write_text(text, "utf-8")
     os.replace(tmp, path)
 
 
 def derive_episode(
-    episode_folder: Path, record: EpisodeRecord, steps: Sequence[StepRecord | StepSignals],
-    config: RewardConfig | None = None, atomic: bool = True,
+    episode_folder: Path, record: EpisodeRecord, steps: Sequence[StepRecord], config: RewardConfig | None = None,
 ) -> EpisodeRewards:
-    """Compute and store the per-episode derived values beside the raw log. The episode
-    writer passes `atomic=False`: its folder is still partial, and is itself moved into
-    place in one rename, so a temporary file and a rename per file would only cost more."""
+    """Compute the per-episode derived values of a landed episode and store them beside its
+    raw log (atomically: the episode is already visible to readers)."""
     rewards = compute_episode(record, steps, config)
-    path, text = Path(episode_folder) / EPISODE_FILE, rewards.model_dump_json(indent=1)
-    if atomic:
-        _atomic_write(path, text)
-    else:  # in the writer process, once per episode: plain system calls, no text file object
-        path.parent.mkdir(exist_ok=True)
-        write_file(str(path), text.encode())
+    _atomic_write(Path(episode_folder) / EPISODE_FILE, rewards.model_dump_json(indent=1))
     return rewards
 
 
@@ -62,7 +54,7 @@ def derive_run(run_dir: Path | str, config: RewardConfig | None = None) -> list[
     rd.manifest()  # a clear error when this is not a run folder
     groups: dict[tuple[str, int], list[EpisodeRewards]] = defaultdict(list)
     for folder, rec in rd.episodes():
-        if rec.outcome == "error":
+        if rec.outcome is Outcome.ERROR:
             continue
         groups[(rec.task, rec.seed)].append(episode_rewards(folder, config))
     out = [gigpo(eps, config) for _, eps in sorted(groups.items())]
@@ -71,6 +63,7 @@ def derive_run(run_dir: Path | str, config: RewardConfig | None = None) -> list[
 
 
 def read_groups(run_dir: Path | str) -> list[GroupAdvantages]:
+    """The run's GiGPO groups, derived first if they never were."""
     path = Path(run_dir) / GROUPS_FILE
     if not path.exists():
         return derive_run(run_dir)

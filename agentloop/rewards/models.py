@@ -42,6 +42,8 @@ class EpisodeRewards(BaseModel):
 
 
 class StepAdvantage(BaseModel):
+    """One step's GiGPO advantage: its return compared with the steps that saw the same state."""
+
     index: int
     state_key: str | None
     ret: float = Field(description="discounted return from this step")
@@ -51,6 +53,8 @@ class StepAdvantage(BaseModel):
 
 
 class EpisodeAdvantage(BaseModel):
+    """One episode's GiGPO advantages: its outcome against its group's, and each step's."""
+
     episode_id: str
     outcome: float
     episode_advantage: float

@@ -1,4 +1,5 @@
-"""Running many episodes: plan the episode list, skip what is finished, dispatch, summarise."""
+"""Running many episodes: plan the episode list, skip what is finished, dispatch, then derive
+the run's rewards once every episode has landed."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from pathlib import Path
 from agentloop import registry
 from agentloop.errors import ConfigError
 from agentloop.loop import EpisodeSpec, HumanInput
-from agentloop.recording.run import RunDir
+from agentloop.recording import RunDir
 from agentloop.records import EpisodeRecord, RunConfig
+from agentloop.rewards import GroupAdvantages, derive_run
 
 
 def episode_specs(config: RunConfig, env_id: str) -> list[EpisodeSpec]:
+    """Every episode the run asks for: each seed, `group_size` rollouts of it."""
     return [
         EpisodeSpec(env_id=env_id, seed=config.seed + i, rollout=r)
         for i in range(config.episodes)
@@ -49,6 +52,8 @@ def execute(
     specs: list[EpisodeSpec], config: RunConfig, run_dir: Path,
     on_done: Callable[[EpisodeRecord], None], human: HumanInput | None = None,
 ) -> None:
+    """Run `specs` with the executor the config names; `on_done` gets each record once its
+    episode has landed."""
     if not specs:
         return
     if config.executor == "ray":
@@ -63,3 +68,10 @@ def execute(
         from agentloop.runner.local import run_processes
 
         run_processes(specs, config, run_dir, on_done)
+
+
+def conclude(rd: RunDir) -> list[GroupAdvantages]:
+    """After the last episode: drop what dead workers left half-written (their episodes are
+    recorded as errors) and derive the run's rewards, per episode and per group."""
+    rd.clear_partial()
+    return derive_run(rd.path)

@@ -8,63 +8,71 @@ its episode recorded as `error` and is replaced, so the run goes on.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from agentloop.errors import ConfigError
 from agentloop.loop import EpisodeSpec
 from agentloop.records import EpisodeRecord, RunConfig
-from agentloop.runner.local import OnDone, _write_error
-from agentloop.runner.worker import _error_record
+from agentloop.runner.local import OnDone
+from agentloop.runner.worker import land_error
+
+
+class EpisodeActor:
+    """A Ray actor's state: one worker, owning its env, and what it shares (frames, models).
+    `close` releases them; an actor that is killed releases them with its process."""
+
+    def __init__(self, config_json: str, run_dir: str) -> None:
+        from agentloop.runner.worker import Worker
+
+        self.worker = Worker(RunConfig.model_validate_json(config_json), run_dir)
+
+    def run(self, spec: EpisodeSpec) -> EpisodeRecord:
+        return self.worker.run(spec)
+
+    def close(self) -> None:
+        self.worker.close()
 
 
 def run_ray(specs: list[EpisodeSpec], config: RunConfig, run_dir: Path, on_done: OnDone) -> None:
+    """Run the episodes on `workers` Ray actors, one episode at a time each."""
     try:
         import ray
     except ImportError as e:
         raise ConfigError("--executor ray needs Ray: pip install 'agentloop[ray]'") from e
-
-    started_here = False
-    if not ray.is_initialized():
+    started_here = not ray.is_initialized()
+    if started_here:
         ray.init(ignore_reinit_error=True, log_to_driver=False, include_dashboard=False)
-        started_here = True
+    try:
+        _dispatch(ray, specs, config, Path(run_dir).resolve(), on_done)
+    finally:
+        if started_here:
+            ray.shutdown()
 
-    @ray.remote
-    class EpisodeActor:
-        def __init__(self, config_json: str, run_dir: str):
-            from agentloop.runner.worker import Worker
 
-            self.worker = Worker(RunConfig.model_validate_json(config_json), run_dir)
+def _dispatch(ray: Any, specs: list[EpisodeSpec], config: RunConfig, run_dir: Path, on_done: OnDone) -> None:
+    actor_class = ray.remote(EpisodeActor)
 
-        def run(self, item: dict) -> str:
-            rec = self.worker.run(EpisodeSpec(**item))
-            self.worker.flush()  # the actor may be torn down as soon as the run ends
-            return rec.model_dump_json()
-
-    run_dir = Path(run_dir).resolve()
-
-    def new_actor():
-        return EpisodeActor.remote(config.model_dump_json(), str(run_dir))
+    def new_actor() -> Any:
+        return actor_class.remote(config.model_dump_json(), str(run_dir))
 
     todo = list(specs)
     idle = [new_actor() for _ in range(min(config.workers, len(specs)))]
-    running: dict = {}  # object ref -> (actor, spec)
+    running: dict[Any, tuple[Any, EpisodeSpec]] = {}  # object ref -> (actor, spec)
     try:
         while todo or running:
             while todo and idle:
                 actor, spec = idle.pop(), todo.pop(0)
-                ref = actor.run.remote({"env_id": spec.env_id, "seed": spec.seed, "rollout": spec.rollout})
-                running[ref] = (actor, spec)
+                running[actor.run.remote(spec)] = (actor, spec)
             done, _ = ray.wait(list(running), num_returns=1)
             for ref in done:
                 actor, spec = running.pop(ref)
                 try:
-                    on_done(EpisodeRecord.model_validate_json(ray.get(ref)))
+                    on_done(ray.get(ref))
                     idle.append(actor)
                 except ray.exceptions.RayError as e:
-                    rec = _error_record(spec, f"ray worker failed: {type(e).__name__}: {str(e).splitlines()[0]}")
-                    _write_error(run_dir, spec, rec)
-                    on_done(rec)
+                    first = str(e).splitlines()[0] if str(e) else ""
+                    on_done(land_error(run_dir, spec, f"ray worker failed: {type(e).__name__}: {first}"))
                     ray.kill(actor, no_restart=True)
                     idle.append(new_actor())
     finally:
-        if started_here:
-            ray.shutdown()
+        ray.get([actor.close.remote() for actor in idle])

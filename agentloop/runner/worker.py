@@ -1,113 +1,142 @@
-"""A worker owns one env instance (per thread) and runs episodes on it, recording each.
+"""A worker owns its envs and runs episodes on them, recording each.
 
-The same `Worker` runs in the main process, in local worker processes and in Ray actors.
-An env that raised is closed and rebuilt before the next episode.
+The same `Worker` runs in the main process, on the threads of local worker processes and in
+Ray actors. It is used from one thread only: envs that hold a browser or a GL context stay
+with the thread that made them. An env that raised is closed and rebuilt before the next
+episode.
 """
 
 from __future__ import annotations
 
-import threading
+import contextlib
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import gymnasium as gym
 
 from agentloop import registry
+from agentloop.adapter import as_skill_env
 from agentloop.errors import AgentLoopError
 from agentloop.loop import EpisodeSpec, HumanInput, LoopLimits, run_episode
-from agentloop.recording.disk import DiskWriter, shared_writer
-from agentloop.recording.episode import EpisodeWriter
-from agentloop.records import EpisodeRecord, RunConfig, now
+from agentloop.models import Model, ModelPool
+from agentloop.recording import EpisodeWriter, FramePool, RecordingError
+from agentloop.records import EpisodeRecord, Outcome, RunConfig, now
 from agentloop.roles.factory import build_roles
 
 
-def load_model(config: RunConfig) -> Any:
-    if not config.model:
-        return None
-    from agentloop.models import from_spec
+class Shared:
+    """What the workers of one process share: the frame pool that encodes their frames and
+    the model backends they call. Whoever makes it closes it (`close`, or a `with` block),
+    after its workers."""
 
-    return from_spec(config.model, base_url=config.base_url)
+    def __init__(self, frame_threads: int = 2) -> None:
+        self.frames = FramePool(frame_threads)
+        self.models = ModelPool()
+
+    def close(self) -> None:
+        try:
+            self.frames.close()
+        finally:
+            self.models.close()
+
+    def __enter__(self) -> Shared:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
 class Worker:
-    def __init__(self, config: RunConfig, run_dir: Path | str, human: HumanInput | None = None):
+    """Runs episodes of a run on envs it owns (one per env id) and lands each in the run folder.
+
+    It closes its envs (`close`, or a `with` block). The frame pool and models come from the
+    `Shared` it is lent; without one it makes its own, and closes that too.
+    """
+
+    def __init__(
+        self, config: RunConfig, run_dir: Path | str, shared: Shared | None = None,
+        human: HumanInput | None = None,
+    ) -> None:
         self.config = config
         self.run_dir = Path(run_dir)
         self.human = human
-        self._envs: dict[str, gym.Env] = {}
-        self._disk: DiskWriter | None = None
-        self._model: Any = None
-        self._model_loaded = False
+        self._own = shared is None
+        self.shared = Shared() if shared is None else shared
+        self._envs: dict[str, gym.Env[Any, Any]] = {}
 
-    def env(self, env_id: str) -> gym.Env:
+    def env(self, env_id: str) -> gym.Env[Any, Any]:
+        """The worker's env for `env_id`, made on first use."""
         env = self._envs.get(env_id)
         if env is None:
-            env = registry.make(env_id, **self.config.env_kwargs)
-            self._envs[env_id] = env
+            env = self._envs[env_id] = as_skill_env(registry.make(env_id, **self.config.env_kwargs))
         return env
 
     def drop_env(self, env_id: str) -> None:
+        """Close the env for `env_id` (the next episode makes a new one)."""
         env = self._envs.pop(env_id, None)
         if env is not None:
-            try:
+            with contextlib.suppress(Exception):  # an env that failed may fail to close too; it is dropped anyway
                 env.close()
-            except Exception:
-                pass
 
-    def model(self) -> Any:
-        if not self._model_loaded:
-            self._model = load_model(self.config)
-            self._model_loaded = True
-        return self._model
+    def model(self) -> Model | None:
+        """The backend `--model` names (None for a run without one)."""
+        if not self.config.model:
+            return None
+        return self.shared.models.get(self.config.model, self.config.base_url)
 
     def run(self, spec: EpisodeSpec) -> EpisodeRecord:
-        if self._disk is None:
-            self._disk = shared_writer()
-        writer = EpisodeWriter(self.run_dir, spec.episode_id, self._disk, self.config.record_frames)
+        """Run one episode and land it; the record is returned once the episode is on disk."""
+        writer = EpisodeWriter(self.run_dir, spec.episode_id, self.shared.frames, self.config.record_frames)
         try:
-            try:
-                env = self.env(spec.env_id)
-                roles = build_roles(self.config, env, self.model())
-            except AgentLoopError:
-                writer.abort()
-                raise
-            except Exception as e:
-                # The env could not even be built: record the episode as an error.
-                self.drop_env(spec.env_id)
-                rec = _error_record(spec, f"env could not be created: {e!r}")
-                writer.finish(rec, wait=True)
-                return rec
-            limits = LoopLimits(
-                max_steps=episode_step_limit(self.config, env),
-                max_critic_rejections=self.config.max_critic_rejections,
-                max_replans=self.config.max_replans, candidates=self.config.candidates,
-            )
-            result = run_episode(env, spec, roles, limits, writer, self.human)
-            if self.config.model:
-                result.record.models = [self.config.model]
-            if not result.env_ok:
-                self.drop_env(spec.env_id)
-            # Handed to the writer process: the next episode starts at once.
-            writer.finish(result.record)
-            return result.record
+            record = self._episode(spec, writer)
+            writer.finish(record)
         except BaseException:
             writer.abort()
             raise
+        return record
 
-    def flush(self) -> None:
-        """Wait until every finished episode is on disk."""
-        if self._disk is not None:
-            self._disk.flush()
+    def _episode(self, spec: EpisodeSpec, writer: EpisodeWriter) -> EpisodeRecord:
+        try:
+            env = self.env(spec.env_id)
+            roles = build_roles(self.config, env, self.model())
+        except AgentLoopError:  # a configuration the run cannot go on with
+            raise
+        except Exception as e:  # the env could not even be built: this episode is an error
+            self.drop_env(spec.env_id)
+            return error_record(spec, f"env could not be created: {e!r}")
+        limits = LoopLimits(
+            max_steps=episode_step_limit(self.config, env),
+            max_critic_rejections=self.config.max_critic_rejections,
+            max_replans=self.config.max_replans, candidates=self.config.candidates,
+        )
+        result = run_episode(env, spec, roles, limits, writer, self.human)
+        if self.config.model:
+            result.record.models = [self.config.model]
+        if not result.env_ok:
+            self.drop_env(spec.env_id)
+        return result.record
 
     def close(self) -> None:
-        for env_id in list(self._envs):
-            self.drop_env(env_id)
-        if self._disk is not None:
-            self._disk.flush()  # the shared writer itself stays up for the process
-            self._disk = None
+        try:
+            for env_id in list(self._envs):
+                self.drop_env(env_id)
+        finally:
+            if self._own:
+                self.shared.close()
+
+    def __enter__(self) -> Worker:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
-def episode_step_limit(config: RunConfig, env: gym.Env) -> int:
+def episode_step_limit(config: RunConfig, env: gym.Env[Any, Any]) -> int:
     """`--max-steps`, else the limit the env was registered with, else 30."""
     if config.max_steps:
         return config.max_steps
@@ -115,22 +144,21 @@ def episode_step_limit(config: RunConfig, env: gym.Env) -> int:
     return int(getattr(spec, "max_episode_steps", None) or 30)
 
 
-def _error_record(spec: EpisodeSpec, error: str) -> EpisodeRecord:
+def error_record(spec: EpisodeSpec, error: str) -> EpisodeRecord:
+    """The record of an episode that could not run (or whose worker died)."""
     t = now()
     return EpisodeRecord(
         episode_id=spec.episode_id, env_id=spec.env_id, task=spec.task, seed=spec.seed,
-        rollout=spec.rollout, outcome="error", success=False, error=error, started_at=t, ended_at=t,
+        rollout=spec.rollout, outcome=Outcome.ERROR, success=False, error=error, started_at=t, ended_at=t,
     )
 
 
-_local = threading.local()
-
-
-def thread_worker(config: RunConfig, run_dir: Path | str) -> Worker:
-    """One worker per thread: threads of a process never share an env."""
-    w = getattr(_local, "worker", None)
-    if w is None:
-        w = Worker(config, run_dir)
-        _local.worker = w
-    return w
-
+def land_error(run_dir: Path | str, spec: EpisodeSpec, error: str) -> EpisodeRecord:
+    """Record an episode lost with its worker as an error in the run folder, and return the
+    record (saying so when even that could not be written)."""
+    record = error_record(spec, error)
+    try:
+        EpisodeWriter(run_dir, spec.episode_id, record_frames=False).finish(record)
+    except RecordingError as e:
+        record.error = f"{error}; not recorded: {e}"
+    return record

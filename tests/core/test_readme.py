@@ -5,8 +5,8 @@ import sys
 from pathlib import Path
 
 from agentloop import registry
-from agentloop.loop import EpisodeSpec, LoopLimits, Roles, run_episode
-from agentloop.roles import EffectValidator, FunctionPlanner, PreconditionCritic
+from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
+from agentloop.roles import EffectValidator, FunctionPlanner, PreconditionCritic, Roles
 
 README = Path(__file__).parents[2] / "README.md"
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from agentloop.recording.episode import read_steps
-from agentloop.recording.run import RunDir
+from agentloop.recording import RunDir, read_steps
+from agentloop.rewards import EPISODE_FILE, GROUPS_FILE, EpisodeRewards, compute_episode
 
 CLI = [sys.executable, "-m", "agentloop"]
 
@@ -49,6 +49,25 @@ def test_run_writes_a_complete_folder_and_summary(tmp_path):
     assert shown.returncode == 0 and "4/4 episodes finished" in shown.stdout
 
 
+def test_derived_rewards_are_there_when_the_run_ends(tmp_path):
+    out = tmp_path / "run"
+    r = cli("run", "toy.switches", "-n", "3", "--group-size", "2", "--out", str(out), "--no-frames")
+    assert r.returncode == 0, r.stderr
+    for folder, rec in RunDir(out).episodes():
+        stored = EpisodeRewards.model_validate_json((folder / EPISODE_FILE).read_text("utf-8"))
+        assert stored == compute_episode(rec, read_steps(folder))
+    groups = [json.loads(line) for line in (out / GROUPS_FILE).read_text().splitlines()]
+    assert sorted(g["seed"] for g in groups) == [0, 1, 2] and all(len(g["episodes"]) == 2 for g in groups)
+
+
+def test_episodes_in_flight_on_threads_each_own_an_env(tmp_path):
+    out = tmp_path / "run"
+    r = cli("run", "toy.switches", "-n", "6", "--concurrency", "3", "--out", str(out), "--env-arg", "crash_on_seed=4")
+    assert r.returncode == 0, r.stderr
+    recs = {r.seed: r for r in assert_whole(out, 6)}
+    assert recs[4].outcome == "error" and all(recs[s].success for s in recs if s != 4)
+
+
 def test_secrets_never_reach_the_record(tmp_path):
     out = tmp_path / "run"
     r = cli("run", "toy.switches", "--out", str(out), "--api-key", "sk-very-secret", env={**os.environ, "OPENAI_API_KEY": "sk-env-secret"})
@@ -80,6 +99,13 @@ def test_user_mistakes_get_one_line(tmp_path):
     assert cli("run", "toy.switches", "--out", str(out)).returncode == 0
     r = cli("run", "toy.switches", "--out", str(out))
     assert r.returncode == 2 and "--resume" in r.stderr
+
+
+@pytest.mark.parametrize("spread", [[], ["--concurrency", "2"], ["--workers", "2"]])
+def test_a_configuration_mistake_stops_the_run_in_one_line(tmp_path, spread):
+    """However the episodes are spread, a mistake every episode would meet ends the run once."""
+    r = cli("run", "CartPole-v1", "-n", "3", *spread, "--out", str(tmp_path / "run"))
+    assert r.returncode == 2 and "has no scripted planner" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_resume_after_sigkill(tmp_path):

@@ -7,16 +7,19 @@ A run folder holds `run.json` (a `RunManifest`), and per episode `steps.jsonl` (
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from enum import Enum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agentloop.calls import SkillCall
 from agentloop.errors import ErrorKind
 
 SCHEMA_VERSION = "2.0"
+# A learned critic: a process reward model at PATH, alone or after the rule critic.
+_LEARNED_CRITIC = re.compile(r"(rule\+)?prm:.+")
 
 
 class Outcome(str, Enum):
@@ -90,11 +93,25 @@ class Feedback(BaseModel):
     step: int = 0
 
 
-class ModelCallRecord(BaseModel):
-    """One model request as sent and as answered."""
+class CallRole(str, Enum):
+    """Which call of which role a model call was: the planner's stages, the judges, a
+    process reward model. Exports pick their rows by it."""
 
-    role: str = Field(description="planner, reflect, critic, validator, ...")
-    model: str
+    PLAN = "planner"  # the planner's stage one: a plan and the call it starts with
+    REFLECT = "reflect"  # stage two: the plan checked against the scene and committed
+    ACTION = "planner.action"  # the planner's next call (the only call in single-call mode)
+    CRITIC = "critic"
+    VALIDATOR = "validator"
+    PRM = "prm"  # a process reward model scoring a candidate action
+
+
+class ModelCallRecord(BaseModel):
+    """One model request as sent and as answered, token-exact where the backend says how:
+    RL trainers train on the exact token ids, since re-tokenising text changes them at
+    chat-template boundaries."""
+
+    role: CallRole
+    model: str = Field(description="the backend spec, e.g. hf:PATH or openai:NAME")
     prompt: list[dict[str, Any]] = Field(default_factory=list, description="messages; images as file refs")
     raw: str = ""
     parsed: Any = None
@@ -104,7 +121,15 @@ class ModelCallRecord(BaseModel):
     completion_tokens: int | None = None
     logprob_sum: float | None = None
     mean_entropy: float | None = None
-    token_logprobs: list[float] | None = None
+    token_logprobs: list[float] | None = Field(default=None, description="one per completion token")
+    prompt_token_ids: list[int] | None = Field(default=None, description="the prompt as the model saw it")
+    completion_token_ids: list[int] | None = None
+    sampling: dict[str, Any] = Field(default_factory=dict, description="temperature, max_tokens, seed, ... as sent")
+    model_id: str | None = Field(default=None, description="the model as the backend names it")
+    model_revision: str | None = Field(default=None, description="hub commit, weights hash or server fingerprint")
+    prompt_version: str | None = Field(default=None, description="agentloop.prompts.prompt_version() that rendered it")
+    candidate: int | None = Field(default=None, description="index in StepRecord.candidates it proposed or judged")
+    attempt: int = Field(default=0, description="0 for the first try, n for the n-th retry after an unusable reply")
 
 
 class Candidate(BaseModel):
@@ -248,7 +273,7 @@ class RunConfig(BaseModel):
     seed: int = Field(default=0, description="seed of the first episode; episode i uses seed+i")
     group_size: int = Field(default=1, ge=1, description="rollouts per task and seed (GiGPO groups)")
     planner: str = Field(default="auto", description="auto | scripted | model | module:Factory")
-    critic: Literal["none", "rule", "vlm"] = "rule"
+    critic: str = Field(default="rule", description="none | rule | vlm | prm:PATH | rule+prm:PATH")
     validator: Literal["none", "rule", "vlm"] = "rule"
     model: str | None = Field(default=None, description="backend spec, e.g. openai:NAME or hf:PATH")
     candidates: int = Field(default=1, ge=1, description="best-of-N action candidates")
@@ -264,6 +289,13 @@ class RunConfig(BaseModel):
     human: bool = False
     env_kwargs: dict[str, Any] = Field(default_factory=dict)
     base_url: str | None = Field(default=None, description="model server URL (no key is ever stored)")
+
+    @field_validator("critic")
+    @classmethod
+    def _critic_choice(cls, value: str) -> str:
+        if value in ("none", "rule", "vlm") or _LEARNED_CRITIC.fullmatch(value):
+            return value
+        raise ValueError(f"critic {value!r}: expected none, rule, vlm, prm:PATH or rule+prm:PATH")
 
 
 class RunManifest(BaseModel):

@@ -8,12 +8,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentloop.prompts.messages import frame_ref
 from agentloop.records import StepRecord
 from agentloop.report.calls import CallView, call_view
 from agentloop.report.kinds import StepKind, step_kinds
 from agentloop.rewards import EpisodeRewards
 from agentloop.scene import SceneDiff, SceneGraph
+
+
+def frame_ref(step: int) -> str:
+    """How a recorded prompt names the frame before step `step` (as the VLM roles send it)."""
+    return f"frame:step{step}"
+
 
 MAX_MARKS = 300  # boxes drawn over one frame; a page of thousands of elements stays readable
 

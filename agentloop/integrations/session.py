@@ -113,7 +113,7 @@ class Session:
         self.policy = ExternalPolicy(policy)
         self._models = ModelPool()
         model = self._models.get(config.model, config.base_url) if config.model else None
-        self._roles = Roles(self.policy, build_critic(self.config, model, self._models),
+        self._roles = Roles(self.policy, build_critic(self.config, model),
                             build_validator(self.config, model))
         self._envs: dict[str, gym.Env[Any, Any]] = {}
         self._state: EpisodeState | None = None

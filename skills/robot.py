@@ -2,7 +2,9 @@
 
 Arguments are scene-graph node ids (`red_cube`, `blue_bowl`, `drawer_1`, `cup`, `table`).
 Preconditions are checked on the perceived scene graph by the rule critic; expected effects
-are checked on the next one by the effect validator.
+are checked on the next one by the effect validator. Besides its own effect, every motion
+expects to leave the rest where it was: what lay in a container or on an object and was not
+the skill's to move still lies there (an arm on its way can knock things out).
 """
 
 from __future__ import annotations
@@ -89,6 +91,14 @@ def _holding(scene: SceneGraph) -> str | None:
     return g.get("holding") if g is not None else None
 
 
+def _undisturbed(scene: SceneGraph, *moved: str) -> list[Effect]:
+    """`in` and `on` relations of the scene before that the skill has no business changing:
+    those not about what it moves (`moved`: its object, its drawer or its cover)."""
+    kept = (Rel.IN.value, Rel.ON.value)
+    return [relation(r.src, r.rel, r.dst) for r in scene.relations
+            if r.rel in kept and r.src not in moved and r.dst not in moved]
+
+
 def _visible_object(scene: SceneGraph, oid: str) -> str | None:
     n = scene.node(oid)
     if n is None or n.kind != NodeKind.OBJECT:
@@ -112,7 +122,8 @@ class Pick(Skill):
         return None
 
     def expected_effect(self, scene: SceneGraph, args: ObjectArgs) -> list[Effect]:
-        return [attr(GRIPPER, "holding", args.object), attr(args.object, "held", True)]
+        return [attr(GRIPPER, "holding", args.object), attr(args.object, "held", True),
+                *_undisturbed(scene, args.object)]
 
 
 class Place(Skill):
@@ -146,7 +157,7 @@ class Place(Skill):
             out.append(relation(args.object, Rel.ON.value, args.target))
         else:
             out.append(attr(args.object, "held", False))
-        return out
+        return out + _undisturbed(scene, args.object)
 
 
 class Open(Skill):
@@ -166,7 +177,7 @@ class Open(Skill):
         return None
 
     def expected_effect(self, scene: SceneGraph, args: ContainerArgs) -> list[Effect]:
-        return [attr(args.container, "open", True)]
+        return [attr(args.container, "open", True), *_undisturbed(scene, args.container)]
 
 
 class Close(Skill):
@@ -186,7 +197,8 @@ class Close(Skill):
         return None
 
     def expected_effect(self, scene: SceneGraph, args: ContainerArgs) -> list[Effect]:
-        return [attr(args.container, "open", False)]
+        # What lies in the drawer goes out of sight with it.
+        return [attr(args.container, "open", False), *_undisturbed(scene, args.container)]
 
 
 class Push(Skill):
@@ -203,7 +215,7 @@ class Push(Skill):
         return None
 
     def expected_effect(self, scene: SceneGraph, args: PushArgs) -> list[Effect]:
-        return [changed(args.object)]
+        return [changed(args.object), *_undisturbed(scene, args.object)]
 
 
 class Lift(Skill):
@@ -223,7 +235,7 @@ class Lift(Skill):
         return None
 
     def expected_effect(self, scene: SceneGraph, args: CoverArgs) -> list[Effect]:
-        return [attr(args.cover, "lifted", True)]
+        return [attr(args.cover, "lifted", True), *_undisturbed(scene, args.cover)]
 
 
 class Look(Skill):

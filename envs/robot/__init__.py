@@ -1,4 +1,5 @@
-"""The MuJoCo tabletop embodiment: drawers, a cup, objects to find, sort and put away.
+"""The MuJoCo tabletop embodiment: drawers, a cup, objects to find, sort and put away, and a
+Franka Panda that does it by inverse kinematics (or, with `arm="none"`, an unseen gripper).
 
 `register()` (the `robot` entry point of `agentloop.envs`) registers `agentloop/robot.<task>`
 for every task with lazy strings only: listing envs does not import MuJoCo.

@@ -2,11 +2,15 @@
 
 The action is a skill call (`pick(object="red_cube")`, as text or a `SkillCall`); the
 observation is the camera frame and a text view of the perceived scene graph. Each skill of
-`agentloop.skills.robot` runs through its executor in the `executors` table. Grounding
-failures (unknown ids, things the camera does not see, a full gripper) are `ActionError`s
-raised before the world changes; physical failures (a missed grasp, a dropped object) happen
-in the world and show in the next scene graph. The goal's predicates are reported in
-`Perception.extra["goal_spec"]`.
+`agentloop.skills.robot` runs through its executor in the `executors` table, which grounds
+the call and hands it to the episode's `Hand`: the Franka Panda (`arm="panda"`, the default:
+IK motions tracked at the physics rate) or the fast mode's mocap gripper (`arm="none"`).
+Grounding failures (unknown ids, things the camera does not see, a full gripper, a target out
+of the arm's reach) are `ActionError`s raised before the world changes; physical failures (a
+grasp that closes on nothing, a dropped or knocked object, a drawer left half open) happen in
+the world and show in the next scene graph. The goal's predicates are reported in
+`Perception.extra["goal_spec"]`, the simulated seconds of the last skill in
+`extra["sim_seconds"]`.
 """
 
 from __future__ import annotations
@@ -21,12 +25,15 @@ import numpy as np
 from gymnasium.error import ResetNeeded
 
 from agentloop.env import SCRIPTED_PLANNER, Evaluation, SkillEnv
+from agentloop.envs.robot import franka
 from agentloop.envs.robot.disturb import Disturbance, Disturber
+from agentloop.envs.robot.fast import MocapHand
+from agentloop.envs.robot.hand import ArmMode, Hand
 from agentloop.envs.robot.perception import MIN_PIXELS, perceive
 from agentloop.envs.robot.render import Camera
 from agentloop.envs.robot.scene import CUP, HALF
-from agentloop.envs.robot.tasks import TASKS, TaskInstance
-from agentloop.envs.robot.world import PARK, World
+from agentloop.envs.robot.tasks import DRAWER_SLOTS, TASKS, TaskInstance
+from agentloop.envs.robot.world import World
 from agentloop.errors import ActionError, ErrorKind
 from agentloop.scene import SceneGraph
 from agentloop.skills.robot import (
@@ -47,12 +54,14 @@ from agentloop.skills.robot import (
     Push,
     PushArgs,
 )
-from agentloop.skillset import Executors
+from agentloop.skillset import BoundCall, Executors
 from agentloop.spaces import SkillSpace, fit_text, observation_space
 
 MAX_TEXT = 8192
 PUSH = {"left": (-0.08, 0.0), "right": (0.08, 0.0), "forward": (0.0, -0.08), "back": (0.0, 0.08)}
 SLOTS = [(-0.025, -0.02), (0.025, 0.02), (0.025, -0.02), (-0.025, 0.02), (0.0, 0.0)]
+# In a drawer: down its middle first (where the fingers fit), then beside that row.
+DRAWER_PLACES = [*DRAWER_SLOTS, (0.045, -0.03), (-0.045, -0.03), (0.045, 0.027), (-0.045, 0.027)]
 CABINET_TOP = 0.112  # height of a cabinet's top, where a place on a closed drawer lands
 
 T = TypeVar("T")
@@ -71,19 +80,29 @@ class RobotEnv(SkillEnv):
     skillset = SKILLS
 
     def __init__(self, task: str = "pick-place", disturb: float = 0.0, width: int = 256,
-                 height: int = 256, render_mode: str | None = "rgb_array"):
+                 height: int = 256, render_mode: str | None = "rgb_array", arm: ArmMode | str = ArmMode.PANDA):
         """`task`: one of `TASKS`; `disturb`: probability of an injected failure per skill;
-        `width`/`height`: camera frame size in pixels."""
+        `width`/`height`: camera frame size in pixels; `arm`: `panda` (the Franka arm) or
+        `none` (the fast mode's unseen gripper)."""
         super().__init__(render_mode)
         if task not in TASKS:
             raise ValueError(f"unknown robot task {task!r}; tasks: {', '.join(TASKS)}")
         if not 0.0 <= disturb <= 1.0:
             raise ValueError(f"disturb must lie in [0, 1], got {disturb}")
+        try:
+            self.arm = ArmMode(arm)
+        except ValueError as e:
+            raise ValueError(f"unknown arm {arm!r}; arms: {', '.join(m.value for m in ArmMode)}") from e
+        if self.arm is ArmMode.PANDA:
+            franka.require()  # a missing arm model or IK solver is a clear error now, not at reset
         self._task, self._build, self.disturb = task, TASKS[task], disturb
         self.height, self.width = height, width
         self.observation_space = observation_space(height, width, max_text=MAX_TEXT)
         self.action_space = SkillSpace(SKILLS, max_length=512)
         self.world: World | None = None
+        self.hand: Hand | None = None
+        self._start: tuple[str, np.ndarray] | None = None  # the last built layout and its settled state
+        self.sim_seconds = 0.0  # simulated time the last skill took
         self.camera: Camera | None = None
         self.instance: TaskInstance | None = None
         self.disturber = Disturber(disturb, np.random.default_rng(0))
@@ -97,24 +116,55 @@ class RobotEnv(SkillEnv):
         layout_rng = np.random.default_rng(int(self.np_random.integers(2**63)))
         self.instance = self._build(layout_rng)
         self.disturber = Disturber(self.disturb, np.random.default_rng(int(self.np_random.integers(2**63))))
+        layout = self.instance.scene.model_dump_json()
+        if self.world is None or self._start is None or layout != self._start[0]:
+            self._build_world(layout)
+        else:  # the layout of the last build: start again from its settled state
+            self.hand = self._make_hand(self.world)
+            self.world.restore(self._start[1])
+        self.sim_seconds = 0.0
+        return self.instance.goal
+
+    def _build_world(self, layout: str) -> None:
+        """Compile the layout's model, pose the hand, settle, and keep that starting state so
+        that another reset to the same layout (a trainer's group) restores it in a blink."""
         if self.camera is not None:
             self.camera.close()
-        self.world = World(self.instance.scene)
+        self.world = World(_need(self.instance).scene, arm=self.arm is ArmMode.PANDA)
+        self.hand = self._make_hand(self.world)
+        self.world.arrange()
+        self._start = (layout, self.world.snapshot())
         self.camera = Camera(self.world.model, self.height, self.width)
-        return self.instance.goal
+
+    def _make_hand(self, world: World) -> Hand:
+        if self.arm is ArmMode.NONE:
+            return MocapHand(world)
+        from agentloop.envs.robot.panda import PandaHand  # needs mink: only with the arm
+
+        return PandaHand(world)
 
     def _observe(self) -> tuple[dict[str, Any], SceneGraph]:
         w, cam = _need(self.world), _need(self.camera)
         t0 = time.perf_counter()
         frame = cam.rgb(w.data)
         t1 = time.perf_counter()
-        scene = perceive(w, cam.visible_pixels(w.data))
+        scene = perceive(w, cam.visible_pixels(w.data), _need(self.hand).gripper())
         self.timings.update(render=t1 - t0, perceive=time.perf_counter() - t1)
         text = fit_text(f"goal: {self.goal}\n{scene.to_text(skip_attrs=('bbox', 'position'))}", MAX_TEXT)
         return {"screenshot": frame, "text": text}, scene
 
     def _report(self) -> dict[str, Any]:
-        return {"goal_spec": _need(self.instance).spec.model_dump(mode="json")}
+        return {"goal_spec": _need(self.instance).spec.model_dump(mode="json"),
+                "sim_seconds": round(self.sim_seconds, 4)}
+
+    def _execute(self, call: BoundCall) -> None:
+        w = _need(self.world)
+        t0, wall0 = w.data.time, w.physics_wall
+        try:
+            super()._execute(call)
+        finally:
+            self.sim_seconds = w.data.time - t0
+            self.timings["physics"] = w.physics_wall - wall0
 
     def _evaluate(self) -> Evaluation:
         w, inst = _need(self.world), _need(self.instance)
@@ -127,6 +177,7 @@ class RobotEnv(SkillEnv):
         if self.camera is not None:
             self.camera.close()
             self.camera = None
+        self.world, self._start = None, None
         super().close()
 
     # ---- grounding -------------------------------------------------------------------------
@@ -135,7 +186,7 @@ class RobotEnv(SkillEnv):
         if self._last_scene is not None:
             return self._last_scene
         w = _need(self.world)
-        return perceive(w, _need(self.camera).visible_pixels(w.data))
+        return perceive(w, _need(self.camera).visible_pixels(w.data), _need(self.hand).gripper())
 
     def _seen_object(self, oid: str) -> None:
         scene = self._scene()
@@ -167,31 +218,29 @@ class RobotEnv(SkillEnv):
             if target in w.objects or target in w.containers or target in w.drawers:
                 raise ActionError(ErrorKind.NOT_VISIBLE, f"{target} is not visible")
             raise ActionError(ErrorKind.NO_ELEMENT, f"there is no {target!r} to place on")
+        slots = SLOTS
         if target in w.containers:
             base = np.array([*w.containers[target].pos, 0.008])
         elif target in w.drawers:
             if not w.drawer_open(target):  # the gripper can only set it on the cabinet top
                 p = w.pos(target)
                 return np.array([p[0], p[1], CABINET_TOP + HALF + 0.01])
-            base = w.drawer_centre(target)
+            base, slots = w.drawer_centre(target), DRAWER_PLACES
         elif target in w.objects:
             return w.pos(target) + (0, 0, 2 * HALF + 0.006)
         else:
             raise ActionError(ErrorKind.BAD_ARGUMENT, f"cannot place anything on {target}")
         inside = [w.pos(o) for o in w.objects if o != obj and np.hypot(*(w.pos(o)[:2] - base[:2])) < 0.07]
-        for dx, dy in SLOTS:
+        for dx, dy in slots:
             spot = base[:2] + (dx, dy)
             if all(np.hypot(*(spot - q[:2])) > 0.04 for q in inside):
                 return np.array([spot[0], spot[1], base[2] + HALF + 0.01])
         return np.array([base[0], base[1], base[2] + 3 * HALF + 0.01])
 
     # ---- disturbances ----------------------------------------------------------------------
-    def _drop_on_the_way(self) -> None:
+    def _drop_on_the_way(self, obj: str) -> None:
         w = _need(self.world)
-        spot = w.free_spot(self.disturber.rng, w.occupied())
-        w.gripper_to(np.array([spot[0], spot[1], 0.08]))
-        w.drop_here()
-        w.gripper_to(PARK)
+        _need(self.hand).drop_on_the_way(obj, w.free_spot(self.disturber.rng, w.occupied()))
 
     def _knock_out(self, obj: str) -> None:
         # It lands somewhere the camera sees: a knocked object is a failure to notice and
@@ -207,49 +256,43 @@ class RobotEnv(SkillEnv):
     # ---- skills ------------------------------------------------------------------------------
     def _pick(self, args: ObjectArgs) -> None:
         self._seen_object(args.object)
-        w = self._empty_hand("; place it first")
+        self._empty_hand("; place it first")
         miss = self.disturber.draw(Pick.name) is Disturbance.MISS
-        # Something resting on the object blocks the fingers: a physical miss, not an error.
-        blocked = any(w.on_object(o, args.object) for o in w.objects if o != args.object)
-        w.grasp(args.object, miss=miss or blocked)
-        w.gripper_to(PARK)
+        _need(self.hand).pick(args.object, miss)
 
     def _place(self, args: PlaceArgs) -> None:
-        w = _need(self.world)
+        w, hand = _need(self.world), _need(self.hand)
         if args.object not in w.objects:
             raise ActionError(ErrorKind.NO_ELEMENT, f"there is no object {args.object!r}")
         dest = self._place_target(args.object, args.target)
         if w.held != args.object:
-            # Nothing (or something else) in the fingers: the motion runs and nothing lands.
-            w.gripper_to(dest + (0, 0, 0.05))
-            w.gripper_to(PARK)
+            hand.pass_over(dest)  # nothing (or something else) in the fingers: nothing lands
             return
         kind = self.disturber.draw(Place.name)
         if kind is Disturbance.DROP:
-            self._drop_on_the_way()
+            self._drop_on_the_way(args.object)
             return
-        w.release_at(dest)
+        hand.place(args.object, dest)
         if kind is Disturbance.KNOCK:
             self._knock_out(args.object)
 
     def _open(self, args: ContainerArgs) -> None:
         d = self._drawer(args.container)
         w = self._empty_hand("; it cannot pull a handle")
-        w.set_drawer(d, True)
-        w.settle(40)
+        _need(self.hand).open_drawer(d)
         if self.disturber.draw(Open.name) is Disturbance.SLIDE_SHUT:
             w.set_drawer(d, False)
             w.settle(40)
 
     def _close(self, args: ContainerArgs) -> None:
         d = self._drawer(args.container)
-        w = self._empty_hand("; it cannot push the drawer")
-        w.set_drawer(d, False)
-        w.settle(40)
+        self._empty_hand("; it cannot push the drawer")
+        _need(self.hand).close_drawer(d)
 
     def _push(self, args: PushArgs) -> None:
         self._seen_object(args.object)
-        self._empty_hand("").shove(args.object, PUSH[args.direction])
+        self._empty_hand("")
+        _need(self.hand).push(args.object, PUSH[args.direction])
 
     def _lift(self, args: CoverArgs) -> None:
         w = _need(self.world)
@@ -258,12 +301,9 @@ class RobotEnv(SkillEnv):
         if CUP not in self._scene():
             raise ActionError(ErrorKind.NOT_VISIBLE, "the cup is not visible")
         self._empty_hand("")
-        if self.disturber.draw(Lift.name) is Disturbance.SLIP_COVER:
-            w.settle(20)  # the cup slipped from the fingers and stayed where it was
-            return
+        slip = self.disturber.draw(Lift.name) is Disturbance.SLIP_COVER
         spot = w.free_spot(self.np_random, w.occupied(), margin=0.09)
-        w.set_pos(CUP, (spot[0], spot[1], 0.041))
-        w.settle(60)
+        _need(self.hand).lift_cover(CUP, spot, slip)
 
     def _look(self, args: LookArgs) -> None:
         if args.at != TABLE and args.at not in self._scene():

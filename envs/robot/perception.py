@@ -7,6 +7,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+import numpy as np
+
 from agentloop.envs.robot.scene import CUP, ObjectSpec
 from agentloop.envs.robot.world import World
 from agentloop.scene import Node, Relation, SceneGraph
@@ -19,17 +21,20 @@ def _r(v: Iterable[float]) -> list[float]:
     return [round(float(x), 3) for x in v]
 
 
-def perceive(world: World, pixels: dict[str, int]) -> SceneGraph:
-    """The scene graph of one camera view, given the pixels each body shows in it."""
+def perceive(world: World, pixels: dict[str, int], gripper: tuple[np.ndarray, bool]) -> SceneGraph:
+    """The scene graph of one camera view, given the pixels each body shows in it and the
+    gripper's own sense of itself (grip point, fingers open)."""
     seen = {name for name, n in pixels.items() if n >= MIN_PIXELS}
     visible = [o for o in world.objects.values() if o.id in seen or o.id == world.held]
-    nodes = _fixtures(world, seen) + [_object_node(world, o, seen) for o in visible]
+    nodes = _fixtures(world, seen, gripper) + [_object_node(world, o, seen) for o in visible]
     return SceneGraph(nodes=nodes, relations=_relations(world, visible, seen), meta={"camera": "main"})
 
 
-def _fixtures(world: World, seen: set[str]) -> list[Node]:
+def _fixtures(world: World, seen: set[str], gripper: tuple[np.ndarray, bool]) -> list[Node]:
     """The gripper, containers and drawers (always known), and the cup when in view."""
-    nodes = [Node(id=GRIPPER, kind=NodeKind.GRIPPER, name="gripper", attrs={"holding": world.held})]
+    grip, fingers_open = gripper
+    nodes = [Node(id=GRIPPER, kind=NodeKind.GRIPPER, name="gripper",
+                  attrs={"holding": world.held, "open": fingers_open, "position": _r(grip)})]
     for c in world.containers.values():
         nodes.append(Node(id=c.id, kind=NodeKind.CONTAINER, name=f"{c.colour} {c.type}",
                           attrs={"type": c.type, "colour": c.colour, "visible": c.id in seen,

@@ -64,6 +64,7 @@ class TaskInstance(BaseModel):
 
 
 _FRONT = (-0.33, 0.33, -0.27, -0.04)
+DRAWER_SLOTS = [(0.0, -0.03), (0.0, 0.027), (0.0, 0.0)]  # where objects lie in a drawer (from its centre)
 
 
 class _Layout:
@@ -117,7 +118,8 @@ def _other_colour(rng: np.random.Generator, avoid: set[str]) -> str:
 
 
 def _in_drawer(objs: list[ObjectSpec], drawer: str) -> None:
-    slots = [(-0.035, -0.02), (0.035, 0.02), (0.0, 0.04)]
+    # One behind the other down the drawer's middle: the fingers fit on either side of each.
+    slots = DRAWER_SLOTS
     for k, o in enumerate(objs):
         o.place, o.pos = drawer, slots[k % len(slots)]
 

@@ -1,51 +1,75 @@
-"""The simulated world of one episode: MuJoCo model and data, the gripper's motions and the
+"""The simulated world of one episode: the MuJoCo model and data, the physics clock, and the
 ground truth that tasks check (never shown to the agent directly).
 
-Motions are short: the mocap gripper goes to a pose, a grasp welds the object to it
-kinematically (its free joint follows the gripper while held), a release lets it fall under
-physics and the world settles for a few hundred `mj_step`s.
+What moves things on purpose is a hand (`hand.py`): the Panda arm (`panda.py`) or the fast
+mode's mocap gripper (`fast.py`). The world only places, slides and settles.
 """
 
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Callable
 
 import mujoco
 import numpy as np
 
-from agentloop.envs.robot.scene import CUP, DRAWER_TRAVEL, HALF, TABLE_X, TABLE_Y, SceneSpec, build_mjcf
+from agentloop.envs.robot.franka import tune
+from agentloop.envs.robot.scene import CUP, DRAWER_HALF_X, DRAWER_TRAVEL, HALF, TABLE_X, TABLE_Y, SceneSpec, build_mjcf
 from agentloop.envs.robot.tasks import GoalRel
 
-PARK = np.array([0.36, -0.3, 0.26])
 SETTLE_STEPS = 150
+SETTLE_SECONDS = 1.2  # how long the world settles after it is laid out
 
 
 class World:
-    """One episode's MuJoCo model and data, the gripper's motions and the ground truth."""
+    """One episode's MuJoCo model and data, its physics clock and the ground truth."""
 
-    def __init__(self, spec: SceneSpec):
-        self.spec = spec
-        self.model = mujoco.MjModel.from_xml_string(build_mjcf(spec))
+    def __init__(self, spec: SceneSpec, arm: bool = False):
+        self.spec, self.arm = spec, arm
+        self.model = mujoco.MjModel.from_xml_string(build_mjcf(spec, arm))
+        if arm:
+            tune(self.model)
         self.data = mujoco.MjData(self.model)
         self.objects = {o.id: o for o in spec.objects}
         self.containers = {c.id: c for c in spec.containers}
         self.drawers = [f"drawer_{i + 1}" for i in range(spec.drawers)]
         self.held: str | None = None
+        # Called after every physics step (the fast mode keeps a held object in its fingers).
+        self.on_step: Callable[[], None] | None = None
+        self.physics_wall = 0.0  # wall seconds spent in `mj_step`, for the step's timings
         self._qadr = {oid: self.model.jnt_qposadr[self.model.joint(oid).id] for oid in self.objects}
         self._vadr = {oid: self.model.jnt_dofadr[self.model.joint(oid).id] for oid in self.objects}
         if spec.cup is not None:
             self._qadr[CUP] = self.model.jnt_qposadr[self.model.joint(CUP).id]
             self._vadr[CUP] = self.model.jnt_dofadr[self.model.joint(CUP).id]
-        self.gripper_to(PARK)
-        for d in spec.open_drawers:
+
+    def arrange(self) -> None:
+        """Open the drawers that start open, put objects in their drawer or under the cup,
+        and let everything settle (after the hand has taken its starting pose)."""
+        for d in self.spec.open_drawers:
             self.set_drawer(d, True)
-        for o in spec.objects:  # objects start inside their drawer or under the cup
+        for o in self.spec.objects:
             if o.place.startswith("drawer_"):
                 c = self.drawer_centre(o.place)
                 self.set_pos(o.id, (c[0] + o.pos[0], c[1] + o.pos[1], c[2] + HALF + 0.002))
-            elif o.place == CUP and spec.cup is not None:
-                self.set_pos(o.id, (spec.cup[0], spec.cup[1], HALF + 0.002))
-        self.settle(SETTLE_STEPS * 2)
+            elif o.place == CUP and self.spec.cup is not None:
+                self.set_pos(o.id, (self.spec.cup[0], self.spec.cup[1], HALF + 0.002))
+        self.settle(int(SETTLE_SECONDS / self.model.opt.timestep))
+        mujoco.mj_forward(self.model, self.data)  # poses of the settled state, as a restore gives them
+
+    def snapshot(self) -> np.ndarray:
+        """The whole simulation state (time, joints, velocities, controls, welds, mocap)."""
+        kind = mujoco.mjtState.mjSTATE_INTEGRATION
+        state = np.empty(mujoco.mj_stateSize(self.model, kind))
+        mujoco.mj_getState(self.model, self.data, state, kind)
+        return state
+
+    def restore(self, state: np.ndarray) -> None:
+        """Back to a `snapshot()`, nothing in the hand: the same state, bit for bit."""
+        mujoco.mj_setState(self.model, self.data, state, mujoco.mjtState.mjSTATE_INTEGRATION)
+        mujoco.mj_forward(self.model, self.data)
+        self.held = None
 
     # ---- state ---------------------------------------------------------------------------
     def pos(self, body: str) -> np.ndarray:
@@ -65,50 +89,20 @@ class World:
     def drawer_centre(self, drawer: str) -> np.ndarray:
         return self.data.body(drawer).xpos + np.array([0.0, 0.0, 0.014])
 
-    def gripper_to(self, xyz) -> None:
-        self.data.mocap_pos[0] = xyz
-        if self.held is not None:
-            self.set_pos(self.held, np.asarray(xyz) - (0, 0, 0.045))
-        mujoco.mj_forward(self.model, self.data)
+    def step(self) -> None:
+        """One physics step."""
+        t0 = time.perf_counter()
+        mujoco.mj_step(self.model, self.data)
+        if self.on_step is not None:
+            self.on_step()
+        self.physics_wall += time.perf_counter() - t0
 
     def settle(self, steps: int = SETTLE_STEPS) -> None:
         for _ in range(steps):
-            mujoco.mj_step(self.model, self.data)
-            if self.held is not None:
-                self.set_pos(self.held, self.data.mocap_pos[0] - (0, 0, 0.045))
-
-    # ---- motions ---------------------------------------------------------------------------
-    def grasp(self, obj: str, miss: bool = False) -> bool:
-        """Close the fingers on `obj`; it follows the gripper if the fingers caught it."""
-        p = self.pos(obj)
-        self.gripper_to(p + (0, 0, 0.12))
-        self.gripper_to(p + (0, 0, 0.045))
-        if miss:  # the fingers close beside it and nudge it
-            self.set_pos(obj, p + (0.006, 0.0, 0.0), keep_rot=True)
-            self.gripper_to(p + (0, 0, 0.15))
-            self.settle(60)
-            return False
-        self.held = obj
-        self.gripper_to(p + (0, 0, 0.15))
-        self.settle(30)
-        return True
-
-    def release_at(self, xyz) -> None:
-        """Carry what is held to above `xyz`, open the fingers, let it fall and settle."""
-        xyz = np.asarray(xyz, dtype=float)
-        self.gripper_to(xyz + (0, 0, 0.12))
-        self.gripper_to(xyz + (0, 0, 0.045))
-        self.held = None
-        self.settle(SETTLE_STEPS)
-        self.gripper_to(PARK)
-
-    def drop_here(self) -> None:
-        """The held object slips out of the fingers where the gripper is."""
-        self.held = None
-        self.settle(SETTLE_STEPS)
+            self.step()
 
     def set_drawer(self, drawer: str, open_: bool) -> None:
-        """Slide a drawer; what lies in it rides along (friction on its floor)."""
+        """Slide a drawer at once; what lies in it rides along (friction on its floor)."""
         inside = [o for o in self.objects if self.in_drawer(o, drawer)]
         before = self.pos(drawer)
         self.data.joint(drawer).qpos[0] = -DRAWER_TRAVEL if open_ else 0.0
@@ -117,11 +111,6 @@ class World:
         delta = self.pos(drawer) - before
         for o in inside:
             self.set_pos(o, self.pos(o) + delta, keep_rot=True)
-
-    def shove(self, obj: str, dxy, steps: int = SETTLE_STEPS) -> None:
-        p = self.pos(obj)
-        self.set_pos(obj, (p[0] + dxy[0], p[1] + dxy[1], p[2] + 0.003), keep_rot=True)
-        self.settle(steps)
 
     # ---- ground truth ----------------------------------------------------------------------
     def on_table(self, obj: str) -> bool:
@@ -136,7 +125,7 @@ class World:
 
     def in_drawer(self, obj: str, drawer: str) -> bool:
         c, p = self.drawer_centre(drawer), self.pos(obj)
-        return abs(p[0] - c[0]) < 0.07 and abs(p[1] - c[1]) < 0.07 and p[2] < 0.08
+        return abs(p[0] - c[0]) < DRAWER_HALF_X - 0.005 and abs(p[1] - c[1]) < 0.07 and p[2] < 0.08
 
     def on_object(self, obj: str, base: str) -> bool:
         p, b = self.pos(obj), self.pos(base)

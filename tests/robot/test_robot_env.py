@@ -1,5 +1,6 @@
 """The MuJoCo tabletop: env contract, perception of hidden objects, disturbances and the
-scripted planner driving the closed loop (real MuJoCo, real EGL rendering)."""
+scripted planner driving the closed loop (real MuJoCo, real EGL rendering). These run the fast
+mode (`arm="none"`); `test_arm.py` drives the Franka Panda."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from agentloop.roles.critic import PreconditionCritic
 from agentloop.roles.validator import EffectValidator
 
 TASKS = list(TASK_TABLE)
+FAST = "none"  # the fast mode: an unseen gripper that sets poses
 
 
 class _Steps:
@@ -51,7 +53,7 @@ def _goal_object(info: dict) -> str:
 def test_check_env(task: str) -> None:
     registry.load_plugins()
     # Made from its registered spec, so the checker also tries the other render modes.
-    env = gym.make(f"agentloop/robot.{task}").unwrapped
+    env = gym.make(f"agentloop/robot.{task}", arm=FAST).unwrapped
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # a checker warning fails the test too
@@ -79,7 +81,7 @@ def test_made_env_passes_the_passive_checker_without_warnings() -> None:
 
 @pytest.mark.parametrize("task", TASKS)
 def test_scripted_planner_solves_task(task: str) -> None:
-    env = gym.wrappers.TimeLimit(RobotEnv(task), TASK_TABLE[task][0])
+    env = gym.wrappers.TimeLimit(RobotEnv(task, arm=FAST), TASK_TABLE[task][0])
     for seed in (3, 11):
         rec = _closed_loop(env, task, seed)
         assert rec.success, (task, seed, rec.outcome, rec.error)
@@ -96,7 +98,7 @@ def test_registered_ids_make_envs() -> None:
 
 
 def test_perception_reports_goal_spec_task_and_timings() -> None:
-    env = RobotEnv("tidy-up")
+    env = RobotEnv("tidy-up", arm=FAST)
     _, info = env.reset(seed=1)
     p = perception_of(info)
     preds = p.extra["goal_spec"]["predicates"]
@@ -108,7 +110,7 @@ def test_perception_reports_goal_spec_task_and_timings() -> None:
 
 
 def test_hidden_object_absent_until_drawer_opened() -> None:
-    env = RobotEnv("find-in-drawer")
+    env = RobotEnv("find-in-drawer", arm=FAST)
     _, info = env.reset(seed=5)
     target = _goal_object(info)
     assert target not in perception_of(info).scene_graph
@@ -126,7 +128,7 @@ def test_hidden_object_absent_until_drawer_opened() -> None:
 
 
 def test_object_under_cup_appears_when_lifted() -> None:
-    env = RobotEnv("occluded")
+    env = RobotEnv("occluded", arm=FAST)
     _, info = env.reset(seed=2)
     target = _goal_object(info)
     scene = perception_of(info).scene_graph
@@ -150,7 +152,7 @@ def test_object_under_cup_appears_when_lifted() -> None:
     ('lift(cover="cup")', ErrorKind.NO_ELEMENT),
 ])
 def test_bad_actions_are_action_errors_without_world_change(action: str, kind: ErrorKind) -> None:
-    env = RobotEnv("pick-place")
+    env = RobotEnv("pick-place", arm=FAST)
     obs, info = env.reset(seed=0)
     assert env.world is not None
     qpos = env.world.data.qpos.copy()
@@ -164,7 +166,7 @@ def test_bad_actions_are_action_errors_without_world_change(action: str, kind: E
 
 
 def test_a_full_gripper_refuses_what_needs_an_empty_one() -> None:
-    env = RobotEnv("pick-place")
+    env = RobotEnv("pick-place", arm=FAST)
     _, info = env.reset(seed=0)
     obj = _goal_object(info)
     _, _, _, _, info = env.step(f'pick(object="{obj}")')
@@ -183,7 +185,7 @@ def test_a_full_gripper_refuses_what_needs_an_empty_one() -> None:
 
 
 def test_pick_of_hidden_object_is_refused_and_recorded_with_its_kind() -> None:
-    env = RobotEnv("occluded")
+    env = RobotEnv("occluded", arm=FAST)
     _, info = env.reset(seed=1)
     target = _goal_object(info)
     _, _, _, _, info = env.step(f'pick(object="{target}")')
@@ -198,7 +200,7 @@ def test_pick_of_hidden_object_is_refused_and_recorded_with_its_kind() -> None:
 
 
 def test_same_seed_same_scene() -> None:
-    a, b = RobotEnv("tidy-up"), RobotEnv("tidy-up")
+    a, b = RobotEnv("tidy-up", arm=FAST), RobotEnv("tidy-up", arm=FAST)
     oa, ia = a.reset(seed=42)
     ob, ib = b.reset(seed=42)
     pa, pb = perception_of(ia), perception_of(ib)
@@ -214,7 +216,7 @@ def test_same_seed_same_scene() -> None:
 def test_disturbance_caught_by_validator_and_recovered() -> None:
     # disturb=1.0: every pick misses, every place fails, so the validator must fire; then the
     # disturbance is switched off and the replanned episode finishes.
-    env = RobotEnv("pick-place", disturb=1.0)
+    env = RobotEnv("pick-place", disturb=1.0, arm=FAST)
     env_id = "agentloop/robot.pick-place"
     obs, info = env.reset(seed=4)
     obj = _goal_object(info)
@@ -247,7 +249,7 @@ def test_disturbance_caught_by_validator_and_recovered() -> None:
 
 
 def test_another_draw_at_the_same_step_repeats_the_call() -> None:
-    env = RobotEnv("pick-place")
+    env = RobotEnv("pick-place", arm=FAST)
     obs, info = env.reset(seed=0)
     planner = RobotPlanner()
     ctx = Context.of("agentloop/robot.pick-place", obs, info, env.skillset)
@@ -261,7 +263,7 @@ def test_another_draw_at_the_same_step_repeats_the_call() -> None:
 
 
 def test_closed_loop_recovers_under_disturbance() -> None:
-    env = gym.wrappers.TimeLimit(RobotEnv("occluded", disturb=0.3), TASK_TABLE["occluded"][0])
+    env = gym.wrappers.TimeLimit(RobotEnv("occluded", disturb=0.3, arm=FAST), TASK_TABLE["occluded"][0])
     recs = [_closed_loop(env, "occluded", s) for s in range(4)]
     assert sum(r.validator_failures for r in recs) > 0
     assert sum(r.success for r in recs) >= 3

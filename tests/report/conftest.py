@@ -70,8 +70,10 @@ def report(recorded) -> Path:
     return recorded / "report"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Per module, not per session: a sync Playwright left running keeps an event loop running in
+    # this thread, and every later test that starts sync Playwright (the web env) would fail.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -41,7 +41,7 @@ console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, soft_wrap=True)
 
 # Command modules; each registers its commands on `app` when imported.
-COMMAND_MODULES = ("envs", "run", "show", "export", "report")
+COMMAND_MODULES = ("envs", "run", "show", "export", "report", "serve")
 for _name in COMMAND_MODULES:
     try:
         importlib.import_module(f"agentloop.cli.{_name}")

@@ -1,0 +1,117 @@
+"""Reset to a seed, as a trainer's group members do: how long it takes per family, and whether
+the state it gives is identical every time.
+
+Each env is reset to a few seeds in turn, `--repeats` times each, through the session trainers
+use (`agentloop.integrations.Session`: env reset, perception, the loop's episode start). A
+reset counts as identical when its text view (with a site session's own origin named alike),
+scene graph, state key and frame equal the first reset to that seed. The site's tasks are the
+mutating ones: before each timed reset, one call changes the page or the database; `--gap`
+seconds of a policy's generation time may pass before the reset (the web envs make the next
+episode's browser context in the background meanwhile).
+
+    python benchmarks/resets.py [--families site robot miniwob] [--repeats 5] [--seeds 2] [--gap 0]
+
+Target: a median reset <= 50 ms to an identical state for site.* and robot.* (a WebArena
+reset takes minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+os.environ.setdefault("MUJOCO_GL", "egl")
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from agentloop import registry
+from agentloop.integrations import Session, Turn
+from agentloop.plugins import load_object
+from agentloop.records import RunConfig
+from agentloop.roles.factory import scripted_planner_path
+
+MINIWOB_SAMPLE = ("click-button", "click-checkboxes", "enter-text", "choose-list", "login-user")
+TARGET_MS = 50.0
+
+
+def fingerprint(turn: Turn) -> tuple[str, str, str, bytes]:
+    """What must be equal between two starts from one seed."""
+    scene = turn.perception.scene_graph
+    url = turn.perception.extra.get("url", "")
+    origin = "/".join(url.split("/")[:3]) if url.startswith("http://127.0.0.1:") else ""
+    alike = (lambda t: t.replace(origin, "http://site")) if origin else (lambda t: t)
+    frame = turn.context.frame
+    return (alike(turn.context.text), alike(scene.model_dump_json()) if scene else "",
+            scene.state_key() if scene else "", np.ascontiguousarray(frame).tobytes() if frame is not None else b"")
+
+
+def env_ids(families: list[str]) -> list[str]:
+    out = []
+    for entry in registry.list_envs():
+        if entry.family not in families:
+            continue
+        if entry.family == "miniwob" and entry.id.split(".", 1)[1] not in MINIWOB_SAMPLE:
+            continue
+        out.append(entry.id)
+    return out
+
+
+def _disturb(session: Session, turn: Turn) -> None:
+    """One call of the scripted planner: the next reset must undo it."""
+    path = scripted_planner_path(session.env())
+    if path:
+        planner = load_object(path)()
+        planner.reset(turn.context)
+        session.act(planner.propose(turn.context).action)
+
+
+def measure(env_id: str, seeds: int, repeats: int, gap: float) -> tuple[list[float], int, int]:
+    """Reset times (s) after a warm-up reset per seed, and how many resets were identical;
+    `gap` seconds pass between the last call and the reset, as a policy's generation time."""
+    session = Session(RunConfig(env_id=env_id))
+    times, same, total = [], 0, 0
+    try:
+        first = {s: fingerprint(session.reset(s)) for s in range(seeds)}  # warm-up, and the reference
+        for _ in range(repeats):
+            for s in range(seeds):
+                _disturb(session, session.reset(s))
+                time.sleep(gap)
+                t0 = time.perf_counter()
+                turn = session.reset(s)
+                times.append(time.perf_counter() - t0)
+                same += fingerprint(turn) == first[s]
+                total += 1
+    finally:
+        session.close()
+    return times, same, total
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--families", nargs="+", default=["site", "robot", "miniwob"])
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--seeds", type=int, default=2)
+    ap.add_argument("--gap", type=float, default=0.0, help="seconds between the last call and the reset")
+    args = ap.parse_args()
+    table = Table(title=f"reset to a seed, {args.gap:g} s after the last call "
+                        f"(load average before: {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores)")
+    for col in ("env", "median ms", "p90 ms", "identical", f"<= {TARGET_MS:.0f} ms"):
+        table.add_column(col, justify="left" if col == "env" else "right")
+    medians: dict[str, list[float]] = {}
+    for env_id in env_ids(args.families):
+        times, same, total = measure(env_id, args.seeds, args.repeats, args.gap)
+        med, p90 = statistics.median(times) * 1e3, float(np.percentile(times, 90)) * 1e3
+        medians.setdefault(env_id.split("/")[-1].split(".")[0], []).append(med)
+        table.add_row(env_id, f"{med:.1f}", f"{p90:.1f}", f"{same}/{total}", "yes" if med <= TARGET_MS else "no")
+    for family, values in medians.items():
+        table.add_row(f"[bold]{family}.* (median of medians)", f"{statistics.median(values):.1f}", "", "", "")
+    Console(width=160).print(table)
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+"""Step latency of `agentloop serve` with 1, 16 and 64 concurrent sessions, as OpenEnv clients
+see it: openenv-core's `GenericEnvClient` over WebSocket, every observation with its frame.
+
+One server (`--max-sessions` = the largest level) runs in a subprocess on loopback; for each
+level that many clients connect at once, reset, and play the env's scripted planner from the
+observations alone (resetting when an episode ends) for `--steps` calls each. A call's
+latency is the client's round trip: critic, skill, validator, PNG frame, JSON, socket.
+
+    python benchmarks/serve_latency.py [--env agentloop/robot.pick-place] [--levels 1 16 64] [--steps 6]
+    python benchmarks/serve_latency.py --env agentloop/miniwob.click-button --levels 1 16
+
+Target: 64 sessions of robot.pick-place and 16 of miniwob.click-button without errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import gymnasium as gym
+import httpx
+import numpy as np
+import psutil
+from openenv.core.generic_client import GenericEnvClient
+from rich.console import Console
+from rich.table import Table
+
+import agentloop  # noqa: F401  (registers the envs)
+from agentloop.calls import SkillSpec
+from agentloop.env import SCRIPTED_PLANNER
+from agentloop.perception import Perception
+from agentloop.plugins import load_object
+from agentloop.roles.context import Context
+from agentloop.scene import SceneGraph
+
+HOST = "127.0.0.1"
+
+
+@dataclass
+class Tally:
+    """What one level's clients measured."""
+
+    steps: list[float] = field(default_factory=list)
+    resets: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    successes: int = 0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def server(env_id: str, max_sessions: int) -> Iterator[tuple[str, subprocess.Popen]]:
+    port = _free_port()
+    code = "import sys, agentloop.cli.serve; from agentloop.cli import main; raise SystemExit(main(sys.argv[1:]))"
+    proc = subprocess.Popen([sys.executable, "-c", code, "serve", env_id, "--host", HOST, "--port", str(port),
+                             "--max-sessions", str(max_sessions)], env={**os.environ, "MUJOCO_GL": "egl"})
+    url = f"http://{HOST}:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            time.sleep(0.3)
+        yield url, proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=120)
+
+
+class Policy:
+    """The env's scripted planner, fed only what the observation carries."""
+
+    def __init__(self, env_id: str) -> None:
+        self.env_id = env_id
+        self.path = load_object(gym.spec(env_id).entry_point).metadata[SCRIPTED_PLANNER]
+        self.planner: Any = None
+
+    def __call__(self, obs: dict[str, Any]) -> str:
+        ctx = Context(self.env_id, Perception(
+            scene_graph=SceneGraph.model_validate(obs["scene_graph"]), goal=obs["goal"], task=obs["task"],
+            skills=[SkillSpec(**s) for s in obs["skills"]], extra=obs["extra"]), {"text": obs["text"]})
+        if self.planner is None or obs["step"] == 0:
+            self.planner = load_object(self.path)()
+            self.planner.reset(ctx)
+        return str(self.planner.propose(ctx).action)
+
+
+async def client(url: str, env_id: str, index: int, steps: int, tally: Tally) -> None:
+    policy, seed = Policy(env_id), index * 1000
+    try:
+        async with GenericEnvClient(base_url=url, connect_timeout_s=300, message_timeout_s=600) as env:
+            result = await env.reset(seed=seed)  # makes the session's env: not timed
+            for _ in range(steps):
+                t0 = time.perf_counter()
+                result = await env.step({"action": policy(result.observation)})
+                tally.steps.append(time.perf_counter() - t0)
+                if result.done:
+                    tally.successes += bool(result.observation["success"])
+                    seed += 1
+                    t0 = time.perf_counter()
+                    result = await env.reset(seed=seed)
+                    tally.resets.append(time.perf_counter() - t0)
+    except Exception as e:  # counted, reported: the target is none at all
+        tally.errors.append(f"client {index}: {e!r}")
+
+
+async def level(url: str, env_id: str, sessions: int, steps: int) -> tuple[Tally, float]:
+    tally = Tally()
+    t0 = time.perf_counter()
+    await asyncio.gather(*(client(url, env_id, i, steps, tally) for i in range(sessions)))
+    return tally, time.perf_counter() - t0
+
+
+def _rss_mb(pid: int) -> float:
+    """Resident memory of the server and everything it started (browsers), in MB."""
+    proc = psutil.Process(pid)
+    procs = [proc, *proc.children(recursive=True)]
+    return sum(p.memory_info().rss for p in procs if p.is_running()) / 2**20
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--env", default="agentloop/robot.pick-place")
+    ap.add_argument("--levels", type=int, nargs="+", default=[1, 16, 64])
+    ap.add_argument("--steps", type=int, default=6, help="calls per client per level")
+    args = ap.parse_args()
+    table = Table(title=f"agentloop serve {args.env}: step latency ({os.cpu_count()} cores)")
+    for col in ("sessions", "calls", "step p50 ms", "step p95 ms", "reset p50 ms", "errors", "level s", "load avg",
+                "RSS MB"):
+        table.add_column(col, justify="right")
+    with server(args.env, max(args.levels)) as (url, proc):
+        for n in args.levels:
+            load0 = os.getloadavg()[0]
+            tally, wall = asyncio.run(level(url, args.env, n, args.steps))
+            rss = _rss_mb(proc.pid)
+            p50 = statistics.median(tally.steps) * 1e3 if tally.steps else float("nan")
+            p95 = float(np.percentile(tally.steps, 95)) * 1e3 if tally.steps else float("nan")
+            r50 = statistics.median(tally.resets) * 1e3 if tally.resets else float("nan")
+            table.add_row(str(n), str(len(tally.steps)), f"{p50:.0f}", f"{p95:.0f}", f"{r50:.0f}", str(len(tally.errors)),
+                          f"{wall:.0f}", f"{load0:.1f}->{os.getloadavg()[0]:.1f}", f"{rss:.0f}")
+            for line in tally.errors[:5]:
+                print(line)
+    Console(width=160).print(table)
+
+
+if __name__ == "__main__":
+    main()

@@ -4,8 +4,10 @@ Playwright calls in the background.
 Sync Playwright is bound to the thread that started it, and one thread can run only one
 sync Playwright at a time, so the browser lives in a thread-local that every env on the thread
 shares; each episode gets a fresh `BrowserContext` from it, which is what makes `reset()` cheap
-(a context is milliseconds, a browser launch is hundreds). It lasts as long as its thread:
-Playwright's driver and the browser end with the process.
+(a context is milliseconds, a browser launch is hundreds). The envs that use it hold it
+(`thread_browser(user=env)`) and let go when they close (`release_browser`); the last one to
+let go stops the browser and the thread's Playwright. Left running, sync Playwright keeps its
+asyncio event loop marked as running in the thread, and any later `asyncio.run()` there fails.
 
 `start_background` / `collect` let a sync-API caller overlap browser work with its own: the
 call runs in a greenlet of Playwright's dispatcher (as Playwright runs route handlers), its
@@ -18,9 +20,11 @@ since 1.8 has (the version this package requires is newer).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import threading
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -54,8 +58,11 @@ def _playwright_has_own_browser() -> bool:
 _local = threading.local()
 
 
-def thread_browser(headless: bool = True) -> Any:
-    """This thread's browser, launched on first use and kept until the thread ends."""
+def thread_browser(headless: bool = True, user: object | None = None) -> Any:
+    """This thread's browser, launched on first use; `user` (an env) holds it until it calls
+    `release_browser`. A caller that names no user holds nothing: the browser lasts while others do."""
+    if user is not None:
+        _holders().add(user)
     browser = getattr(_local, "browser", None)
     if browser is not None and browser.is_connected():
         return browser
@@ -72,6 +79,34 @@ def thread_browser(headless: bool = True) -> Any:
     args = [f for f in LAUNCH_FLAGS if headless or f != "--headless"]
     _local.browser = _local.pw.chromium.launch(executable_path=exe, headless=headless, args=args)
     return _local.browser
+
+
+def release_browser(user: object) -> None:
+    """`user` no longer needs this thread's browser; once no one holds it, stop the browser
+    and the thread's Playwright (and with it the event loop it keeps running here)."""
+    holders = _holders()
+    if user not in holders:  # never held it (an env closed before its first reset)
+        return
+    holders.discard(user)
+    if holders:
+        return
+    browser, _local.browser = getattr(_local, "browser", None), None
+    pw, _local.pw = getattr(_local, "pw", None), None
+    # Closing what may already be gone (a crashed browser, a driver that exited): nothing to keep.
+    if browser is not None:
+        with contextlib.suppress(Exception):
+            browser.close()
+    if pw is not None:
+        with contextlib.suppress(Exception):
+            pw.stop()
+
+
+def _holders() -> weakref.WeakSet[object]:
+    """Who holds this thread's browser: weakly, so an env dropped without `close` lets go too."""
+    holders = getattr(_local, "holders", None)
+    if holders is None:
+        holders = _local.holders = weakref.WeakSet()
+    return holders
 
 
 T = TypeVar("T")

@@ -47,7 +47,7 @@ from agentloop.skillset import BoundCall, Executors
 from agentloop.spaces import SkillSpace, fit_text, observation_space
 
 from . import js
-from .browser import thread_browser
+from .browser import release_browser, thread_browser
 from .capture import decode, draw_marks, screenshot, start_capture
 from .contexts import Contexts, EpisodeContext
 from .elements import build_scene, text_view
@@ -114,7 +114,7 @@ class WebEnv(SkillEnv):
     # ---- episodes ----------------------------------------------------------------------------
     def _reset_world(self, seed: int | None, options: dict[str, Any]) -> str:
         t0 = time.perf_counter()
-        browser = thread_browser(self.headless)
+        browser = thread_browser(self.headless, user=self)
         t1 = time.perf_counter()
         self._contexts.begin(browser)
         t2 = time.perf_counter()
@@ -130,9 +130,12 @@ class WebEnv(SkillEnv):
         return obs, info
 
     def close(self) -> None:
-        self._contexts.close()
-        self.task.close()
-        super().close()
+        try:
+            self._contexts.close()
+        finally:
+            release_browser(self)  # the thread's last env stops the browser and its Playwright
+            self.task.close()
+            super().close()
 
     # ---- acting ------------------------------------------------------------------------------
     def _execute(self, call: BoundCall) -> None:

@@ -4,9 +4,12 @@ closed contexts do not pile up."""
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
-from agentloop.envs.web.browser import collect, start_background, thread_browser
+from agentloop.envs.web.browser import collect, release_browser, start_background, thread_browser
 from agentloop.envs.web.capture import decode
 from agentloop.envs.web.env import WebEnv
 from agentloop.perception import perception_of
@@ -48,9 +51,45 @@ def test_screenshot_matches_playwright_and_hides_the_caret(env):
 
 
 def test_background_calls_return_and_raise():
-    browser = thread_browser()
-    ok = start_background(browser, lambda: browser.version)
-    bad = start_background(browser, lambda: browser.new_context(storage_state="/no/such/state.json"))
-    assert collect(browser, ok) == browser.version
-    with pytest.raises(Exception, match=r"/no/such/state\.json"):
-        collect(browser, bad)
+    holder = Holder()
+    browser = thread_browser(user=holder)
+    try:
+        ok = start_background(browser, lambda: browser.version)
+        bad = start_background(browser, lambda: browser.new_context(storage_state="/no/such/state.json"))
+        assert collect(browser, ok) == browser.version
+        with pytest.raises(Exception, match=r"/no/such/state\.json"):
+            collect(browser, bad)
+    finally:
+        release_browser(holder)
+
+
+class Holder:
+    """Someone who holds the thread's browser, as an env does."""
+
+
+def test_the_last_env_to_close_stops_the_browser_and_its_event_loop():
+    # On a thread of its own, as the runner's workers and the server's lanes are: no other env
+    # of this module holds that thread's browser.
+    with ThreadPoolExecutor(1) as pool:
+        connected, loop_after, ran = pool.submit(_two_envs_one_browser).result(timeout=240)
+    assert connected == [True, False]  # kept while one env holds it, stopped with the last
+    # Sync Playwright marks its event loop as running in its thread while it runs: stopped, it
+    # no longer does, and asyncio works there again.
+    assert loop_after is None and ran == "ran"
+
+
+def _two_envs_one_browser() -> tuple[list[bool], object, str]:
+    a, b = (WebEnv(task="tests.web.pages:make", viewport=(320, 240)) for _ in range(2))
+    try:
+        a.reset(seed=0)
+        b.reset(seed=0)
+        browser = a.page.context.browser
+        assert b.page.context.browser is browser
+        a.close()
+        connected = [browser.is_connected() and b.page.evaluate("() => 1 + 1") == 2]
+        b.close()
+        connected.append(browser.is_connected())
+    finally:
+        a.close()
+        b.close()
+    return connected, asyncio._get_running_loop(), asyncio.run(asyncio.sleep(0, "ran"))

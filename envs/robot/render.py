@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import importlib.util
 import os
+import sys
 
 os.environ.setdefault("MUJOCO_GL", "egl")
 
@@ -10,11 +14,27 @@ import mujoco
 import numpy as np
 
 
+def load_triton_before_gl() -> None:
+    """Load Triton's library, if it is installed, before the first GL context loads Mesa.
+
+    Headless EGL here is Mesa's llvmpipe, which brings the system's libLLVM; Triton's library
+    carries an LLVM of its own whose start-up code, once the system's is loaded, crashes the
+    process (a segfault in LLVM's option registry). PyTorch imports Triton whenever
+    transformers loads its models, so an HF model made after a robot env's first frame would
+    take the process down. Loaded in this order, both live side by side.
+    """
+    if "triton" in sys.modules or importlib.util.find_spec("triton") is None:
+        return
+    with contextlib.suppress(ImportError):  # a Triton that cannot load cannot crash anything later either
+        importlib.import_module("triton._C.libtriton")
+
+
 class Camera:
     """The fixed camera: an RGB frame and a segmentation pass of the same view."""
 
     def __init__(self, model: mujoco.MjModel, height: int = 256, width: int = 256, camera: str = "main"):
         self.model, self.camera = model, camera
+        load_triton_before_gl()
         self.renderer = mujoco.Renderer(model, height, width)
         # Body of every geom, so a segmentation pixel maps to the entity it shows.
         self.geom_body = np.asarray(model.geom_bodyid)

@@ -140,7 +140,10 @@ def environment_factory(env_id: str, **options: Any) -> type[SkillToolEnv]:
         "__module__": __name__, "env_id": env_id, "skills": skills, "options": opts, "config": config, "recorder": recorder,
     }
     namespace.update({s.name: skill_method(s, SkillToolEnv._call) for s in skills})
-    return type(_class_name(env_id), (SkillToolEnv,), namespace)
+    cls = type(_class_name(env_id), (SkillToolEnv,), namespace)
+    if recorder is not None:  # the class outlives its instances: its recorder closes with it, at the latest at exit
+        weakref.finalize(cls, recorder.close)
+    return cls
 
 
 def _class_name(env_id: str) -> str:

@@ -99,6 +99,8 @@ def test_rollouts_are_recorded_as_a_run(tmp_path):
         for lamp in lamps:
             env.switch_on(lamp=lamp)
         assert env.get_reward() == 1.0
+    assert cls.recorder is not None
+    cls.recorder.close()
     run = RunDir(tmp_path / "run")
     episodes = list(run.episodes())
     assert [rec.episode_id for _, rec in episodes] == ["toy.switches__s00009__r00", "toy.switches__s00009__r01"]

@@ -70,6 +70,15 @@ def _authed(url: str) -> str:
     return url.replace("http://", f"http://agentloop:{TOKEN}@")
 
 
+def _connect(url: str) -> None:
+    """Connect a client and let it go; a refusal raises (the client's loop thread stops either way)."""
+    client = GenericEnvClient(base_url=url, connect_timeout_s=30).sync()
+    try:
+        client.connect()
+    finally:
+        client.close()
+
+
 def test_malformed_messages_are_answered_and_the_session_lives_on(toy_url):
     ws_url = _authed(toy_url).replace("http://", "ws://") + "/ws"
     with connect(ws_url, open_timeout=30) as ws:
@@ -97,7 +106,7 @@ def test_token_is_checked_on_every_connection(toy_url):
                      timeout=10).status_code == 401
     assert httpx.get(f"{toy_url}/health", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10).status_code == 200
     with pytest.raises(ConnectionError, match="401"):
-        GenericEnvClient(base_url=toy_url, connect_timeout_s=30).sync().connect()
+        _connect(toy_url)
     with GenericEnvClient(base_url=_authed(toy_url), connect_timeout_s=30).sync() as env:
         assert env.reset(seed=1).observation["goal"].startswith("switch on")
 
@@ -120,7 +129,7 @@ def test_full_server_refuses_and_a_vanished_client_frees_its_env(toy_url):
         assert active_sessions(toy_url, TOKEN) == 1
         t0 = time.monotonic()
         with pytest.raises(ConnectionError, match="503"):  # refused at once, not left waiting
-            GenericEnvClient(base_url=_authed(toy_url), connect_timeout_s=30).sync().connect()
+            _connect(_authed(toy_url))
         assert time.monotonic() - t0 < 30
     finally:
         holder.kill()  # gone without a word: no close message, the socket just drops

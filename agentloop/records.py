@@ -194,19 +194,6 @@ class StepRecord(BaseModel):
         default_factory=dict, description="the env's own JSON facts about the step (Perception.extra)")
 
 
-class StepSignals(BaseModel):
-    """The per-step values derived rewards are computed from: a step's learning signals
-    without its scene graph, plan or frames."""
-
-    index: int
-    state_key: str | None = None
-    action_error: str | None = None
-    rewards: RewardComponents = Field(default_factory=RewardComponents)
-    success: bool = False
-    progress: float | None = None
-    label: bool | None = None
-
-
 class CriticAgreement(BaseModel):
     """How the critic's decisions compare with the validator's findings over an episode.
 

@@ -9,6 +9,7 @@ import typer
 
 from agentloop.cli import app, console
 from agentloop.errors import ConfigError
+from agentloop.prompts import PlannerMode
 
 
 def _date(value: str | None, flag: str) -> datetime | None:
@@ -23,16 +24,22 @@ def _date(value: str | None, flag: str) -> datetime | None:
 @app.command("export")
 def export_cmd(
     run_dir: Path = typer.Argument(..., help="a run folder (holds run.json)"),
-    fmt: str = typer.Option(..., "--format", "-f", help="parquet | minari | sft | dpo | prm | groups | lerobot"),
+    fmt: str = typer.Option(..., "--format", "-f",
+                            help="parquet | minari | sft | dpo | prm | stepwise | groups | lerobot"),
     out: Path = typer.Option(..., "--out", "-o", help="output folder"),
     success_only: bool = typer.Option(False, "--success-only", help="only successful episodes"),
     task: str | None = typer.Option(None, "--task", help="only this task (e.g. robot.pick-place)"),
     since: str | None = typer.Option(None, "--since", help="episodes started at or after (ISO date, UTC)"),
     until: str | None = typer.Option(None, "--until", help="episodes started at or before (ISO date, UTC)"),
+    prompt_mode: PlannerMode = typer.Option(
+        PlannerMode.STAGED, "--prompt-mode",
+        help="where a scripted planner ran, the model planner's calls to render: staged (plan, reflect, "
+             "action) or single (one action call a step; run the trained model with --planner model:single)"),
+    text_only: bool = typer.Option(False, "--text-only", help="prompts without frames, for text-only models"),
 ) -> None:
     """Export a run for training; derived rewards and advantages are computed if missing."""
-    from agentloop.exports import Filters, export
+    from agentloop.exports import Filters, PromptOptions, export
 
     filters = Filters(success_only=success_only, task=task, since=_date(since, "--since"), until=_date(until, "--until"))
-    path = export(run_dir, fmt, out, filters)
+    path = export(run_dir, fmt, out, filters, PromptOptions(mode=prompt_mode, images=not text_only))
     console.print(f"wrote {fmt} export: {path}", highlight=False)

@@ -83,7 +83,8 @@ def run_cmd(
     seed: int = typer.Option(0, "--seed", help="seed of the first episode; episode i uses seed+i"),
     group_size: int = typer.Option(1, "--group-size", min=1, help="rollouts per task and seed"),
     planner: str = typer.Option("auto", "--planner", help="auto | scripted | model | module:Factory"),
-    critic: Switch = typer.Option(Switch.rule, "--critic", help="none | rule | vlm"),
+    critic: str = typer.Option("rule", "--critic",
+                               help="none | rule | vlm | prm:PATH (a learned critic) | rule+prm:PATH"),
     validator: Switch = typer.Option(Switch.rule, "--validator", help="none | rule | vlm"),
     model: str | None = typer.Option(None, "--model", help="openai:NAME | hf:PATH_OR_ID"),
     base_url: str | None = typer.Option(None, "--base-url", help="model server (default: $OPENAI_BASE_URL)"),
@@ -106,7 +107,7 @@ def run_cmd(
         os.environ["OPENAI_API_KEY"] = api_key  # reaches worker processes, never the record
     config = _validated(lambda: RunConfig(
         env_id=env_id, episodes=episodes, seed=seed, group_size=group_size, planner=planner,
-        critic=critic.value, validator=validator.value, model=model, candidates=candidates,
+        critic=critic, validator=validator.value, model=model, candidates=candidates,
         max_steps=max_steps, workers=workers, concurrency=concurrency,
         executor=executor.value, out=str(out or "recordings"), record_frames=not no_frames, human=human,
         env_kwargs=_env_kwargs(env_arg, disturb), base_url=base_url,

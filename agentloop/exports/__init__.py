@@ -1,4 +1,10 @@
-"""Exports that turn a run folder into what trainers load: one module per format."""
+"""Exports that turn a run folder into what trainers load: one module per format.
+
+The formats made of the model planner's prompts (`PROMPT_FORMATS`) write, beside their rows,
+`agentloop_prompts.json`: the prompt version, planner mode and whether frames were shown.
+Copy it into the folder of the model trained on them, and `--model hf:PATH` runs that model
+with the prompts it learned.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +13,31 @@ from collections.abc import Callable
 from pathlib import Path
 
 from agentloop.errors import ConfigError
-from agentloop.exports.source import Filters, Run
+from agentloop.exports.source import Filters, PromptOptions, Run
+from agentloop.prompts.trained import TrainedFor
 
 FORMATS = {
     "parquet": "agentloop.exports.parquet", "minari": "agentloop.exports.minari_export",
     "sft": "agentloop.exports.sft", "dpo": "agentloop.exports.dpo", "prm": "agentloop.exports.prm",
-    "groups": "agentloop.exports.groups", "lerobot": "agentloop.exports.lerobot",
+    "stepwise": "agentloop.exports.stepwise", "groups": "agentloop.exports.groups",
+    "lerobot": "agentloop.exports.lerobot",
 }
+PROMPT_FORMATS = frozenset({"sft", "dpo", "prm", "stepwise"})
 
 
-def export(run_dir: Path | str, fmt: str, out: Path | str, filters: Filters | None = None) -> Path:
+def export(run_dir: Path | str, fmt: str, out: Path | str, filters: Filters | None = None,
+           options: PromptOptions | None = None) -> Path:
     """Export the run at `run_dir` as `fmt` under `out`; returns the file or folder written.
-    Each format's module (imported only when asked for) has `export(run, out) -> Path`."""
+    `options` shape the prompts of the sft, dpo, stepwise and groups rows where a scripted
+    planner ran. Each format's module (imported only when asked for) has `export(run, out)`."""
     if fmt not in FORMATS:
         raise ConfigError(f"unknown export format {fmt!r}; one of {', '.join(FORMATS)}")
     exporter: Callable[[Run, Path], Path] = importlib.import_module(FORMATS[fmt]).export
-    return exporter(Run(run_dir, filters), Path(out))
+    run = Run(run_dir, filters, options)
+    written = exporter(run, Path(out))
+    if fmt in PROMPT_FORMATS:
+        TrainedFor.current(run.options.mode, run.options.images).write(written if written.is_dir() else written.parent)
+    return written
 
 
-__all__ = ["FORMATS", "Filters", "Run", "export"]
+__all__ = ["FORMATS", "PROMPT_FORMATS", "Filters", "PromptOptions", "Run", "export"]

@@ -23,8 +23,20 @@ def write_parquet(rows: Sequence[Row], features: datasets.Features, out: Path, n
     return path
 
 
-def chat_features() -> datasets.List:
-    """A list of chat turns, each a role and a list of typed parts (image placeholder or text)."""
-    turn = {"role": datasets.Value("string"),
-            "content": datasets.List({"type": datasets.Value("string"), "text": datasets.Value("string")})}
-    return datasets.List(turn)
+def chat_features(images: bool = True) -> datasets.List:
+    """A list of chat turns: each a role and a list of typed parts (image placeholder or
+    text), or for text-only rows a role and its text."""
+    content: datasets.Value | datasets.List = datasets.Value("string")
+    if images:
+        content = datasets.List({"type": datasets.Value("string"), "text": datasets.Value("string")})
+    return datasets.List({"role": datasets.Value("string"), "content": content})
+
+
+def row_features(images: bool, **columns: datasets.features.FeatureType) -> datasets.Features:
+    """`columns`, the provenance every prompt row carries, and the frames where prompts show them."""
+    out = {**columns, "role": datasets.Value("string"), "prompt_version": datasets.Value("string"),
+           "origin": datasets.Value("string"), "episode_id": datasets.Value("string"),
+           "step": datasets.Value("int64"), "candidate": datasets.Value("int64")}
+    if images:
+        out["images"] = datasets.List(datasets.Image())
+    return datasets.Features(out)

@@ -1,30 +1,35 @@
-"""Chat messages with images for TRL's SFT trainer: the steps whose action ran, was valid
-and passed the validator, as (user: frame + prompt, assistant: action)."""
+"""Chat messages for TRL's SFT trainer: for each step whose action ran, was valid and passed
+the validator, the planner's calls that decided on it, each as its prompt turns and reply.
+
+Where a model planned, a row is a recorded call: its messages as sent, its raw reply. Where a
+scripted planner ran, a row is what the model planner would have been sent at that step, with
+the scripted decision as the reply in the format the planner parses (see `replay`).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import datasets
+from agentloop.exports.hf import Row, chat_features, row_features, write_parquet
+from agentloop.exports.rows import CallRow, good_rows, run_moments
+from agentloop.exports.source import Run
 
-from agentloop.exports.hf import chat_features, write_parquet
-from agentloop.exports.source import Run, action_of, assistant_message, prompt_text, user_message
 
-FEATURES = datasets.Features({
-    "messages": chat_features(), "images": datasets.List(datasets.Image()),
-    "episode_id": datasets.Value("string"), "step": datasets.Value("int64"),
-})
+def provenance(row: CallRow, images: bool) -> Row:
+    """The columns every prompt row carries: role, prompt version, source, where it is from."""
+    out: dict[str, object] = {
+        "role": row.role.value, "prompt_version": row.prompt_version, "origin": row.origin.value,
+        "episode_id": row.episode.record.episode_id, "step": row.step.index, "candidate": row.candidate,
+    }
+    if images:
+        out["images"] = row.frames()
+    return out
 
 
 def export(run: Run, out: Path) -> Path:
-    rows = []
-    for ep in run.episodes():
-        for s in ep.steps:
-            action, image = action_of(s), ep.image(s.frame)
-            if s.label is not True or action is None or image is None:
-                continue
-            rows.append({
-                "messages": [user_message(prompt_text(ep, s)), assistant_message(action)],
-                "images": [image], "episode_id": ep.record.episode_id, "step": s.index,
-            })
-    return write_parquet(rows, FEATURES, out, "sft")
+    images = run.options.images
+    rows: list[Row] = []
+    for ep, moments in run_moments(run):
+        for row in good_rows(ep, moments):
+            rows.append({"messages": [*row.prompt(images), row.reply(images)], **provenance(row, images)})
+    return write_parquet(rows, row_features(images, messages=chat_features(images)), out, "sft")

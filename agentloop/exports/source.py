@@ -1,22 +1,31 @@
 """Reading a run for export: finished episodes, their steps, frames and derived values,
-filtered by outcome, task and date."""
+filtered by outcome, task and date; and the options that shape the prompts of its rows."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
-from functools import cache
 from pathlib import Path
-from typing import Literal, TypedDict
 
-import jinja2
 from PIL import Image
 
 from agentloop.errors import ConfigError
+from agentloop.prompts import PlannerMode
 from agentloop.recording import RunDir, read_steps
 from agentloop.records import EpisodeRecord, Outcome, RunManifest, StepRecord
 from agentloop.rewards import EpisodeRewards, GroupAdvantages, episode_rewards, read_groups
+
+
+@dataclass(frozen=True)
+class PromptOptions:
+    """How rows render the model planner's prompts where a scripted planner ran: its mode
+    (staged: plan, reflect and action calls; single: one action call a step) and whether the
+    frame is part of the prompt (off for text-only models). Rows of model calls that were
+    made are those calls as recorded."""
+
+    mode: PlannerMode = PlannerMode.STAGED
+    images: bool = True
 
 
 class Filters:
@@ -59,6 +68,14 @@ class Episode:
     rewards: EpisodeRewards
     advantages: dict[int, float] = field(default_factory=dict)
 
+    def frame_before(self, index: int) -> Image.Image | None:
+        """The frame before step `index` (the last step's after-frame for one past the end)."""
+        if 0 <= index < len(self.steps):
+            return self.image(self.steps[index].frame)
+        if index == len(self.steps) and self.steps:
+            return self.image(self.steps[-1].frame_after)
+        return None
+
     def image(self, rel: str | None) -> Image.Image | None:
         """A frame of this episode by its relative path, as RGB; None when there is none."""
         if rel is None or not (self.folder / rel).exists():
@@ -68,13 +85,14 @@ class Episode:
 
 
 class Run:
-    """A run folder opened for export: its manifest, its groups' advantages and the
-    episodes that pass the filters."""
+    """A run folder opened for export: its manifest, its groups' advantages, the episodes
+    that pass the filters, and how rows render prompts."""
 
-    def __init__(self, path: Path | str, filters: Filters | None = None):
+    def __init__(self, path: Path | str, filters: Filters | None = None, options: PromptOptions | None = None):
         self.dir = RunDir(path)
         self.manifest: RunManifest = self.dir.manifest()
         self.filters = filters or Filters()
+        self.options = options or PromptOptions()
         self.groups: list[GroupAdvantages] = read_groups(self.dir.path)
 
     def episodes(self) -> list[Episode]:
@@ -96,48 +114,8 @@ def first_frame(episodes: Iterable[Episode]) -> Image.Image:
     raise ConfigError("nothing to export: the selected episodes have no recorded frames (run with frames on)")
 
 
-@cache
-def _template() -> jinja2.Template:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("agentloop.exports", "templates"),
-        autoescape=False,  # plain-text prompt for a model, not HTML
-        keep_trailing_newline=True,
-    )
-    return env.get_template("prompt.j2")
-
-
-def prompt_text(ep: Episode, step: StepRecord, feedback: list[str] | None = None) -> str:
-    """The text prompt of a step: goal, what was seen, the skills in play, any feedback."""
-    skills = sorted({c.call.name for c in step.candidates if c.call is not None})
-    return _template().render(goal=ep.record.goal, text_view=step.text_view, skills=skills,
-                              feedback=feedback or []).strip()
-
-
 def action_of(step: StepRecord) -> str | None:
     """The executed action as text, or None when nothing ran."""
     if step.action_text:
         return step.action_text
     return str(step.action) if step.action is not None else None
-
-
-class ContentPart(TypedDict):
-    """One part of a chat turn: an image placeholder (text None) or a text."""
-
-    type: Literal["image", "text"]
-    text: str | None
-
-
-class ChatTurn(TypedDict):
-    """A TRL/transformers multimodal chat turn."""
-
-    role: Literal["user", "assistant"]
-    content: list[ContentPart]
-
-
-def user_message(text: str) -> ChatTurn:
-    """A user turn: an image placeholder, then the text."""
-    return {"role": "user", "content": [{"type": "image", "text": None}, {"type": "text", "text": text}]}
-
-
-def assistant_message(text: str) -> ChatTurn:
-    return {"role": "assistant", "content": [{"type": "text", "text": text}]}

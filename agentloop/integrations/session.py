@@ -113,7 +113,8 @@ class Session:
         self.policy = ExternalPolicy(policy)
         self._models = ModelPool()
         model = self._models.get(config.model, config.base_url) if config.model else None
-        self._roles = Roles(self.policy, build_critic(self.config, model),
+        # One pool for the session's models: a learned (prm:) critic's weights load once, not per episode.
+        self._roles = Roles(self.policy, build_critic(self.config, model, self._models),
                             build_validator(self.config, model))
         self._envs: dict[str, gym.Env[Any, Any]] = {}
         self._state: EpisodeState | None = None

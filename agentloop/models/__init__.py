@@ -3,14 +3,15 @@ shared among the threads of a process by a `ModelPool` that owns and closes them
 
     openai:NAME              OpenAI-compatible HTTP server ($OPENAI_BASE_URL / --base-url)
     hf:PATH_OR_ID            local transformers image-text-to-text model
+    prm:PATH                 a process reward model scoring the last assistant turn
     function:module:callable a FunctionModel around `callable(messages, schema, sampling)`
 """
 
 from __future__ import annotations
 
-from agentloop.models.base import Model, extract_json, parse_into
+from agentloop.models.base import Model, ModelUnreachable, accepts_images, check_model, extract_json, parse_into
 from agentloop.models.function import FunctionModel
-from agentloop.models.pool import ModelPool, from_spec
+from agentloop.models.pool import ModelPool, check_spec, from_spec
 from agentloop.models.types import Completion, ImagePart, Message, Sampling, TextPart, Usage
 
 __all__ = [
@@ -20,9 +21,13 @@ __all__ = [
     "Message",
     "Model",
     "ModelPool",
+    "ModelUnreachable",
     "Sampling",
     "TextPart",
     "Usage",
+    "accepts_images",
+    "check_model",
+    "check_spec",
     "extract_json",
     "from_spec",
     "parse_into",

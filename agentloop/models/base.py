@@ -9,7 +9,12 @@ from typing import Protocol, runtime_checkable
 from pydantic import BaseModel, ValidationError
 from typing_extensions import Unpack
 
+from agentloop.errors import ConfigError
 from agentloop.models.types import Completion, Message, Sampling
+
+
+class ModelUnreachable(ConfigError):
+    """The model a run names cannot be reached or loaded: one line naming where and the fix."""
 
 
 @runtime_checkable
@@ -20,6 +25,10 @@ class Model(Protocol):
     max_tokens, seed, ...).
     Transport failures after retries raise `agentloop.errors.ModelError`; a reply that does
     not fit `schema` is returned with `parse_error` set, so callers can feed it back.
+
+    Optional, where a backend has them: `check()` raises `ModelUnreachable` when the model
+    cannot be reached (called once before a run starts), and `accepts_images` (default True)
+    says whether frames may be sent; roles leave them out for a text-only model.
     """
 
     name: str
@@ -73,3 +82,16 @@ def _short(e: Exception) -> str:
         return "reply does not fit the schema: " + "; ".join(
             f"{'.'.join(map(str, err['loc'])) or '<root>'}: {err['msg']}" for err in e.errors()[:5])
     return str(e)
+
+
+def accepts_images(model: Model) -> bool:
+    """Whether `model` takes images (a backend without the attribute is assumed to)."""
+    return bool(getattr(model, "accepts_images", True))
+
+
+def check_model(model: Model) -> None:
+    """Raise `ModelUnreachable` if `model` says it cannot be reached (backends without a
+    `check()` are taken as reachable)."""
+    check = getattr(model, "check", None)
+    if callable(check):
+        check()

@@ -3,18 +3,24 @@ Idefics3, PaliGemma, ...) through `AutoModelForImageTextToText` + `AutoProcessor
 checkpoints through `AutoModelForCausalLM` + `AutoTokenizer`.
 
 When a schema is asked for, decoding is constrained by an xgrammar grammar compiled from the
-schema's JSON Schema, so even a weak model can only emit text that parses. The threads of a
-process share one loaded model; a lock serialises `generate()` because a model's forward pass
-and the grammar state are not safe to share between concurrent calls.
+schema's JSON Schema, so even a weak model can only emit text that parses. Every completion
+carries its prompt and completion token ids, per-token log-probabilities, the model path and
+its revision. A model folder may say which agentloop prompts it was trained on
+(`agentloop_prompts.json`, see `agentloop.prompts.trained`). The threads of a process share
+one loaded model; a lock serialises `generate()` because a model's forward pass and the
+grammar state are not safe to share between concurrent calls.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import math
 import threading
 import time
+from collections import OrderedDict
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from pydantic import BaseModel
@@ -23,12 +29,15 @@ from typing_extensions import Unpack
 from agentloop.errors import ConfigError, ModelError
 from agentloop.models.base import parse_into
 from agentloop.models.types import Completion, ImagePart, Message, Sampling, Usage
+from agentloop.prompts.trained import TrainedFor
 
 if TYPE_CHECKING:
     import torch
     import xgrammar as xgr
 
 DEFAULT_MAX_TOKENS = 512
+GRAMMARS = 256  # compiled grammars kept (schemas that enumerate ids in view differ per state)
+_HASHED_WEIGHTS = 1 << 30  # weights up to this size are hashed whole for the revision
 _BOUNDED_STRING_CHAR = r'[^\"\\\r\n]'
 _JSON_STRING_CHAR = r'[^\0-\x1f\"\\\r\n]'
 
@@ -55,9 +64,12 @@ class HFModel:
         self.device = _pick_device(device)
         self.dtype = _pick_dtype(dtype, self.device)
         self._lock = threading.Lock()
-        self._grammars: dict[str, xgr.CompiledGrammar] = {}     # schema JSON -> compiled grammar
+        self._grammars: OrderedDict[str, xgr.CompiledGrammar] = OrderedDict()  # schema JSON -> grammar
         self._compiler: xgr.GrammarCompiler | None = None
         self._load(trust_remote_code)
+        self.accepts_images = self.vision
+        self.trained_for = TrainedFor.read(path) if Path(path).is_dir() else None
+        self.revision = _revision(path, self.model)
 
     # -- loading --------------------------------------------------------------------------
     def _load(self, trust_remote_code: bool) -> None:
@@ -119,8 +131,10 @@ class HFModel:
     def _grammar(self, schema: type[BaseModel]) -> xgr.CompiledGrammar:
         import xgrammar as xgr
 
-        key = json.dumps(schema.model_json_schema(), sort_keys=True)
-        if key not in self._grammars:
+        key = json.dumps(schema.model_json_schema())  # unsorted: the grammar emits properties in this order
+        if key in self._grammars:
+            self._grammars.move_to_end(key)
+        else:
             if self._compiler is None:
                 info = xgr.TokenizerInfo.from_huggingface(self.tokenizer, vocab_size=self._vocab_size(),
                                                           stop_token_ids=self.eos_ids)
@@ -131,9 +145,14 @@ class HFModel:
             # JSON parsers reject; exclude them as its unbounded string rule already does.
             ebnf = ebnf.replace(_BOUNDED_STRING_CHAR, _JSON_STRING_CHAR)
             self._grammars[key] = self._compiler.compile_grammar(xgr.Grammar.from_ebnf(ebnf))
+            if len(self._grammars) > GRAMMARS:
+                self._grammars.popitem(last=False)
         return self._grammars[key]
 
     # -- public faces ---------------------------------------------------------------------
+    def check(self) -> None:
+        """Loaded in the constructor, so reachable by now (a bad path raised there)."""
+
     def complete(self, messages: list[Message], schema: type[BaseModel] | None = None,
                  **sampling: Unpack[Sampling]) -> Completion:
         with self._lock:
@@ -208,7 +227,9 @@ class HFModel:
         lps, ent = _token_stats(out.logits, new)
         c = Completion(text=text, model=self.name, latency_s=latency,
                        usage=Usage(prompt_tokens=prompt_len, completion_tokens=len(new)),
-                       token_logprobs=lps, mean_entropy=ent, finish_reason=finish)
+                       token_logprobs=lps, mean_entropy=ent, finish_reason=finish,
+                       prompt_token_ids=enc["input_ids"][0].tolist(), completion_token_ids=new,
+                       model_id=self.path, model_revision=self.revision)
         return parse_into(c, schema)
 
 
@@ -226,6 +247,23 @@ def _token_stats(logits: tuple[torch.Tensor, ...] | None, tokens: list[int]) -> 
         lps.append(float(logp[tok]))
         ents.append(float(-(logp.exp() * logp).nansum()))
     return lps, (sum(ents) / len(ents) if ents and all(math.isfinite(e) for e in ents) else None)
+
+
+def _revision(path: str, model: Any) -> str | None:
+    """The hub commit of a downloaded checkpoint; for a local folder, a hash of its weights
+    (whole up to 1 GiB, else of names, sizes and modification times) and config."""
+    commit = getattr(model.config, "_commit_hash", None)
+    folder = Path(path)
+    if not folder.is_dir():
+        return str(commit) if commit else None
+    files = sorted(p for p in folder.iterdir() if p.suffix in (".safetensors", ".bin", ".json") and p.is_file())
+    whole = sum(p.stat().st_size for p in files) <= _HASHED_WEIGHTS
+    digest = hashlib.sha256()
+    for p in files:
+        st = p.stat()
+        digest.update(p.name.encode() + b"\0")
+        digest.update(p.read_bytes() if whole else f"{st.st_size}:{st.st_mtime_ns}".encode())
+    return "sha256:" + digest.hexdigest()[:16]
 
 
 def _fold_system(chat: list[_Turn]) -> list[_Turn]:

@@ -2,8 +2,12 @@
 
     openai:NAME              OpenAI-compatible HTTP server ($OPENAI_BASE_URL / --base-url)
     hf:PATH_OR_ID            local transformers image-text-to-text model
+    prm:PATH                 a process reward model (token classification) that scores the
+                             last assistant turn (`agentloop.models.prm`)
     function:module:callable a FunctionModel around `callable(messages, schema, sampling)`,
                              or a `Model` (or a class of one) found there
+
+`check_spec` tells before a run starts, in one line, when a spec's model cannot be reached.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from types import TracebackType
 from typing import Protocol, runtime_checkable
 
 from agentloop.errors import ConfigError
-from agentloop.models.base import Model
+from agentloop.models.base import Model, ModelUnreachable
 from agentloop.models.function import FunctionModel
 from agentloop.plugins import load_object
 
@@ -37,9 +41,42 @@ def from_spec(spec: str, base_url: str | None = None) -> Model:
         from agentloop.models.hf import HFModel
 
         return HFModel(rest)
+    if kind == "prm":
+        from agentloop.models.prm import StepScorer
+
+        return StepScorer(rest)
     if kind == "function":
         return _function_model(spec, rest)
-    raise ConfigError(f"unknown model backend {kind!r} in {spec!r}; use openai:, hf: or function:")
+    raise ConfigError(f"unknown model backend {kind!r} in {spec!r}; use openai:, hf:, prm: or function:")
+
+
+def check_spec(spec: str, base_url: str | None = None) -> None:
+    """Raise `ModelUnreachable` (one line naming where and the fix) when the model `spec`
+    names cannot be reached: a server that does not answer, a path with no model. Cheap: a
+    local model's config is read, its weights are not loaded."""
+    kind, _, rest = spec.partition(":")
+    if kind in ("hf", "prm"):
+        _check_local(spec, rest)
+        return
+    model = from_spec(spec, base_url)
+    try:
+        check = getattr(model, "check", None)
+        if callable(check):
+            check()
+    finally:
+        if isinstance(model, _Closable):
+            model.close()
+
+
+def _check_local(spec: str, path: str) -> None:
+    from transformers import AutoConfig
+
+    try:
+        AutoConfig.from_pretrained(path)
+    except (OSError, ValueError) as e:
+        raise ModelUnreachable(
+            f"{spec}: no model there ({type(e).__name__}); give a folder with config.json and weights "
+            "(save_pretrained), or a hub id with the hub reachable") from None
 
 
 def _function_model(spec: str, path: str) -> Model:

@@ -91,7 +91,9 @@ class Usage(BaseModel):
 
 
 class Completion(BaseModel):
-    """One model reply. `parsed` is the schema-validated object when a schema was asked for."""
+    """One model reply. `parsed` is the schema-validated object when a schema was asked for.
+    Token ids and log-probabilities are there when the backend gives them (the transformers
+    backend always; an OpenAI-compatible server when it returns them)."""
 
     text: str
     model: str
@@ -99,9 +101,13 @@ class Completion(BaseModel):
     parse_error: str | None = None
     latency_s: float = 0.0
     usage: Usage = Field(default_factory=Usage)
-    token_logprobs: list[float] | None = None
+    token_logprobs: list[float] | None = None  # one per completion token
     mean_entropy: float | None = None
     finish_reason: str | None = None
+    prompt_token_ids: list[int] | None = None  # the prompt as the model saw it, chat template applied
+    completion_token_ids: list[int] | None = None
+    model_id: str | None = None  # the model as the backend names it (server model, local path)
+    model_revision: str | None = None  # hub commit, weights hash or server fingerprint
 
     @property
     def logprob_sum(self) -> float | None:

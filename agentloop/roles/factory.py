@@ -1,7 +1,10 @@
 """Build the roles a run asks for: `--planner`, `--critic`, `--validator`, `--model`.
 
-The model-based roles are imported only when asked for, so a run without a model never
-loads the prompt templates or a model client.
+`--planner model` runs the VLM planner in the mode the model was trained for (its
+`agentloop_prompts.json`), else staged; `model:single` and `model:staged` choose. `--critic
+prm:PATH` is a learned critic (a process reward model), `rule+prm:PATH` the same after the
+rule critic. The model-based roles are imported only when asked for, so a run without a
+model never loads the prompt templates or a model client.
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ import gymnasium as gym
 
 from agentloop.env import SCRIPTED_PLANNER
 from agentloop.errors import ConfigError
-from agentloop.models import Model
+from agentloop.models import Model, ModelPool, check_spec, from_spec
 from agentloop.plugins import load_object
+from agentloop.prompts import PlannerMode
 from agentloop.records import RunConfig
 from agentloop.roles import Roles
 from agentloop.roles.critic import Critic, NoCritic, PreconditionCritic
@@ -33,12 +37,8 @@ def build_planner(config: RunConfig, env: gym.Env[Any, Any], model: Model | None
     choice = config.planner
     if choice == "auto":
         choice = "model" if config.model else "scripted"
-    if choice == "model":
-        if model is None:
-            raise ConfigError("--planner model needs --model, e.g. --model openai:NAME")
-        from agentloop.roles.vlm import VLMPlanner
-
-        return VLMPlanner(model)
+    if choice == "model" or choice.startswith("model:"):
+        return _model_planner(choice, model)
     if choice == "scripted":
         path = scripted_planner_path(env)
         if not path:
@@ -54,17 +54,46 @@ def build_planner(config: RunConfig, env: gym.Env[Any, Any], model: Model | None
     return planner
 
 
-def build_critic(config: RunConfig, model: Model | None = None) -> Critic:
-    """`none`, `rule` (skill preconditions), or `vlm` (the rules first, then the model)."""
+def _model_planner(choice: str, model: Model | None) -> Planner:
+    if model is None:
+        raise ConfigError(f"--planner {choice} needs --model, e.g. --model openai:NAME")
+    from agentloop.roles.vlm import VLMPlanner
+
+    _, _, asked = choice.partition(":")
+    if asked:
+        try:
+            mode = PlannerMode(asked)
+        except ValueError:
+            raise ConfigError(f"--planner {choice}: expected model, model:staged or model:single") from None
+    else:
+        trained = getattr(model, "trained_for", None)
+        mode = trained.mode if trained is not None else PlannerMode.STAGED
+    return VLMPlanner(model, mode=mode)
+
+
+def build_critic(config: RunConfig, model: Model | None = None, models: ModelPool | None = None) -> Critic:
+    """`none`, `rule` (skill preconditions), `vlm` (the rules first, then the model),
+    `prm:PATH` (a learned critic) or `rule+prm:PATH` (the rules first, then the learned one).
+    The learned critic's model comes from `models` when given (shared, loaded once)."""
     if config.critic == "none":
         return NoCritic()
     if config.critic == "rule":
         return PreconditionCritic()
-    if model is None:
-        raise ConfigError("--critic vlm needs --model")
-    from agentloop.roles.vlm import ChainedCritic, VLMCritic
+    if config.critic == "vlm":
+        if model is None:
+            raise ConfigError("--critic vlm needs --model")
+        from agentloop.roles.vlm import ChainedCritic, VLMCritic
 
-    return ChainedCritic(PreconditionCritic(), VLMCritic(model))
+        return ChainedCritic(PreconditionCritic(), VLMCritic(model))
+    from agentloop.roles.prm import PRMCritic
+    from agentloop.roles.vlm import ChainedCritic
+
+    rule, _, spec = config.critic.rpartition("+")
+    scorer = models.get(spec) if models is not None else from_spec(spec)  # no pool: loaded per episode
+    learned = PRMCritic(scorer)
+    if not rule:
+        return learned
+    return ChainedCritic(PreconditionCritic(), learned)
 
 
 def build_validator(config: RunConfig, model: Model | None = None) -> Validator:
@@ -81,7 +110,24 @@ def build_validator(config: RunConfig, model: Model | None = None) -> Validator:
     return ChainedValidator(EffectValidator(), VLMValidator(model))
 
 
-def build_roles(config: RunConfig, env: gym.Env[Any, Any], model: Model | None = None) -> Roles:
-    """The planner, critic and validator of one episode on `env`."""
-    return Roles(planner=build_planner(config, env, model), critic=build_critic(config, model),
+def learned_critic_spec(config: RunConfig) -> str | None:
+    """The `prm:PATH` model spec of a learned critic, if the run has one."""
+    spec = config.critic.rpartition("+")[2]
+    return spec if spec.startswith("prm:") else None
+
+
+def check_models(config: RunConfig) -> None:
+    """Before any episode starts: raise `ModelUnreachable` (one line naming where and the
+    fix) when a model the run names cannot be reached."""
+    if config.model:
+        check_spec(config.model, config.base_url)
+    if (spec := learned_critic_spec(config)) is not None:
+        check_spec(spec)
+
+
+def build_roles(config: RunConfig, env: gym.Env[Any, Any], model: Model | None = None,
+                models: ModelPool | None = None) -> Roles:
+    """The planner, critic and validator of one episode on `env`; `models` shares the
+    learned critic's model among episodes."""
+    return Roles(planner=build_planner(config, env, model), critic=build_critic(config, model, models),
                  validator=build_validator(config, model))

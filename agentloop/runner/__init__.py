@@ -12,6 +12,7 @@ from agentloop.loop import EpisodeSpec, HumanInput
 from agentloop.recording import RunDir
 from agentloop.records import EpisodeRecord, RunConfig
 from agentloop.rewards import GroupAdvantages, derive_run
+from agentloop.roles.factory import check_models
 
 
 def episode_specs(config: RunConfig, env_id: str) -> list[EpisodeSpec]:
@@ -24,7 +25,9 @@ def episode_specs(config: RunConfig, env_id: str) -> list[EpisodeSpec]:
 
 
 def prepare(config: RunConfig, run_dir: Path, resume: bool) -> tuple[RunDir, list[EpisodeSpec], list[EpisodeRecord]]:
-    """Create (or reopen, with `resume`) the run folder; return what is left to run."""
+    """Create (or reopen, with `resume`) the run folder; return what is left to run. A model
+    the run names that cannot be reached stops it here, before a folder or an episode exists."""
+    check_models(config)
     rd = RunDir(run_dir)
     env_id = registry.resolve(config.env_id)
     if rd.exists():

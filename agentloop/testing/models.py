@@ -33,7 +33,7 @@ def prompt_kind(messages: list[Message]) -> str:
     for marker, kind in (("Stage one", "plan"), ("Stage two", "reflect"),
                          ("predict what this action will do", "critic"),
                          ("Did the action achieve its intent", "validator"),
-                         ("Name the single next skill call", "action")):
+                         ("Name the single next skill call", "action"), ("Next skill call as JSON", "action")):
         if marker in text:
             return kind
     return "other"

@@ -3,6 +3,10 @@
 It speaks the real protocol (`POST /v1/chat/completions`, `GET /v1/models`) so the HTTP backend
 is exercised end to end through the `openai` SDK: per-call latency, scripted replies, injected
 429/5xx errors, malformed and empty replies, and `stop()` to make the server vanish mid-run.
+Asked for them as vLLM is (`logprobs`, `return_token_ids`), it returns per-token
+log-probabilities and the prompt's and completion's token ids from a stand-in word-level
+tokenizer (`double_token_ids`); `refuse_token_ids=True` makes it reject `return_token_ids`
+the way a server without the extension does.
 It is a double: it does not run a model. Its default replies are schema-shaped JSON built from
 the prompt (first listed skills, node ids from the scene graph), enough to drive the loop.
 
@@ -19,6 +23,7 @@ import re
 import socket
 import threading
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -41,8 +46,10 @@ class OpenAIServerDouble:
     """An OpenAI-compatible chat server on a loopback port that replies from a script, a
     responder function or schema-shaped defaults, and misbehaves on request (see the module)."""
 
-    def __init__(self, latency_s: float = 0.0, responder: Responder | None = None, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, latency_s: float = 0.0, responder: Responder | None = None, host: str = "127.0.0.1",
+                 port: int = 0, refuse_token_ids: bool = False):
         self.latency_s = latency_s
+        self.refuse_token_ids = refuse_token_ids
         self.responder = responder or default_responder
         self.script: deque[str] = deque()       # replies used before the responder
         self.faults: deque[Fault] = deque()     # misbehaviours used before anything else
@@ -105,7 +112,7 @@ class OpenAIServerDouble:
 
     def completion(self, body: JSON, text: str, with_choices: bool = True) -> JSON:
         """A chat-completion body for `text`, with word counts as usage and, when the request
-        asks for them, fixed log-probabilities."""
+        asks for them, fixed log-probabilities and the token ids (as vLLM gives them)."""
         prompt_words = sum(len(str(m.get("content", "")).split()) for m in body.get("messages", []))
         out: JSON = {
             "id": f"chatcmpl-double-{next(self._ids)}", "object": "chat.completion",
@@ -116,14 +123,18 @@ class OpenAIServerDouble:
         if with_choices:
             choice: JSON = {"index": 0, "finish_reason": "stop",
                                       "message": {"role": "assistant", "content": text}}
+            toks = text.split() or [""]
             if body.get("logprobs"):
                 # Deterministic per-token numbers so clients can be checked end to end.
-                toks = text.split() or [""]
                 choice["logprobs"] = {"content": [
                     {"token": t, "logprob": -0.1, "bytes": None,
                      "top_logprobs": [{"token": t, "logprob": -0.1, "bytes": None},
                                       {"token": "_", "logprob": -2.4, "bytes": None}]} for t in toks]}
+            if body.get("return_token_ids"):
+                choice["token_ids"] = double_token_ids(toks)
             out["choices"] = [choice]
+        if body.get("return_token_ids"):
+            out["prompt_token_ids"] = double_token_ids(chat_prompt(body).split())
         return out
 
 
@@ -179,6 +190,13 @@ class _Handler(BaseHTTPRequestHandler):
         except json.JSONDecodeError:
             self._send(400, b'{"error": {"message": "body is not JSON"}}')
             return
+        if self.double.refuse_token_ids and "return_token_ids" in body:
+            with self.double._lock:
+                self.double.requests.append(body)
+            msg = {"error": {"message": "Unrecognized request argument supplied: return_token_ids",
+                             "type": "invalid_request_error"}}
+            self._send(400, json.dumps(msg).encode())
+            return
         if self.double.latency_s:
             time.sleep(self.double.latency_s)
         fault, text = self.double._next(body)
@@ -206,26 +224,41 @@ def _handler(double: OpenAIServerDouble) -> type[_Handler]:
     return type("Handler", (_Handler,), {"double": double})
 
 
+def double_token_ids(words: list[str]) -> list[int]:
+    """The stand-in tokenizer's ids: one per whitespace-separated word, a stable hash of it."""
+    return [zlib.crc32(w.encode()) % 50_000 for w in words]
+
+
+def chat_prompt(body: JSON) -> str:
+    """The request's messages as the stand-in chat template renders them."""
+    turns = [f"<|{m.get('role', 'user')}|> {_content_text(m.get('content'))}" for m in body.get("messages", [])]
+    return " ".join([*turns, "<|assistant|>"])
+
+
+def _content_text(content: object) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
+    return ""
+
+
 # -- default replies ---------------------------------------------------------------------------
-_SKILL = re.compile(r"^- (\w+)\(([^)]*)\)", re.M)
+_SKILL = re.compile(r"^- (\w+)\(([^)]*)\)", re.M)  # a skill line of the staged prompts
+_SKILLS_LINE = re.compile(r"^SKILLS: (.+)$", re.M)  # the compact prompt's one line of signatures
+_SIGNATURE = re.compile(r"(\w+)\(([^)]*)\)")
 _NODE = re.compile(r"^\[([^\]]+)\] (\w+)", re.M)
-_STEP = re.compile(r"SCENE GRAPH \(step (\d+)\)")
+_STEP = re.compile(r"SCENE(?: GRAPH)? \(step (\d+)\)")
 
 
 def _prompt_text(body: JSON) -> str:
-    parts = []
-    for m in body.get("messages", []):
-        c = m.get("content")
-        if isinstance(c, str):
-            parts.append(c)
-        elif isinstance(c, list):
-            parts += [p.get("text", "") for p in c if p.get("type") == "text"]
-    return "\n".join(parts)
+    return "\n".join(_content_text(m.get("content")) for m in body.get("messages", []))
 
 
 def _pick_action(text: str) -> JSON:
     """A valid call from the prompt: the step number rotates through skills and node ids."""
-    skills = _SKILL.findall(text)
+    line = _SKILLS_LINE.search(text)
+    skills = _SIGNATURE.findall(line.group(1)) if line else _SKILL.findall(text)
     nodes = [n for n, kind in _NODE.findall(text) if kind != "gripper"] or ["table"]
     m = _STEP.search(text)
     step = int(m.group(1)) if m else 0

@@ -108,6 +108,17 @@ def test_a_configuration_mistake_stops_the_run_in_one_line(tmp_path, spread):
     assert r.returncode == 2 and "has no scripted planner" in r.stderr and "Traceback" not in r.stderr
 
 
+def test_a_model_that_cannot_be_reached_stops_the_run_before_it_starts(tmp_path):
+    """No retries per step, no 0 %-with-0-errors summary: one line naming the URL and the fix."""
+    out = tmp_path / "run"
+    r = cli("run", "toy.switches", "-n", "3", "--model", "openai:some-model", "--base-url", "http://127.0.0.1:9/v1",
+            "--out", str(out), timeout=60)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    line = r.stderr.strip()
+    assert "\n" not in line and "http://127.0.0.1:9/v1" in line and "--base-url" in line and "OPENAI_BASE_URL" in line
+    assert not out.exists()  # nothing was started
+
+
 def test_resume_after_sigkill(tmp_path):
     out = tmp_path / "run"
     n = 30

@@ -53,8 +53,8 @@ def _train_one_step(trainer) -> None:
 
 def test_sft_trainer_on_export(run_dir, tmp_path):
     ds = _load(export(run_dir, "sft", tmp_path))
-    good = [s for s in _steps(run_dir) if s.label is True and s.frame]
-    assert len(ds) == len(good) > 0
+    good = {(s.episode_id, s.index) for s in _steps(run_dir) if s.label is True and s.frame}
+    assert {(r["episode_id"], r["step"]) for r in ds} == good
     assert {"messages", "images"} <= set(ds.column_names)
 
     model, processor = tiny_models.vision_language_model()
@@ -67,7 +67,7 @@ def test_sft_trainer_on_export(run_dir, tmp_path):
     image_id = processor.tokenizer.convert_tokens_to_ids(tiny_models.IMAGE_TOKEN)
     assert ((batch["input_ids"] == image_id).sum(dim=1) == IMAGE_TOKENS).all()
     first = processor.tokenizer.decode(batch["input_ids"][0])
-    assert ds[0]["messages"][1]["content"][0]["text"] in first
+    assert ds[0]["messages"][-1]["content"][0]["text"] in first
     _train_one_step(trainer)
 
 
@@ -98,7 +98,9 @@ def test_prm_trainer_on_export(run_dir, tmp_path):
     from trl.experimental.prm import PRMConfig, PRMTrainer
 
     ds = _load(export(run_dir, "prm", tmp_path))
-    assert len(ds) == sum(1 for _ in RunDir(run_dir).episodes())
+    judged = [c for s in _steps(run_dir) for c in s.candidates if c.call is not None
+              and (c.executed or (c.verdict is not None and not c.verdict.ok))]
+    assert len(ds) == len(judged) > 0
     assert {"prompt", "completions", "labels"} <= set(ds.column_names)
 
     model, tok = tiny_models.step_classifier()

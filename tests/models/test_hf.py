@@ -175,17 +175,55 @@ def test_threads_and_async_share_one_model(tiny_vlm):
     assert pool.get("hf:" + str(tiny_vlm)) is not model  # a closed pool builds afresh
 
 
-def test_text_only_checkpoint_loads_as_causal_lm(tmp_path):
+@pytest.fixture(scope="module")
+def tiny_lm(tmp_path_factory) -> Path:
     from transformers import LlamaConfig, LlamaForCausalLM
 
+    path = tmp_path_factory.mktemp("tiny-lm")
     tok = _tokenizer()
     torch.manual_seed(0)
     lm = LlamaForCausalLM(LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64,
                                       num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=2,
                                       eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id))
-    lm.save_pretrained(tmp_path)
-    tok.save_pretrained(tmp_path)
-    model = HFModel(str(tmp_path), device="cpu")
+    lm.save_pretrained(path)
+    tok.save_pretrained(path)
+    return path
+
+
+def test_completions_are_token_exact(tiny_lm):
+    model = HFModel(str(tiny_lm), device="cpu")
+    messages = [Message(role="system", content="You control lamps."), Message(role="user", content="next?")]
+    c = model.complete(messages, schema=SkillCall, max_tokens=64)
+    tok = model.tokenizer
+    # The prompt ids are the chat template's rendering; the completion ids decode to the reply.
+    chat = [{"role": m.role, "content": m.text()} for m in messages]
+    assert tok.decode(c.prompt_token_ids) == tok.apply_chat_template(chat, add_generation_prompt=True, tokenize=False)
+    assert tok.decode(c.completion_token_ids, skip_special_tokens=True) == c.text
+    assert len(c.token_logprobs) == len(c.completion_token_ids) == c.usage.completion_tokens
+    assert len(c.prompt_token_ids) == c.usage.prompt_tokens
+    assert c.model_id == str(tiny_lm) and c.model_revision.startswith("sha256:")
+    assert not model.accepts_images and model.trained_for is None
+
+
+def test_a_grounded_schema_names_only_what_is_in_view(tiny_lm):
+    from agentloop.calls import SkillCall as Call
+    from agentloop.roles.vlm_schemas import ActionChoice, grounded
+    from agentloop.testing.switches import SKILLS, SwitchesEnv
+
+    _, info = SwitchesEnv(lamps=3).reset(seed=0)
+    perception = info["agentloop"]
+    schema = grounded(ActionChoice, perception.skills, perception.scene_graph)
+    model = HFModel(str(tiny_lm), device="cpu")
+    for seed in range(4):  # random weights, sampled: only the grammar keeps it in view
+        c = model.complete([Message(role="user", content="next?")], schema=schema, temperature=1.0, seed=seed,
+                           max_tokens=64)
+        assert isinstance(c.parsed, ActionChoice), c.text
+        SKILLS.bind(Call(name=c.parsed.skill, args=c.parsed.args))  # a listed skill with its own arguments
+        assert c.parsed.args.get("lamp", "lamp_0") in {"lamp_0", "lamp_1", "lamp_2"}
+
+
+def test_text_only_checkpoint_loads_as_causal_lm(tiny_lm):
+    model = HFModel(str(tiny_lm), device="cpu")
     assert not model.vision
     c = model.complete([Message(role="user", content="next?")], schema=SkillCall, max_tokens=64)
     assert isinstance(c.parsed, SkillCall), c.text

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from agentloop.errors import ModelError
-from agentloop.models import ImagePart, Message, ModelPool, TextPart, from_spec
+from agentloop.models import ImagePart, Message, ModelPool, ModelUnreachable, TextPart, check_spec, from_spec
 from agentloop.models.openai_http import OpenAIModel
 from agentloop.roles.vlm_schemas import ActionChoice
-from agentloop.testing.openai_server import Fault, OpenAIServerDouble
+from agentloop.testing.openai_server import Fault, OpenAIServerDouble, chat_prompt, double_token_ids
 
 PICK = '{"skill": "pick", "args": {"object": "red_cube"}}'
 
@@ -150,3 +150,52 @@ def test_pool_shares_one_backend_per_spec_and_closes_them(server, monkeypatch):
     # Leaving the pool closed the client and stopped its event-loop thread.
     a._io.thread.join(timeout=5)
     assert not a._io.thread.is_alive()
+
+
+def test_token_ids_and_logprobs_when_the_server_returns_them(server):
+    server.reply_with(PICK)
+    c = _model(server).complete(_ask(), ActionChoice, temperature=0.0)
+    req = server.requests[-1]
+    # Asked for as vLLM takes them, and returned as vLLM gives them.
+    assert req["return_token_ids"] is True and req["logprobs"] is True
+    assert c.completion_token_ids == double_token_ids(PICK.split())
+    assert len(c.token_logprobs) == len(c.completion_token_ids)
+    assert c.prompt_token_ids == double_token_ids(chat_prompt(req).split())
+    assert c.model_id == "double-vlm"
+
+
+def test_a_server_without_token_ids_is_asked_without_them():
+    with OpenAIServerDouble(refuse_token_ids=True) as server:
+        m = _model(server)
+        server.reply_with(PICK, PICK)
+        c = m.complete(_ask(), ActionChoice)
+        assert c.parsed.skill == "pick" and c.completion_token_ids is None and not m.token_ids
+        assert m.complete(_ask(), ActionChoice).parsed.skill == "pick"
+        assert "return_token_ids" in server.requests[0]
+        assert all("return_token_ids" not in r for r in server.requests[1:])
+
+
+def _dead_url() -> str:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"
+
+
+def test_an_unreachable_server_is_one_line_naming_the_url_and_the_fix(server):
+    url = _dead_url()
+    for check in (lambda: OpenAIModel("some-model", base_url=url).check(),
+                  lambda: check_spec("openai:some-model", base_url=url)):
+        with pytest.raises(ModelUnreachable) as e:
+            check()
+        said = str(e.value)
+        assert url.removesuffix("/v1") in said and "--base-url" in said and "OPENAI_BASE_URL" in said
+        assert "\n" not in said
+    check_spec("openai:double-vlm", base_url=server.base_url)  # a live server passes
+
+
+def test_a_local_model_path_without_a_model_is_unreachable(tmp_path):
+    with pytest.raises(ModelUnreachable, match="no model there"):
+        check_spec(f"hf:{tmp_path / 'nothing-here'}")

@@ -42,3 +42,15 @@ def test_function_spec_builds_a_model_class():
 def test_wrong_specs_are_config_errors(spec, message):
     with pytest.raises(ConfigError, match=message):
         from_spec(spec)
+
+
+def test_a_run_checks_every_model_it_names_before_it_starts(tmp_path):
+    from agentloop.models import ModelUnreachable
+    from agentloop.records import RunConfig
+    from agentloop.roles.factory import check_models
+
+    check_models(RunConfig(env_id="agentloop/toy.switches", model="function:agentloop.testing.models:TestModel"))
+    with pytest.raises(ModelUnreachable, match="no model there"):
+        check_models(RunConfig(env_id="agentloop/toy.switches", critic=f"rule+prm:{tmp_path / 'missing'}"))
+    with pytest.raises(ValueError, match="prm:PATH"):
+        RunConfig(env_id="agentloop/toy.switches", critic="learned")

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import pytest
 
+from agentloop.models.openai_http import OpenAIModel
+from agentloop.prompts import PlannerMode, prompt_version
 from agentloop.records import Feedback, FeedbackSource, VerdictSource
 from agentloop.roles.context import Context
 from agentloop.roles.validator import EffectValidator
 from agentloop.roles.vlm import ChainedValidator, VLMCritic, VLMPlanner, VLMValidator
 from agentloop.testing.models import ScriptedModel
+from agentloop.testing.openai_server import OpenAIServerDouble
 from agentloop.testing.switches import SKILLS, SwitchesEnv
 
 ON_2 = {"skill": "switch_on", "args": {"lamp": "lamp_2"}}
@@ -112,3 +115,40 @@ def test_validator_sees_the_env_error_and_an_unusable_reply_defers_to_the_rules(
     after = Context.of("agentloop/toy.switches", obs, info, SKILLS, step=1)
     chained = ChainedValidator(EffectValidator(), VLMValidator(model)).check(bound, before, after)
     assert chained.ok and chained.source is VerdictSource.RULE and "model gave no judgement" in chained.reason
+
+
+def test_single_call_mode_asks_one_action_call_per_proposal(env):
+    model = ScriptedModel({"action": [ON_2, ON_4]})
+    planner, ctx = VLMPlanner(model, mode=PlannerMode.SINGLE), _ctx(env)
+    planner.reset(ctx)
+    first = planner.propose(ctx)
+    assert first.plan is None and first.action == 'switch_on(lamp="lamp_2")'
+    fb = Feedback(source=FeedbackSource.CRITIC, message="not that one", step=0)
+    ctx.feedback.append(fb)
+    planner.feedback(fb, ctx)
+    second = planner.propose(ctx)  # feedback brings no plan in single-call mode, only a new prompt
+    assert second.plan is None and second.action == 'switch_on(lamp="lamp_4")'
+    assert [c.role for c in ctx.model_calls] == ["planner.action"] * 2
+    assert [c.candidate for c in ctx.model_calls] == [0, 1]  # which of the step's candidates each made
+    assert "CURRENT PLAN" not in model.asked["action"][0] and "[critic] not that one" in model.asked["action"][1]
+
+
+def test_calls_through_a_server_are_recorded_token_exact_and_grounded(env):
+    with OpenAIServerDouble() as server:
+        model = OpenAIModel("double-vlm", base_url=server.base_url, backoff_s=0.01)
+        try:
+            planner, ctx = VLMPlanner(model, mode=PlannerMode.SINGLE), _ctx(env)
+            planner.reset(ctx)
+            planner.propose(ctx)
+        finally:
+            model.close()
+    call = ctx.model_calls[-1]
+    assert call.prompt_token_ids and call.completion_token_ids
+    assert len(call.token_logprobs) == len(call.completion_token_ids)
+    assert call.sampling == {"temperature": 0.0, "max_tokens": 512} and call.model_id == "double-vlm"
+    assert call.prompt_version == prompt_version() and call.attempt == 0
+    # The schema the server decodes against names only the listed skills and the lamps in view.
+    variants = server.requests[-1]["response_format"]["json_schema"]["schema"]["anyOf"]
+    assert [v["properties"]["skill"]["const"] for v in variants] == [s.name for s in SKILLS]
+    lamp = variants[0]["properties"]["args"]["properties"]["lamp"]
+    assert lamp == {"enum": [f"lamp_{i}" for i in range(5)]}

@@ -1,0 +1,139 @@
+"""Small models built locally from a config and a tokenizer trained on your own exported text,
+so the record → train → run loop can be tried on a CPU with nothing downloaded.
+
+The tokenizer is byte-level BPE whose words keep identifiers whole (`blue_cylinder`,
+`lamp_3`), so a node id can become one token; its chat template renders the turns the
+exports write (text, or text parts) the way the transformers backend sends them, and marks
+the assistant's reply for TRL's assistant-only loss. `causal_lm` makes a Llama-style model
+for `--model hf:PATH`, `step_classifier` a two-label token classifier for `--critic prm:PATH`;
+`train_sft` and `train_prm` train them with TRL's own trainers on an export and save them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from agentloop.prompts import PlannerMode
+from agentloop.prompts.trained import TrainedFor
+
+if TYPE_CHECKING:
+    import datasets
+    from transformers import LlamaForCausalLM, LlamaForTokenClassification, PreTrainedTokenizerFast
+
+PAD, END = "<pad>", "<|end|>"
+SPECIAL = [PAD, END, "<|system|>", "<|user|>", "<|assistant|>"]
+# Words are identifiers (letters, digits, underscores) with an optional leading space, runs of
+# punctuation, or whitespace: GPT-2's split, with `_` and digits kept inside a word.
+WORDS = r" ?[A-Za-z_][A-Za-z0-9_]*| ?[0-9]+| ?[^\sA-Za-z0-9_]+|\s+(?!\S)|\s+"
+_CONTENT = ("{% if m['content'] is string %}{{ m['content'] }}{% else %}"
+            "{% for p in m['content'] %}{% if p['type'] == 'text' %}{{ p['text'] }}{% endif %}{% endfor %}{% endif %}")
+CHAT_TEMPLATE = (
+    "{% for m in messages %}<|{{ m['role'] }}|>"
+    "{% if m['role'] == 'assistant' %}{% generation %}" + _CONTENT + "<|end|>{% endgeneration %}"
+    "{% else %}" + _CONTENT + "<|end|>{% endif %}{% endfor %}"
+    "{% if add_generation_prompt %}<|assistant|>{% endif %}"
+)
+
+
+def train_tokenizer(texts: Iterable[str], vocab_size: int = 2000) -> PreTrainedTokenizerFast:
+    """A byte-level BPE tokenizer trained on `texts`, with the chat template set."""
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(WORDS), behavior="isolated"),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+    ])
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=SPECIAL, show_progress=False,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    tok.train_from_iterator(texts, trainer)
+    return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token=PAD, eos_token=END, chat_template=CHAT_TEMPLATE,
+                                   clean_up_tokenization_spaces=False)
+
+
+def _config(tok: PreTrainedTokenizerFast, hidden: int, layers: int, **extra: Any) -> Any:
+    from transformers import LlamaConfig
+
+    return LlamaConfig(vocab_size=len(tok), hidden_size=hidden, intermediate_size=hidden * 4,
+                       num_hidden_layers=layers, num_attention_heads=max(1, hidden // 32),
+                       num_key_value_heads=max(1, hidden // 32), max_position_embeddings=4096,
+                       pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id, bos_token_id=None,
+                       tie_word_embeddings=True, **extra)
+
+
+def causal_lm(tok: PreTrainedTokenizerFast, hidden: int = 128, layers: int = 4) -> LlamaForCausalLM:
+    """A small Llama-style language model over `tok`'s vocabulary, random weights."""
+    from transformers import LlamaForCausalLM
+
+    model = LlamaForCausalLM(_config(tok, hidden, layers))
+    model.generation_config.eos_token_id = tok.eos_token_id
+    model.generation_config.pad_token_id = tok.pad_token_id
+    return model
+
+
+def step_classifier(tok: PreTrainedTokenizerFast, hidden: int = 128, layers: int = 4) -> LlamaForTokenClassification:
+    """A two-label (wrong, right) token classifier: the model TRL's PRM trainer trains."""
+    from transformers import LlamaForTokenClassification
+
+    return LlamaForTokenClassification(_config(tok, hidden, layers, num_labels=2))
+
+
+def row_texts(rows: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The text of export rows (chat turns, or a prompt and its completions), to train a tokenizer on."""
+    out: list[str] = []
+    for row in rows:
+        for turn in row.get("messages") or []:
+            content = turn["content"]
+            out.append(content if isinstance(content, str) else "".join(p.get("text") or "" for p in content))
+        if isinstance(row.get("prompt"), str):
+            out.append(row["prompt"])
+        out += _strings(row.get("completions"))
+    return out
+
+
+def _strings(value: object) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _args(out: Path, steps: int, batch: int, lr: float) -> dict[str, Any]:
+    """Trainer arguments for a short CPU run that saves nothing on the way."""
+    return {"output_dir": str(out / "trainer"), "max_steps": steps, "per_device_train_batch_size": batch,
+            "learning_rate": lr, "lr_scheduler_type": "cosine", "warmup_steps": min(20, steps // 10),
+            "report_to": "none", "use_cpu": True, "save_strategy": "no", "logging_steps": max(1, steps // 10),
+            "dataloader_num_workers": 0, "disable_tqdm": True, "seed": 0}
+
+
+def train_sft(model: Any, tok: PreTrainedTokenizerFast, rows: datasets.Dataset, out: Path | str, steps: int,
+              mode: PlannerMode, batch: int = 8, lr: float = 3e-3) -> Path:
+    """Fine-tune `model` on an `sft` export with TRL's SFT trainer (loss on the replies only),
+    then save it with its tokenizer and the prompts it learned (`agentloop_prompts.json`)."""
+    import trl
+
+    out = Path(out)
+    config = trl.SFTConfig(**_args(out, steps, batch, lr), assistant_only_loss=True, max_length=None)
+    trainer = trl.SFTTrainer(model=model, args=config, train_dataset=rows, processing_class=tok)
+    trainer.train()
+    trainer.save_model(str(out))
+    tok.save_pretrained(str(out))
+    TrainedFor.current(mode, images="images" in rows.column_names).write(out)
+    return out
+
+
+def train_prm(model: Any, tok: PreTrainedTokenizerFast, rows: datasets.Dataset, out: Path | str, steps: int,
+              batch: int = 8, lr: float = 3e-3) -> Path:
+    """Train a step classifier on a `prm` export with TRL's stepwise-supervision trainer,
+    then save it for `--critic prm:PATH`."""
+    from trl.experimental.prm import PRMConfig, PRMTrainer  # TRL's PRM trainer up to 1.13
+
+    out = Path(out)
+    config = PRMConfig(**_args(out, steps, batch, lr), max_length=None, max_completion_length=None)
+    trainer = PRMTrainer(model=model, args=config, train_dataset=rows, processing_class=tok)
+    trainer.train()
+    trainer.save_model(str(out))
+    tok.save_pretrained(str(out))
+    TrainedFor.current(PlannerMode.SINGLE, images=False, step_separator=config.step_separator).write(out)
+    return out

@@ -1,0 +1,141 @@
+"""The messages every model-based role sends, rendered from the templates: the planner's
+three prompts (plan, reflect, action), the critic's, the validator's, and the text a process
+reward model scores a candidate after.
+
+The roles call these at run time and the exports call them on contexts rebuilt from the
+records, so a row of an export is what the runtime sends.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agentloop.models.types import ImagePart, Message, Part, TextPart
+from agentloop.prompts import render
+from agentloop.records import Feedback, Plan
+from agentloop.roles.context import Context
+from agentloop.scene import SceneGraph
+from agentloop.skillset import BoundCall
+
+_EMBODIMENT = {"robot": "a simulated robot tabletop", "web": "a web browser", "miniwob": "a web browser",
+               "site": "a web browser", "android": "an Android phone"}
+HISTORY = 8  # past steps shown
+FEEDBACK = 6  # pieces of feedback shown
+SHORT_HISTORY, SHORT_FEEDBACK = 4, 2  # in the compact single-call prompt
+SHORT_SKIPPED = ("bbox", "position")  # attributes the compact prompt leaves out of the scene
+GOAL_SPEC = "goal_spec"  # the one env fact prompts show (Perception.extra), constant over an episode
+
+Frames = list[tuple[np.ndarray | None, str]]  # (pixels, reference recorded instead of them)
+
+
+def embodiment(env_id: str) -> str:
+    """What the agent acts in, by the env id's family."""
+    family = env_id.split("/", 1)[-1].split(".", 1)[0]
+    return _EMBODIMENT.get(family, "an environment")
+
+
+def context_values(ctx: Context, feedback: list[Feedback] | None = None) -> dict[str, object]:
+    """What `_context.j2` shows: goal, skills, scene, recent history and feedback."""
+    return {
+        "goal": ctx.goal, "skills": ctx.skills, "step": ctx.step,
+        "scene_text": ctx.scene.to_text() if ctx.scene is not None else (ctx.text or ""),
+        "history": ctx.history[-HISTORY:],
+        "feedback": (feedback if feedback is not None else ctx.feedback)[-FEEDBACK:],
+    }
+
+
+def frames(images: bool, *contexts: Context) -> Frames:
+    """The frames of `contexts` there are, with their references; none for a text-only model."""
+    return [(c.frame, frame_ref(c.step)) for c in contexts if c.frame is not None] if images else []
+
+
+def frame_ref(step: int) -> str:
+    """How a recorded prompt names the frame before step `step`."""
+    return f"frame:step{step}"
+
+
+def user_message(text: str, shown: Frames) -> Message:
+    """A user turn: the prompt text, then each frame there is (named by its reference)."""
+    parts: list[Part] = [TextPart(text=text)]
+    parts += [ImagePart.from_array(frame, ref=ref) for frame, ref in shown if frame is not None]
+    return Message(role="user", content=parts)
+
+
+def system_message(role: str, env_id: str, images: bool) -> Message:
+    """The system turn of `role`'s prompt (it mentions the frame only where one is sent)."""
+    return Message(role="system", content=render("system.j2", role=role, embodiment=embodiment(env_id), images=images))
+
+
+def planner_messages(ctx: Context, template: str, feedback: list[Feedback], images: bool,
+                     **extra: object) -> list[Message]:
+    """The planner's prompt `template` (plan.j2, reflect.j2 or action.j2) at `ctx`."""
+    text = render(template, **context_values(ctx, feedback), **extra)
+    shown = frames(images, ctx)
+    return [system_message("planner", ctx.env_id, bool(shown)), user_message(text, shown)]
+
+
+def action_messages(ctx: Context, feedback: list[Feedback], images: bool, plan: Plan | None = None) -> list[Message]:
+    """The staged planner's call for the next skill call, under the plan in force."""
+    return planner_messages(ctx, "action.j2", feedback, images, plan=plan)
+
+
+def goal_facts(ctx: Context) -> list[str]:
+    """The goal as the env states it in predicates (`Perception.extra["goal_spec"]`), where it
+    does: "lemon in grey_tray". It holds for the whole episode."""
+    spec = ctx.perception.extra.get(GOAL_SPEC)
+    predicates = spec.get("predicates", []) if isinstance(spec, dict) else []
+    return [" ".join(str(p[k]) for k in ("object", "rel", "target") if p.get(k)) for p in predicates
+            if isinstance(p, dict)]
+
+
+def single_messages(ctx: Context, feedback: list[Feedback], images: bool) -> list[Message]:
+    """The compact single-call prompt, for small trained models: the goal (and its facts),
+    skill signatures, the scene without coordinates, the last steps and feedback."""
+    text = render("single.j2", goal=ctx.goal, goal_facts=goal_facts(ctx), skills=ctx.skills, step=ctx.step,
+                  scene_text=ctx.scene.to_text(skip_attrs=SHORT_SKIPPED) if ctx.scene is not None else ctx.text,
+                  history=ctx.history[-SHORT_HISTORY:], feedback=feedback[-SHORT_FEEDBACK:])
+    shown = frames(images, ctx)
+    system = render("system_single.j2", embodiment=embodiment(ctx.env_id))
+    return [Message(role="system", content=system), user_message(text, shown)]
+
+
+def prm_prompt(ctx: Context, feedback: list[Feedback]) -> str:
+    """What a process reward model reads before the candidate it scores: the single-call
+    prompt at `ctx`, its turns' texts joined by blank lines."""
+    return "\n\n".join(m.text() for m in single_messages(ctx, feedback, images=False))
+
+
+def critic_messages(action: BoundCall, ctx: Context, irreversible: bool, images: bool) -> list[Message]:
+    """The critic's prompt: the proposed action, before it runs."""
+    skill = next((s for s in ctx.skills if s.name == action.call.name), None)
+    text = render("critic.j2", **context_values(ctx), action=str(action.call), irreversible=irreversible,
+                  skill_description=skill.description if skill else "")
+    shown = frames(images, ctx)
+    return [system_message("critic", ctx.env_id, bool(shown)), user_message(text, shown)]
+
+
+def validator_messages(action: BoundCall, before: Context, after: Context, images: bool) -> list[Message]:
+    """The validator's prompt: the action that ran, the scene before and what changed."""
+    skill = next((s for s in before.skills if s.name == action.call.name), None)
+    failure = after.perception.action_error
+    text = render("validator.j2", goal=before.goal, action=str(action.call),
+                  intent=skill.description if skill else str(action.call), expected=_expected(action, before),
+                  before_text=before.scene.to_text() if before.scene is not None else before.text,
+                  diff_text=_diff_text(before, after), env_error=str(failure) if failure else None)
+    shown = frames(images, before, after)
+    return [system_message("validator", before.env_id, bool(shown)), user_message(text, shown)]
+
+
+def _expected(action: BoundCall, before: Context) -> list[str]:
+    if before.scene is None:
+        return []
+    try:
+        return [str(e) for e in action.skill.expected_effect(before.scene, action.args)]
+    except Exception:  # a broken effect declaration leaves the model to judge unaided
+        return []
+
+
+def _diff_text(before: Context, after: Context) -> str:
+    if before.scene is None or after.scene is None:
+        return ""
+    return SceneGraph.diff(before.scene, after.scene).to_text() or "(nothing changed)"

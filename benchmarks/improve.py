@@ -1,0 +1,229 @@
+"""Record → export → train → run, end to end on a CPU: what agentloop records trains what it runs.
+
+1. Record scripted runs in the closed loop, with failures injected (`--disturb` on the robot,
+   slipping switches on the toy), on training seeds.
+2. Export them as `sft` rows in single-call mode without frames (what the model planner would
+   have been sent at each step, the scripted decision as the reply).
+3. Build a small Llama-style model from a config, with a BPE tokenizer trained on the exported
+   text (nothing is downloaded), and fine-tune it with TRL's SFT trainer. Run the untrained
+   model in the closed loop on other training seeds: its refused and failed candidates, with
+   the scripted runs' steps, are the `prm` rows a step classifier is trained on with TRL's PRM
+   trainer.
+4. Run the model as `--model hf:PATH` runs it (the same factory, backend and loop), on seeds it
+   never saw: untrained, trained open loop, trained closed loop, trained with the learned
+   critic picking among candidates (`--critic rule+prm:PATH --candidates N`), and the scripted
+   planner as the ceiling; with no failures injected and with failures at 0.3.
+
+    python benchmarks/improve.py                  # the full run (tens of minutes on 2 cores)
+    python benchmarks/improve.py --quick          # a smoke run of the whole path (minutes)
+
+Decoding is constrained to the skills and the ids in view (the planner's grounded schemas), so
+even the untrained model names only what is there: its score is what chance among valid
+actions gives.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
+os.environ.setdefault("MUJOCO_GL", "egl")
+
+import datasets
+import torch
+from rich.console import Console
+from rich.table import Table
+
+from agentloop import registry
+from agentloop.exports import PromptOptions, export
+from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
+from agentloop.models import ModelPool, tiny
+from agentloop.prompts import PlannerMode
+from agentloop.prompts.trained import TrainedFor
+from agentloop.records import CriticAgreement, EpisodeRecord, RunConfig
+from agentloop.roles.factory import build_roles
+
+ROOT = Path(__file__).resolve().parents[1]
+console = Console(width=160)
+
+
+@dataclass(frozen=True)
+class Task:
+    """A task of the benchmark and how failures are injected into it."""
+
+    env_id: str
+    failure: str  # the env argument that injects failures at a probability
+    train_episodes: int
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One way of running a model (or the scripted planner) on the held-out seeds."""
+
+    name: str
+    model: str | None  # "trained", "untrained" or None for the scripted planner
+    critic: str = "rule"
+    validator: str = "rule"
+    candidates: int = 1
+
+
+@dataclass
+class Result:
+    """What one arm reached on one task at one failure rate."""
+
+    records: list[EpisodeRecord] = field(default_factory=list)
+
+    @property
+    def success(self) -> float:
+        return sum(r.success for r in self.records) / len(self.records) if self.records else 0.0
+
+    @property
+    def critic_accuracy(self) -> float | None:
+        return sum((r.critic_agreement for r in self.records), CriticAgreement()).precision
+
+    @property
+    def model_errors(self) -> int:
+        return sum(r.model_errors for r in self.records)
+
+
+TASKS = [Task("agentloop/toy.switches", "slip", 1500), Task("agentloop/robot.pick-place", "disturb", 300)]
+ARMS = [
+    Arm("untrained model", "untrained"),
+    Arm("trained, open loop", "trained", critic="none", validator="none"),
+    Arm("trained, closed loop", "trained"),
+    Arm("trained + learned critic, best of 3", "trained", critic="rule+prm", candidates=3),
+    Arm("scripted planner (ceiling)", None),
+]
+TRAIN_SEED, EXPLORE_SEED, FAILURE_RATES = 1000, 5000, (0.0, 0.3)
+EXPLORE_EPISODES = {"agentloop/toy.switches": 60, "agentloop/robot.pick-place": 30}
+MAX_STEPS = 12  # per held-out episode: the scripted planner needs at most about half of it
+
+
+def record(task: Task, out: Path, episodes: int, model: str | None = None) -> Path:
+    """Runs in the closed loop on training seeds, failures injected at 0.3: the scripted
+    planner's, or with `model` (on other seeds) a model's."""
+    name, seed = task.env_id.split("/")[-1], TRAIN_SEED
+    run = out / "record" / (name if model is None else f"{name}-explore")
+    if (run / "run.json").exists():
+        return run
+    cmd = [sys.executable, "-m", "agentloop", "run", task.env_id, "-n", str(episodes), "--env-arg",
+           f"{task.failure}=0.3", "--out", str(run), "--no-frames", "--max-steps", str(MAX_STEPS)]
+    if model is not None:
+        cmd += ["--model", model]
+        seed = EXPLORE_SEED
+    subprocess.run([*cmd, "--seed", str(seed)], check=True, capture_output=True, cwd=ROOT)
+    return run
+
+
+def rows(runs: list[Path], fmt: str, out: Path) -> datasets.Dataset:
+    """The `fmt` export of every run, one dataset (single-call prompts, text only)."""
+    options = PromptOptions(mode=PlannerMode.SINGLE, images=False)
+    parts = [datasets.load_dataset("parquet", split="train",
+                                   data_files=str(export(run, fmt, out / fmt / run.name, options=options)))
+             for run in runs]
+    return datasets.concatenate_datasets(parts).shuffle(seed=0)
+
+
+def train(runs: list[Path], out: Path, steps: int, scale: float) -> dict[str, str]:
+    """The untrained and trained planner models and the learned critic, saved under `out`."""
+    sft = rows(runs, "sft", out)
+    tok = tiny.train_tokenizer(tiny.row_texts(sft), vocab_size=4000)
+    torch.manual_seed(0)
+    untrained = out / "models" / "untrained"
+    model = tiny.causal_lm(tok, hidden=96, layers=4)
+    model.save_pretrained(untrained)
+    tok.save_pretrained(untrained)
+    TrainedFor.current(PlannerMode.SINGLE, images=False).write(untrained)
+    explored = [record(task, out, max(2, int(EXPLORE_EPISODES[task.env_id] * scale)), f"hf:{untrained}")
+                for task in TASKS]
+    t = time.perf_counter()
+    trained = tiny.train_sft(model, tok, sft, out / "models" / "trained", steps=steps, mode=PlannerMode.SINGLE,
+                             batch=16, lr=3e-3)
+    console.print(f"SFT: {len(sft)} rows, {steps} steps, {sum(p.numel() for p in model.parameters()):,} "
+                  f"parameters, {time.perf_counter() - t:.0f} s")
+    t = time.perf_counter()
+    prm = rows(runs + explored, "prm", out)
+    critic = tiny.train_prm(tiny.step_classifier(tok, hidden=64, layers=2), tok, prm, out / "models" / "prm",
+                            steps=max(30, steps // 3), batch=16, lr=3e-3)
+    console.print(f"PRM: {len(prm)} rows ({sum(not r[0] for r in prm['labels'])} wrong), "
+                  f"{time.perf_counter() - t:.0f} s")
+    return {"untrained": f"hf:{untrained}", "trained": f"hf:{trained}", "prm": f"prm:{critic}"}
+
+
+def evaluate(task: Task, arm: Arm, rate: float, seeds: range, models: dict[str, str], pool: ModelPool) -> Result:
+    """Run `arm` on the held-out `seeds` of `task` as `agentloop run` would (same factory and loop)."""
+    critic = f"rule+{models['prm']}" if arm.critic == "rule+prm" else arm.critic
+    spec = models[arm.model] if arm.model else None
+    config = RunConfig(env_id=task.env_id, planner="auto", critic=critic, validator=arm.validator, model=spec,
+                       candidates=arm.candidates, env_kwargs={task.failure: rate})
+    env = registry.make(task.env_id, **config.env_kwargs)
+    limit = MAX_STEPS
+    model = pool.get(spec) if spec else None
+    out = Result()
+    try:
+        for seed in seeds:
+            roles = build_roles(config, env, model, pool)
+            limits = LoopLimits(max_steps=limit, candidates=arm.candidates)
+            out.records.append(run_episode(env, EpisodeSpec(task.env_id, seed=seed), roles, limits).record)
+    finally:
+        env.close()
+    return out
+
+
+def table(results: dict[tuple[str, float, str], Result], seeds: int) -> Table:
+    """Success per task and failure rate (columns) for each arm (rows)."""
+    t = Table(title=f"success on {seeds} held-out seeds per cell (critic accuracy: accepted actions the validator passed)")
+    t.add_column("arm")
+    cols = [(task.env_id.split("/")[-1], rate) for task in TASKS for rate in FAILURE_RATES]
+    for name, rate in cols:
+        t.add_column(f"{name}\nfailures {rate:.1f}", justify="right")
+    for arm in ARMS:
+        cells = []
+        for name, rate in cols:
+            r = results[(name, rate, arm.name)]
+            extra = f"  (critic {r.critic_accuracy:.0%})" if arm.critic == "rule+prm" and r.critic_accuracy is not None else ""
+            errors = f"  [{r.model_errors} model errors]" if r.model_errors else ""
+            cells.append(f"{r.success:.0%}{extra}{errors}")
+        t.add_row(arm.name, *cells)
+    return t
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "recordings" / "improve")
+    parser.add_argument("--steps", type=int, default=3000, help="SFT optimisation steps")
+    parser.add_argument("--seeds", type=int, default=20, help="held-out seeds per cell")
+    parser.add_argument("--quick", action="store_true", help="a few episodes and steps: the path, not the numbers")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    scale = 0.1 if args.quick else 1.0
+    steps, seeds = (30, 3) if args.quick else (args.steps, args.seeds)
+    t0 = time.perf_counter()
+    runs = [record(task, args.out, max(3, int(task.train_episodes * scale))) for task in TASKS]
+    console.print(f"recorded {len(runs)} scripted runs in {time.perf_counter() - t0:.0f} s")
+    models = train(runs, args.out, steps, scale)
+    results: dict[tuple[str, float, str], Result] = {}
+    with ModelPool() as pool:
+        for task in TASKS:
+            for rate in FAILURE_RATES:
+                for arm in ARMS:
+                    t = time.perf_counter()
+                    r = evaluate(task, arm, rate, range(seeds), models, pool)
+                    results[(task.env_id.split("/")[-1], rate, arm.name)] = r
+                    console.print(f"{task.env_id} failures {rate}: {arm.name}: {r.success:.0%} "
+                                  f"({time.perf_counter() - t:.0f} s)", highlight=False)
+    console.print(table(results, seeds))
+    console.print(f"total {time.perf_counter() - t0:.0f} s; models in {args.out / 'models'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -97,14 +97,16 @@ class Contexts:
             self._next.append(start_background(browser, lambda: self.open(browser)))
 
     def close(self) -> None:
-        """Close every context, the ones made ahead once they exist (if the browser is gone, so
-        are they, and the background calls just fail)."""
+        """Close every context, the ones made ahead once they are made: waited for here, since
+        the browser may close next (the thread's last env stops it), and calls still under way
+        would then fail with no one to hear them. If the browser is gone, so are they."""
         futs, self._next = self._next, []
         current, self.current = self.current, None
         if current is None:
             return
         browser = current.context.browser
         for fut in futs:
-            forget(browser, lambda fut=fut: collect(browser, fut).context.close())
+            with contextlib.suppress(Exception):  # made or failed, it goes with the env
+                collect(browser, fut).context.close()
         with contextlib.suppress(Exception):  # the browser may already be gone
             current.context.close()

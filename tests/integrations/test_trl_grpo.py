@@ -5,7 +5,6 @@ TRL derives are the skills'."""
 
 from __future__ import annotations
 
-import inspect
 import os
 
 import pytest
@@ -14,14 +13,13 @@ from transformers.utils import get_json_schema
 from trl import GRPOConfig, GRPOTrainer
 
 from agentloop.calls import SkillCall
-from agentloop.integrations import Session
+from agentloop.integrations import Session, tiny
 from agentloop.integrations.answers import describe
 from agentloop.integrations.trl import environment_factory
 from agentloop.plugins import load_object
 from agentloop.recording import RunDir, read_steps
 from agentloop.records import RunConfig
 from agentloop.roles.factory import scripted_planner_path
-from tests.integrations import tiny
 
 os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
 SEED = 3
@@ -45,15 +43,10 @@ def _moves(env_id: str) -> tuple[str, list[SkillCall], list[str]]:
         session.close()
 
 
-def _tools(instance) -> list:
-    return [m for n, m in inspect.getmembers(instance, predicate=inspect.ismethod)
-            if n not in ("reset", "get_reward") and not n.startswith("_")]
-
-
 def _taught(env_cls, env_id: str):
     """Tokenizer and model that answer the start prompt with one of the two first calls."""
     text, calls, answers = _moves(env_id)
-    tools = _tools(env_cls())
+    tools = tiny.tools_of(env_cls())
     messages = [{"role": "user", "content": PROMPT + text}]
     rendered = tiny.tokenizer([PROMPT]).apply_chat_template(messages, tools=tools, add_generation_prompt=True,
                                                              tokenize=False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,13 +28,16 @@ class EpisodeContext:
     page: Any
     sandbox: Sandbox
     cdp: Any = None  # a DevTools session on the page (screenshots)
+    seen: Any = None  # the page's first look (DOM snapshot, PNG), taken ahead: see `WebTask.ready_when_prepared`
 
 
 class Contexts:
     """The current episode's context and the next ones, made in the background."""
 
-    def __init__(self, task: WebTask, viewport: tuple[int, int], timeout_ms: int, ahead: int = 1):
+    def __init__(self, task: WebTask, viewport: tuple[int, int], timeout_ms: int, ahead: int = 1,
+                 look: Callable[[EpisodeContext], Any] | None = None):
         self.task, self.viewport, self.timeout_ms, self.ahead = task, viewport, timeout_ms, ahead
+        self.look = look  # how the env looks at a page: used ahead on a page its task has made ready
         self.current: EpisodeContext | None = None
         self._next: list[asyncio.Future[EpisodeContext]] = []
 
@@ -64,7 +68,10 @@ class Contexts:
             except Exception:
                 forget(browser, context.close)
                 raise
-        return EpisodeContext(context, page, sandbox, cdp)
+        made = EpisodeContext(context, page, sandbox, cdp)
+        if self.look is not None and getattr(self.task, "ready_when_prepared", False):
+            made.seen = self.look(made)  # the reset's first observation, off the reset's path
+        return made
 
     def begin(self, browser: Any) -> EpisodeContext:
         """Retire the last episode's context and hand out a fresh one: made ahead if one is

@@ -91,7 +91,7 @@ class WebEnv(SkillEnv):
         self.action_timeout_ms, self.marks = action_timeout_ms, marks
         self.observation_space = observation_space(self.viewport[1], self.viewport[0], max_text)
         self.action_space = SkillSpace(WEB_SKILLS, max_length=1024)
-        self._contexts = Contexts(self.task, self.viewport, action_timeout_ms, ahead)
+        self._contexts = Contexts(self.task, self.viewport, action_timeout_ms, ahead, look=self._look)
         self._seen = PageReport()
         self._result: TaskResult | None = None
 
@@ -234,10 +234,14 @@ class WebEnv(SkillEnv):
     # ---- perceiving --------------------------------------------------------------------------
     def _observe(self) -> tuple[dict[str, Any], SceneGraph]:
         t0 = time.perf_counter()
-        capture = start_capture(self.page, self.episode.cdp)  # on its way while the snapshot runs
-        snap = self._snapshot()
-        t1 = time.perf_counter()
-        png = screenshot(self.page, capture)
+        seen, self.episode.seen = self.episode.seen, None
+        if seen is not None and seen[0]["url"] == self.page.url:  # taken ahead, of this very page
+            (snap, png), t1 = seen, t0
+        else:
+            capture = start_capture(self.page, self.episode.cdp)  # on its way while the snapshot runs
+            snap = self._snapshot(self.page)
+            t1 = time.perf_counter()
+            png = screenshot(self.page, capture)
         t2 = time.perf_counter()
         scene = build_scene(snap)
         t3 = time.perf_counter()
@@ -247,15 +251,20 @@ class WebEnv(SkillEnv):
         self._seen = PageReport(url=snap["url"], offscreen=snap["offscreen"])
         return {"screenshot": frame, "text": text}, scene
 
-    def _snapshot(self) -> dict[str, Any]:
+    def _look(self, ep: EpisodeContext) -> tuple[dict[str, Any], bytes]:
+        """A page's DOM snapshot and screenshot, as `_observe` takes them (for a page made ahead)."""
+        capture = start_capture(ep.page, ep.cdp)
+        return self._snapshot(ep.page), screenshot(ep.page, capture)
+
+    def _snapshot(self, page: Any) -> dict[str, Any]:
         sels = list(self.task.irreversible_selectors() or [])
         try:
-            return self.page.evaluate(js.SNAPSHOT, sels)
+            return page.evaluate(js.SNAPSHOT, sels)
         except Exception as e:
             if DESTROYED not in str(e):
                 raise
-            self.page.wait_for_load_state("domcontentloaded")
-            return self.page.evaluate(js.SNAPSHOT, sels)
+            page.wait_for_load_state("domcontentloaded")
+            return page.evaluate(js.SNAPSHOT, sels)
 
     def _evaluate(self) -> Evaluation:
         r = self._result = self.task.evaluate(self.page)

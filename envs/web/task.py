@@ -41,6 +41,11 @@ class WebTask(Protocol):
         page in the background, while this episode runs; `setup` must then finish the job on
         a page `prepare` has seen, and still work on one it has not.
 
+        A task whose page is already the episode's start page once `prepare` has run (its
+        `setup` changes only the task's own state, such as a database) may set
+        `ready_when_prepared = True`: the env then takes the reset's first look at the page
+        ahead as well, in the background.
+
         A task whose page moves with time may set `virtual_clock_ms`: it installs Playwright's
         clock (paused) on the page, and the env then moves that clock on by this many
         milliseconds after each action (by `ms` after `wait(ms)`) instead of waiting for the

@@ -20,6 +20,7 @@ class SiteTask:
 
     name = "site.base"
     start_path = "/"  # a page that reads nothing from the database: it is loaded ahead of the reset
+    ready_when_prepared = True  # setup only swaps the database: the env may look at the start page ahead
 
     def __init__(self) -> None:
         self._dir = Path(tempfile.mkdtemp(prefix="agentloop-site-"))

@@ -9,6 +9,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+import numpy as np
 import pytest
 
 from agentloop.calls import SkillCall
@@ -204,3 +205,21 @@ def test_registered_and_passes_check_env() -> None:
 def test_unknown_task_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match=r"unknown site task 'site\.nope'"):
         make_task("site.nope")
+
+
+def test_the_start_page_is_observed_ahead_exactly_as_it_would_be_now() -> None:
+    env = _env("site.delete_note")
+    looks, snapshots = [], []
+    look, snapshot = env._contexts.look, env._snapshot
+    env._contexts.look = lambda ep: looks.append(ep.page) or look(ep)
+    env._snapshot = lambda page: snapshots.append(page) or snapshot(page)
+    try:
+        for seed in (4, 4, 5):  # the first reset looks on the spot, the next ones at pages made ahead
+            obs, info = env.reset(seed=seed)
+            assert env.page in looks and env.episode.seen is None  # looked at ahead, and that look used up
+            again, scene = env._observe()  # a look now, at the same page
+            assert np.array_equal(obs["screenshot"], again["screenshot"]) and obs["text"] == again["text"]
+            assert perception_of(info).scene_graph == scene
+        assert len(snapshots) == len(looks) + 3  # no reset took a snapshot of its own: only the three here
+    finally:
+        env.close()

@@ -126,6 +126,14 @@ async def level(url: str, env_id: str, sessions: int, steps: int) -> tuple[Tally
     return tally, time.perf_counter() - t0
 
 
+def _drained(url: str, timeout_s: float = 300) -> None:
+    """Wait until the last level's sessions have closed their envs: a level starts on an empty
+    server, or its last clients would be refused as over `--max-sessions`."""
+    deadline = time.monotonic() + timeout_s
+    while httpx.get(f"{url}/sessions", timeout=10).json()["active_sessions"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
 def _rss_mb(pid: int) -> float:
     """Resident memory of the server and everything it started (browsers), in MB."""
     proc = psutil.Process(pid)
@@ -145,6 +153,7 @@ def main() -> None:
         table.add_column(col, justify="right")
     with server(args.env, max(args.levels)) as (url, proc):
         for n in args.levels:
+            _drained(url)
             load0 = os.getloadavg()[0]
             tally, wall = asyncio.run(level(url, args.env, n, args.steps))
             rss = _rss_mb(proc.pid)

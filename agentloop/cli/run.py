@@ -39,8 +39,8 @@ class Executor(str, Enum):
     ray = "ray"
 
 
-def _env_kwargs(pairs: list[str], disturb: float | None) -> dict[str, object]:
-    """`--env-arg KEY=VALUE` pairs (values read as JSON where they are) and `--disturb`."""
+def env_args(pairs: list[str]) -> dict[str, object]:
+    """`--env-arg KEY=VALUE` pairs, values read as JSON where they are."""
     out: dict[str, object] = {}
     for p in pairs:
         key, sep, value = p.partition("=")
@@ -50,6 +50,12 @@ def _env_kwargs(pairs: list[str], disturb: float | None) -> dict[str, object]:
             out[key] = json.loads(value)
         except json.JSONDecodeError:
             out[key] = value
+    return out
+
+
+def _env_kwargs(pairs: list[str], disturb: float | None) -> dict[str, object]:
+    """`--env-arg` pairs and `--disturb`."""
+    out = env_args(pairs)
     if disturb is not None:
         out["disturb"] = disturb
     return out

@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 from pydantic import ValidationError
 
 from agentloop.cli import app, console
+from agentloop.cli.run import env_args
 from agentloop.errors import ConfigError
 from agentloop.serve import TOKEN_ENV
 
 TOKEN_HELP = ("bearer token every connection must present (needed to bind beyond loopback); "
               "prefer the environment variable, which no process list shows")
-
-
-def _env_args(pairs: list[str]) -> dict[str, object]:
-    """`--env-arg KEY=VALUE` pairs, values read as JSON where they are."""
-    out: dict[str, object] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise ConfigError(f"--env-arg expects KEY=VALUE, got {pair!r}")
-        try:
-            out[key] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key] = value
-    return out
 
 
 @app.command("serve")
@@ -58,7 +44,7 @@ def serve_cmd(
         config = ServeConfig(
             env_id=env_id, max_sessions=max_sessions, threads=threads, token=token, critic=critic,
             validator=validator, model=model, base_url=base_url, max_steps=max_steps, record=record,
-            frames=not no_frames, env_kwargs=_env_args(env_arg),
+            frames=not no_frames, env_kwargs=env_args(env_arg),
         )
     except ValidationError as e:
         problems = "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors())

@@ -9,9 +9,9 @@ page as well and raises typed `ActionError`s (`ErrorKind.NO_ELEMENT`, `NOT_VISIB
 from __future__ import annotations
 
 from enum import Enum
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from agentloop.effects import Effect, attr, changed
 from agentloop.scene import SceneGraph
@@ -29,11 +29,23 @@ class Rel(str, Enum):
     NEAR = "near"  # centres within a few tens of pixels
 
 
+def _element_id(v: Any) -> Any:
+    # Ids are strings in the graph, but the text view shows them as numbers and models write
+    # `click(element=10)`: a whole number is the same id. Booleans are ints to Python, not ids.
+    if isinstance(v, int) and not isinstance(v, bool):
+        return str(v)
+    return v
+
+
+ElementId = Annotated[str, BeforeValidator(_element_id)]
+"""An element id of the graph; a whole number (`12`) is accepted as its string (`"12"`)."""
+
+
 class ElementArgs(BaseModel):
     """Which element a skill acts on."""
 
     model_config = ConfigDict(extra="forbid")
-    element: str = Field(description="element id from the page view, e.g. 12")
+    element: ElementId = Field(description="element id from the page view, e.g. 12")
 
 
 class TypeArgs(ElementArgs):
@@ -54,7 +66,7 @@ class ScrollArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
     direction: Literal["up", "down", "left", "right"] = "down"
     amount: int = Field(default=300, ge=1, le=10000, description="pixels")
-    element: str | None = Field(default=None, description="scroll inside this element instead of the page")
+    element: ElementId | None = Field(default=None, description="scroll inside this element instead of the page")
 
 
 class PressArgs(BaseModel):
@@ -62,13 +74,13 @@ class PressArgs(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     key: str = Field(description="a key or chord, e.g. Enter, Tab, Control+A")
-    element: str | None = Field(default=None, description="focus this element first")
+    element: ElementId | None = Field(default=None, description="focus this element first (no click)")
 
 
 class DragArgs(ElementArgs):
     """The element to drag and the one to drop it onto."""
 
-    target: str = Field(description="element id to drop onto")
+    target: ElementId = Field(description="element id to drop onto")
 
 
 class GotoArgs(BaseModel):
@@ -199,7 +211,10 @@ class Press(Skill):
     Args = PressArgs
 
     def precondition(self, scene: SceneGraph, args: PressArgs) -> str | None:
-        return _need(scene, args.element) if args.element else None
+        # It only focuses the element: a disabled, covered or clipped one may still take keys.
+        if args.element and scene.node(args.element) is None:
+            return f"there is no element {args.element} in view"
+        return None
 
 
 class Drag(Skill):

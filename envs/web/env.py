@@ -202,8 +202,8 @@ class WebEnv(SkillEnv):
             raise ActionError(ErrorKind.NO_ELEMENT, f"there is no element {args.element} on the page")
 
     def _press(self, args: PressArgs) -> None:
-        if args.element:
-            locate(self.page, args.element)
+        if args.element:  # focus only: no click, so none of a click's visibility or cover checks
+            locate(self.page, args.element, reachable=False)
             self._locator(args.element).focus()
         self.page.keyboard.press(args.key)
 

@@ -133,6 +133,19 @@ def test_scroll_and_press(env):
     assert perception_of(info).action_error is None and by_dom(info, "name").get("value") == "a"
 
 
+def test_press_only_focuses_and_numeric_ids(env):
+    _, info = env.reset(seed=0)
+    under = by_dom(info, "under")  # covered by a translucent div: a click is refused, a key is not
+    env.page.evaluate("() => { const u = document.getElementById('under'); u.tabIndex = 0;"
+                      " u.addEventListener('keydown', e => { document.getElementById('out').textContent = 'key ' + e.key; }); }")
+    _, _, _, _, info = env.step(f'press(key="x", element={under.id})')
+    assert kind_of(info) is None
+    assert env.page.evaluate("() => document.getElementById('out').textContent") == "key x"
+    name = by_dom(info, "name")
+    _, _, _, _, info = env.step(f"type(element={name.id}, text='Bo')")  # a number, not a string
+    assert kind_of(info) is None and by_dom(info, "name").get("value") == "Bo"
+
+
 def test_check_env_local_page():
     e = WebEnv(task="tests.web.pages:make", viewport=(320, 240))
     try:

@@ -57,3 +57,68 @@ class FormTask:
 
 def make() -> FormTask:
     return FormTask()
+
+
+# A page of what the graph once missed: controls without text, listeners added by script and by
+# jQuery delegation, a scroll box, timers, an instruction with emphasis, widgets with values.
+WIDGETS = """<!doctype html><html><head><script src="/jquery.js"></script><style>
+body { margin: 4px; font: 12px sans-serif; } .sw { display: inline-block; width: 16px; height: 16px; }
+#box { height: 60px; width: 140px; overflow: auto; border: 1px solid #000; } #box button { display: block; height: 18px; }
+#shield { display: none; position: absolute; left: 0; top: 0; width: 640px; height: 480px; }
+</style></head><body>
+<div id="query">Enter "<span class="bold">foo</span>" and press "<b>Search</b>"</div>
+<span id="trash" class="trash sw" style="background:#c00"></span>
+<span id="swatch" class="sw" style="background:rgb(0,128,0)"></span>
+<div id="star" title="Star" class="sw" style="cursor:pointer;background:#00f"><span class="sw"></span></div>
+<div id="deleg"><i id="reply" class="icon-reply sw" style="background:#999"></i></div>
+<div id="box"><button id="b1">B1</button><button id="b2">B2</button><button id="b3">B3</button>
+<button id="b4">B4</button><button id="b5">B5</button><button id="b6">B6</button><button id="b7">B7</button></div>
+<input id="ac" placeholder="city"><ul id="acmenu"></ul>
+<button id="late">Late</button> <button id="slow">Slow</button> <button id="moving">Moving</button>
+<input id="range" type="range" min="0" max="10" value="3"> <input id="num" type="number" min="1" max="5" value="2">
+<input id="date" value="10/11/2016" readonly>
+<table id="tbl"><tr><th>Name</th><th>Age</th></tr><tr><td>Ann</td><td>31</td></tr></table>
+<p id="long">""" + "word " * 60 + """end</p>
+<p id="out"></p>
+<div id="chrome">Last reward: 0</div>
+<div id="shield"></div>
+<script>
+const out = t => { document.getElementById('out').textContent = t; };
+document.getElementById('trash').addEventListener('click', () => out('trash'));
+document.getElementById('swatch').addEventListener('mousedown', () => out('swatch'));
+$('#deleg').on('click', 'i', () => out('reply'));
+$('#b7').on('click', () => out('b7'));
+document.getElementById('ac').addEventListener('keydown', () => setTimeout(() => {
+  document.getElementById('acmenu').innerHTML = '<li class="opt">Paris</li>'; }, 300));
+document.getElementById('late').addEventListener('click', () => setTimeout(() => out('late'), 400));
+document.getElementById('slow').addEventListener('click', () => setTimeout(() => out('slow'), 800));
+// The shield comes up as soon as the pointer moves: a click aimed at "Moving" lands on it.
+document.getElementById('moving').addEventListener('mouseenter', () => { document.getElementById('shield').style.display = 'block'; });
+document.getElementById('shield').addEventListener('mousedown', () => out('shield'));
+</script></body></html>"""
+
+
+class WidgetsTask(FormTask):
+    name = "test.widgets"
+
+    def chrome_selectors(self) -> list[str]:
+        return ["#chrome"]
+
+    def setup(self, page: Any, seed: int | None) -> str:
+        from agentloop.envs.web.miniwob.tasks import html_root
+
+        jquery = (html_root() / "core/jquery-ui/external/jquery/jquery.js").read_bytes()
+
+        def serve(route: Any) -> None:
+            if route.request.url.endswith("/jquery.js"):
+                route.fulfill(status=200, body=jquery, content_type="application/javascript")
+            else:
+                route.fulfill(status=200, body=WIDGETS, content_type="text/html")
+
+        page.context.route(f"{ORIGIN}/**", serve)
+        page.goto(f"{ORIGIN}/widgets.html", wait_until="load")
+        return 'Enter "foo" and press "Search"'
+
+
+def make_widgets() -> WidgetsTask:
+    return WidgetsTask()

@@ -36,7 +36,7 @@ def test_observation_and_graph(env):
     assert scene.meta["offscreen"] >= 1  # "far below" lies outside the viewport
     assert any(r.rel == "child_of" for r in scene.relations)
     assert any(r.rel in ("left_of", "right_of", "above", "below", "near") for r in scene.relations)
-    assert f"[{name.id}] textbox 'Name'" in obs["text"]
+    assert f"[{name.id}] textbox input 'Name' value='' placeholder='your name' editable" in obs["text"]
     assert seen.extra["blocked_requests"] >= 1  # the off-origin tracker image
     assert seen.extra["url"] == "http://test.local/index.html" and seen.extra["offscreen"] == scene.meta["offscreen"]
     assert {"browser", "context", "setup", "snapshot", "screenshot", "graph", "decode"} <= set(seen.timings)

@@ -1,6 +1,6 @@
 """The scripts the web env runs in the page, one `.js` file each beside this module, read once
 at import. Each file's leading `//` lines say what it does; each is a function expression that
-Playwright calls with its argument (`hide_caret.js` is a plain script, run in every document)."""
+Playwright calls with its argument (`hide_caret.js` and `hooks.js` are plain scripts, run in every document)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ def _load(name: str) -> str:
 
 
 SETTLE = _load("settle")
+HOOKS = _load("hooks")
 HIDE_CARET = _load("hide_caret")
 LOCATE = _load("locate")
+HIT = _load("hit")
 SNAPSHOT = _load("snapshot")
 SELECT_OPTIONS = _load("select_options")
 SCROLL = _load("scroll")

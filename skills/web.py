@@ -91,10 +91,10 @@ class GotoArgs(BaseModel):
 
 
 class WaitArgs(BaseModel):
-    """How long to wait for the page to settle, at most."""
+    """How long to let the page run."""
 
     model_config = ConfigDict(extra="forbid")
-    ms: int = Field(default=500, ge=0, le=10000, description="how long to wait at most, in milliseconds")
+    ms: int = Field(default=500, ge=0, le=10000, description="milliseconds of page time to let pass (then it settles)")
 
 
 def _need(scene: SceneGraph, eid: str, *, editable: bool = False, enabled: bool = True) -> str | None:
@@ -241,7 +241,7 @@ class Goto(Skill):
 
 
 class Wait(Skill):
-    """Wait until the page settles (at most `ms`)."""
+    """Let `ms` milliseconds of page time pass (timers fire, menus open), then let it settle."""
 
     name = "wait"
     Args = WaitArgs

@@ -51,7 +51,7 @@ from .browser import thread_browser
 from .capture import decode, draw_marks, screenshot, start_capture
 from .contexts import Contexts, EpisodeContext
 from .elements import build_scene, text_view
-from .grounding import browser_errors, locate, option_value
+from .grounding import browser_errors, landed, locate, option_value
 from .task import TaskResult, WebTask
 
 DESTROYED = "Execution context was destroyed"  # a navigation replaced the document mid-call
@@ -137,23 +137,29 @@ class WebEnv(SkillEnv):
     # ---- acting ------------------------------------------------------------------------------
     def _execute(self, call: BoundCall) -> None:
         url_before = self.page.url
+        # `wait(ms)` lets at least `ms` of page time pass, then settles like any action.
+        at_least = call.args.ms if isinstance(call.args, WaitArgs) else None
         with browser_errors(call.call.name):
-            super()._execute(call)
-            if isinstance(call.args, WaitArgs):  # `wait` is the settle itself, bounded by its `ms`
-                self._settle(url_before, call.args.ms, waiting=True)
-            else:
-                self._settle(url_before, self.settle_bound_ms, waiting=False)
+            try:
+                super()._execute(call)
+            except ActionError as e:
+                if e.acted:  # it did reach the page: what it set off settles as usual
+                    self._settle(url_before, at_least)
+                raise
+            self._settle(url_before, at_least)
 
-    def _settle(self, url_before: str, bound_ms: int, waiting: bool) -> None:
+    def _settle(self, url_before: str, at_least_ms: int | None) -> None:
+        """Let the page settle after an action; after `wait(ms)`, `at_least_ms` is its `ms`."""
         t0 = time.perf_counter()
         if self.page.url != url_before:
             self.page.wait_for_load_state("domcontentloaded", timeout=self.action_timeout_ms)
         step_ms = getattr(self.task, "virtual_clock_ms", None)
         try:
             if step_ms is not None:  # the page runs on a virtual clock: move it on, by a fixed step
-                self.page.clock.run_for(bound_ms if waiting else step_ms)
-            elif bound_ms > 0:
-                self.page.evaluate(js.SETTLE, [self.settle_quiet_ms, bound_ms])
+                self.page.clock.run_for(step_ms if at_least_ms is None else at_least_ms)
+            elif self.settle_bound_ms > 0 or at_least_ms:
+                wait = at_least_ms or 0
+                self.page.evaluate(js.SETTLE, [self.settle_quiet_ms, self.settle_bound_ms + wait, wait])
         except Exception as e:  # a navigation replaced the document mid-wait: wait for the new one
             if DESTROYED not in str(e):
                 raise
@@ -164,8 +170,9 @@ class WebEnv(SkillEnv):
         return self.page.locator(f'[data-al-id="{eid}"]')
 
     def _click(self, args: ElementArgs) -> None:
-        el = locate(self.page, args.element)
+        el = locate(self.page, args.element, aim=True)
         self.page.mouse.click(el.x, el.y)
+        landed(self.page, args.element, el)
 
     def _hover(self, args: ElementArgs) -> None:
         el = locate(self.page, args.element)
@@ -183,11 +190,13 @@ class WebEnv(SkillEnv):
         loc.select_option(value=option_value(loc.evaluate(js.SELECT_OPTIONS), args.element, args.option))
 
     def _tick(self, args: ElementArgs, checked: bool) -> None:
-        el = locate(self.page, args.element)
+        el = locate(self.page, args.element, aim=True)
         if el.type not in ("checkbox", "radio"):
-            raise ActionError(ErrorKind.BAD_ARGUMENT, f"element {args.element} is not a checkbox or radio button")
+            raise ActionError(ErrorKind.BAD_ARGUMENT, f"element {args.element} is not a checkbox or radio button",
+                              acted=el.scrolled)
         if el.checked != checked:
             self.page.mouse.click(el.x, el.y)
+            landed(self.page, args.element, el)
 
     def _check(self, args: ElementArgs) -> None:
         self._tick(args, True)
@@ -198,7 +207,7 @@ class WebEnv(SkillEnv):
     def _scroll(self, args: ScrollArgs) -> None:
         dx = {"left": -args.amount, "right": args.amount}.get(args.direction, 0)
         dy = {"up": -args.amount, "down": args.amount}.get(args.direction, 0)
-        if not self.page.evaluate(js.SCROLL, [args.element, dx, dy]):
+        if self.page.evaluate(js.SCROLL, [args.element, dx, dy]) is None:
             raise ActionError(ErrorKind.NO_ELEMENT, f"there is no element {args.element} on the page")
 
     def _press(self, args: PressArgs) -> None:
@@ -221,7 +230,7 @@ class WebEnv(SkillEnv):
         self.page.goto(args.url, wait_until="domcontentloaded")
 
     def _wait(self, args: WaitArgs) -> None:
-        return None  # the settle after every action is the wait
+        return None  # the settle after it is the wait (`_execute`)
 
     executors = Executors(WEB_SKILLS, {
         Click: _click, Type: _type, Select: _select, Check: _check, Uncheck: _uncheck,
@@ -245,14 +254,16 @@ class WebEnv(SkillEnv):
         return {"screenshot": frame, "text": text}, scene
 
     def _snapshot(self) -> dict[str, Any]:
-        sels = list(self.task.irreversible_selectors() or [])
+        chrome = getattr(self.task, "chrome_selectors", None)
+        arg = {"irreversible": list(self.task.irreversible_selectors() or []),
+               "chrome": list(chrome() or []) if chrome is not None else []}
         try:
-            return self.page.evaluate(js.SNAPSHOT, sels)
+            return self.page.evaluate(js.SNAPSHOT, arg)
         except Exception as e:
             if DESTROYED not in str(e):
                 raise
             self.page.wait_for_load_state("domcontentloaded")
-            return self.page.evaluate(js.SNAPSHOT, sels)
+            return self.page.evaluate(js.SNAPSHOT, arg)
 
     def _evaluate(self) -> Evaluation:
         r = self._result = self.task.evaluate(self.page)

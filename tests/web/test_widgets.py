@@ -1,0 +1,108 @@
+"""The page as a model sees it: controls without text, listeners, scroll boxes, clipping, a
+click that lands elsewhere, timers, and the text view's states (a real Chromium, a local page)."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentloop.envs.web.env import WebEnv
+from agentloop.errors import ErrorKind
+from agentloop.perception import perception_of
+
+
+@pytest.fixture(scope="module")
+def env():
+    e = WebEnv(task="tests.web.pages:make_widgets", viewport=(640, 480))
+    yield e
+    e.close()
+
+
+def node(info, dom_id):
+    return next(n for n in perception_of(info).scene_graph.nodes if n.get("dom_id") == dom_id)
+
+
+def has(info, dom_id):
+    return any(n.get("dom_id") == dom_id for n in perception_of(info).scene_graph.nodes)
+
+
+def out(env):
+    return env.page.evaluate("() => document.getElementById('out').textContent")
+
+
+def kind_of(info):
+    error = perception_of(info).action_error
+    return error.kind if error is not None else None
+
+
+def test_controls_without_text_are_named_nodes(env):
+    _, info = env.reset(seed=0)
+    trash, swatch, star, reply = (node(info, i) for i in ("trash", "swatch", "star", "reply"))
+    assert all(n.get("clickable") for n in (trash, swatch, star, reply))
+    assert "trash" in trash.name and star.name == "Star" and "reply" in reply.name
+    assert swatch.get("color") == "#008000"
+    assert not has(info, "chrome")  # the task's chrome is left out
+    assert not has(info, "deleg")  # a host that only delegates is no control
+    for dom_id, effect in (("trash", "trash"), ("swatch", "swatch"), ("reply", "reply")):
+        _, _, _, _, info = env.step(f"click(element={node(info, dom_id).id})")
+        assert kind_of(info) is None and out(env) == effect
+
+
+def test_scroll_box_clips_and_is_reached(env):
+    _, info = env.reset(seed=0)
+    box, b7, b1 = node(info, "box"), node(info, "b7"), node(info, "b1")
+    assert box.get("scrollable") and box.get("scroll")[1] == 0 and box.get("scroll")[3] > 0
+    assert b7.get("clipped") and not b7.get("visible") and b7.get("scroll_box") == box.id
+    assert b1.get("visible") and not b1.get("clipped") and b1.get("scroll_box") == box.id
+    _, _, _, _, info = env.step(f"click(element={b7.id})")  # scrolled into view, then clicked
+    assert kind_of(info) is None and out(env) == "b7"
+    assert node(info, "b7").get("visible") and node(info, "box").get("scroll")[1] > 0
+    _, _, _, _, info = env.step(f'scroll(element={box.id}, direction="up", amount=500)')
+    assert node(info, "box").get("scroll")[1] == 0 and node(info, "b7").get("clipped")
+    _, _, _, _, info = env.step(f'scroll(element={b1.id}, direction="down", amount=40)')  # its box scrolls
+    assert node(info, "box").get("scroll")[1] == 40 and env.page.evaluate("() => window.scrollY") == 0
+
+
+def test_clipped_shown_in_text_view(env):
+    obs, info = env.reset(seed=0)
+    box, b7 = node(info, "box"), node(info, "b7")
+    assert f"[{b7.id}] button 'B7' clipped in [{box.id}]" in obs["text"]
+    assert f"[{box.id}] scrollable div" in obs["text"]
+
+
+def test_a_click_that_lands_elsewhere_is_reported(env):
+    _, info = env.reset(seed=0)
+    _, _, _, _, info = env.step(f"click(element={node(info, 'moving').id})")
+    error = perception_of(info).action_error
+    assert error is not None and error.kind is ErrorKind.MISSED and "div#shield" in error.message
+    assert out(env) == "shield"
+    assert node(info, "out").name == "shield"  # it did act: the page is observed anew
+
+
+def test_settle_waits_for_short_timers_and_wait_lets_time_pass(env):
+    _, info = env.reset(seed=0)
+    _, _, _, _, info = env.step(f'press(key="p", element={node(info, "ac").id})')
+    assert any(n.name == "Paris" for n in perception_of(info).scene_graph.nodes)  # the 300 ms timer ran
+    _, _, _, _, info = env.step(f"click(element={node(info, 'late').id})")
+    assert out(env) == "late"  # 400 ms: still part of the click's effect
+    _, _, _, _, info = env.step(f"click(element={node(info, 'slow').id})")
+    assert out(env) != "slow"  # 800 ms is not, until the agent waits for it
+    _, _, _, _, info = env.step("wait(ms=900)")
+    assert out(env) == "slow" and node(info, "out").name == "slow"
+
+
+def test_text_view_states(env):
+    obs, info = env.reset(seed=0)
+    text = obs["text"]
+    query = node(info, "query")
+    assert query.name == 'Enter "foo" and press "Search"' and query.get("emphasis") == ["foo", "Search"]
+    assert """'Enter "foo" and press "Search"' emphasis='foo', 'Search'""" in text
+    rng, num, date = node(info, "range"), node(info, "num"), node(info, "date")
+    assert (rng.kind, rng.get("value"), rng.get("min"), rng.get("max")) == ("slider", "3", "0", "10")
+    assert f"[{rng.id}] slider input value='3' min=0 max=10" in text
+    assert num.kind == "spinbutton" and f"[{num.id}] spinbutton input value='2' min=1 max=5" in text
+    assert date.get("readonly") and not date.get("editable") and f"[{date.id}] textbox input value='10/11/2016' readonly" in text
+    kinds = [n.kind for n in perception_of(info).scene_graph.nodes if n.get("tag") in ("table", "tr", "td", "th")]
+    assert kinds == ["table", "row", "columnheader", "columnheader", "row", "cell", "cell"]
+    long = node(info, "long")
+    assert long.name.endswith("end") and len(long.name) > 300  # whole in the graph
+    assert f"[{long.id}] text 'word word" in text and "…'" in text and "end'" not in text  # cut, visibly

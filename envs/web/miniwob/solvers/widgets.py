@@ -1,0 +1,245 @@
+"""Widget tasks: date pickers, sliders, scrolling text areas and lists, autocompletes, timed
+buttons. Each reads the widget's state from the graph (a slider's value/min/max, a date
+picker's month and year, a box's scroll position) and moves it one step at a time."""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from datetime import date
+
+from agentloop.roles.context import Context
+from agentloop.scene import Node
+
+from .common import (
+    WAIT,
+    Action,
+    Kind,
+    Skill,
+    Solvers,
+    body,
+    call,
+    click,
+    done_actions,
+    find,
+    last_action,
+    nodes,
+    quoted,
+    submit,
+    textboxes,
+    type_into,
+    wait,
+)
+
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+           "october", "november", "december"]
+
+
+def _shown_month(ctx: Context) -> tuple[int, int] | None:
+    """The (year, month) an open date picker shows, from its title's month and year texts."""
+    month = next((i + 1 for n in body(ctx) if (i := _month_index(n.name)) is not None), None)
+    year = next((int(n.name) for n in body(ctx, [Kind.TEXT]) if re.fullmatch(r"(19|20)\d\d", n.name.strip())), None)
+    return (year, month) if month and year else None
+
+
+def _month_index(name: str) -> int | None:
+    name = name.strip().lower()
+    return _MONTHS.index(name) if name in _MONTHS else None
+
+
+def pick_date(ctx: Context, want: date, field: Node | None) -> Action | None:
+    """Open the date picker from `field`, page to `want`'s month, click its day. None: picked."""
+    shown = _shown_month(ctx)
+    if shown is None:
+        if field is not None and str(field.get("value") or "") == want.strftime("%m/%d/%Y"):
+            return None
+        return click(field) if field is not None else WAIT
+    (year, month), target = shown, (want.year, want.month)
+    if (year, month) != target:
+        name = "Prev" if (year, month) > target else "Next"
+        link = next((n for n in body(ctx) if n.name.strip().lower() == name.lower() and n.get("clickable")), None)
+        return click(link) if link else WAIT
+    day = next((n for n in body(ctx, [Kind.LINK]) if n.name.strip() == str(want.day)), None)
+    return click(day) if day else WAIT
+
+
+def choose_date(ctx: Context) -> Action:
+    m = re.search(r"(\d\d)/(\d\d)/(\d{4})", ctx.goal)
+    if not m:
+        return WAIT
+    want = date(int(m.group(3)), int(m.group(1)), int(m.group(2)))
+    field = next((n for n in nodes(ctx, [Kind.TEXTBOX]) if n.get("tag") == "input"), None)
+    step = pick_date(ctx, want, field)
+    return step if step is not None else submit(ctx)
+
+
+# ---- sliders ---------------------------------------------------------------------------------
+# A jQuery UI slider answers keys: arrows move one step, PageUp/PageDown a fifth of the range,
+# Home/End jump to the ends.
+_PAGES = 5
+
+
+def _slider_keys(value: int, target: int, lo: int, hi: int) -> list[str]:
+    """The shortest key sequence from `value` to `target` (a breadth-first search over values)."""
+    page = max(1, round((hi - lo) / _PAGES))
+    moves = {"ArrowRight": 1, "ArrowLeft": -1, "PageUp": page, "PageDown": -page}
+    seen, queue = {value: []}, deque([value])
+    while queue:
+        v = queue.popleft()
+        if v == target:
+            return seen[v]
+        nexts = [(k, min(hi, max(lo, v + d))) for k, d in moves.items()] + [("Home", lo), ("End", hi)]
+        for key, nv in nexts:
+            if nv not in seen:
+                seen[nv] = [*seen[v], key]
+                queue.append(nv)
+    return []
+
+
+def _int(v: object) -> int | None:
+    try:
+        return int(float(str(v)))
+    except (TypeError, ValueError):
+        return None
+
+
+def slider_handles(ctx: Context) -> list[Node]:
+    """The sliders' handles (the focusable part that takes keys), in page order."""
+    sliders = nodes(ctx, [Kind.SLIDER])
+    handles = [n for n in sliders if n.get("tag") != "div"]
+    return handles or sliders
+
+
+def set_slider(handle: Node, target: int) -> Action | None:
+    """The next key press moving `handle` to `target`; None when it is there."""
+    value, lo, hi = _int(handle.get("value")), _int(handle.get("min")), _int(handle.get("max"))
+    if value is None or lo is None or hi is None or value == target:
+        return None
+    keys = _slider_keys(value, max(lo, min(hi, target)), lo, hi)
+    return call(Skill.PRESS, key=keys[0], element=handle.id) if keys else None
+
+
+def use_slider(ctx: Context) -> Action:
+    m = re.search(r"Select (-?\d+) with the slider", ctx.goal)
+    handles = slider_handles(ctx)
+    if not m or not handles:
+        return WAIT
+    step = set_slider(handles[0], int(m.group(1)))
+    return step or submit(ctx)
+
+
+def use_slider_2(ctx: Context) -> Action:
+    m = re.search(r"combination \[([-\d,\s]+)\]", ctx.goal)
+    handles = slider_handles(ctx)
+    if not m:
+        return WAIT
+    targets = [int(v) for v in m.group(1).split(",")]
+    for handle, target in zip(handles, targets):
+        step = set_slider(handle, target)
+        if step is not None:
+            return step
+    return submit(ctx)
+
+
+def form_sequence(ctx: Context) -> Action:
+    """'Select N with the slider, click the Kth checkbox, then hit Submit.'"""
+    m = re.search(r"Select (-?\d+) with the slider, click the (\d+)(?:st|nd|rd|th) checkbox", ctx.goal)
+    handles, boxes = slider_handles(ctx), nodes(ctx, [Kind.CHECKBOX])
+    if not m or not handles:
+        return WAIT
+    step = set_slider(handles[0], int(m.group(1)))
+    if step is not None:
+        return step
+    k = int(m.group(2)) - 1
+    if k < len(boxes) and not boxes[k].get("checked"):
+        return click(boxes[k])
+    return submit(ctx)
+
+
+# ---- scrolling -------------------------------------------------------------------------------
+def scroll_text_2(ctx: Context) -> Action:
+    """Scroll the text area to the top or bottom, then submit."""
+    area = next((n for n in nodes(ctx) if n.get("scrollable")), None)
+    if area is None:
+        return WAIT
+    down = "bottom" in ctx.goal
+    move = call(Skill.SCROLL, element=area.id, direction="down" if down else "up", amount=5000)
+    return move if str(move) not in done_actions(ctx) else submit(ctx)
+
+
+def sign_agreement(ctx: Context) -> Action:
+    """Scroll the agreement to its end (that enables the form), type the name, press the button."""
+    names = quoted(ctx.goal)
+    if len(names) < 2:
+        return WAIT
+    area = next((n for n in nodes(ctx) if n.get("scrollable")), None)
+    move = call(Skill.SCROLL, element=area.id, direction="down", amount=10000) if area else None
+    if move is not None and str(move) not in done_actions(ctx):
+        return move
+    name = next((n for n in nodes(ctx, [Kind.TEXTBOX]) if n.get("tag") == "input"), None)
+    if name is None or name.get("disabled"):
+        return WAIT
+    if name.get("value") != names[0]:
+        return type_into(name, names[0])
+    b = find(ctx, names[1], [Kind.BUTTON])
+    return click(b) if b and not b.get("disabled") else WAIT
+
+
+# ---- timing ----------------------------------------------------------------------------------
+# What the steps around a wait add to it (the observation after the first press, the wait's
+# own settle, the second press), measured on a loaded two-core machine.
+_STEP_OVERHEAD_MS = 350
+
+def button_delay(ctx: Context) -> Action:
+    """Click ONE, wait the number of seconds the goal says, click TWO. The buttons can overlap,
+    so they are pressed from the keyboard (Enter on the focused button), which no cover blocks."""
+    m = re.search(r"wait (\d+) seconds?", ctx.goal)
+    one, two = find(ctx, "ONE", [Kind.BUTTON]), find(ctx, "TWO", [Kind.BUTTON])
+    if not m or one is None or two is None:
+        return WAIT
+    first = call(Skill.PRESS, key="Enter", element=one.id)
+    # The observation after the first press and the second press take time too: wait that much less.
+    pause = wait(max(0, int(m.group(1)) * 1000 - _STEP_OVERHEAD_MS))
+    done = done_actions(ctx)
+    if str(first) not in done:
+        return first
+    if last_action(ctx) != str(pause):
+        return pause
+    return call(Skill.PRESS, key="Enter", element=two.id)
+
+
+# ---- autocomplete ----------------------------------------------------------------------------
+def use_autocomplete(ctx: Context) -> Action:
+    """Type the prefix, wait for the suggestions, pick the one with the right ending."""
+    q = quoted(ctx.goal)
+    field = next(iter(textboxes(ctx)), None)
+    if not q or field is None:
+        return WAIT
+    start, end = q[0], q[1] if len(q) > 1 else ""
+    value = str(field.get("value") or "")
+    if value.lower().startswith(start.lower()) and value.lower().endswith(end.lower()) and len(value) > len(start):
+        return submit(ctx)
+    items = [n for n in nodes(ctx, [Kind.OPTION, Kind.LISTITEM, Kind.MENUITEM])
+             if n.name.lower().startswith(start.lower()) and n.name.lower().endswith(end.lower())]
+    if items:
+        return click(items[0])
+    if value != start:
+        return type_into(field, start)
+    return wait(500)
+
+
+SOLVERS: Solvers = {
+    "miniwob.choose-date": choose_date,
+    "miniwob.choose-date-easy": choose_date,
+    "miniwob.choose-date-medium": choose_date,
+    "miniwob.choose-date-nodelay": choose_date,
+    "miniwob.use-slider": use_slider,
+    "miniwob.use-slider-2": use_slider_2,
+    "miniwob.form-sequence": form_sequence,
+    "miniwob.scroll-text-2": scroll_text_2,
+    "miniwob.use-autocomplete": use_autocomplete,
+    "miniwob.use-autocomplete-nodelay": use_autocomplete,
+}
+
+# Written, not claimed yet (below 90 % over 10 episodes).
+PENDING: Solvers = {"miniwob.sign-agreement": sign_agreement, "miniwob.button-delay": button_delay}

@@ -3,7 +3,12 @@
 Preconditions read the element graph (see `agentloop.envs.web.elements` for its schema);
 expected effects are predicates on the next graph. The env grounds each call against the live
 page as well and raises typed `ActionError`s (`ErrorKind.NO_ELEMENT`, `NOT_VISIBLE`, `COVERED`,
-`NOT_EDITABLE`, `NAVIGATION_BLOCKED`, `TIMEOUT`, `BROWSER`).
+`MISSED`, `NOT_EDITABLE`, `OFF_SCREEN`, `NAVIGATION_BLOCKED`, `TIMEOUT`, `BROWSER`).
+
+Beside the element skills, the pixel skills (`click_at`, `double_click_at`, `hover_at`,
+`type_at`, `scroll_at`, `drag_at`) act at a point `(x, y)` of the screenshot: pixels from its
+top-left corner, the same space as every node's `bbox` and the set-of-marks image (the
+screenshot is the viewport at one pixel per CSS pixel), for models that ground in pixels.
 """
 
 from __future__ import annotations
@@ -247,4 +252,130 @@ class Wait(Skill):
     Args = WaitArgs
 
 
-WEB_SKILLS = SkillSet([Click, Type, Select, Check, Uncheck, Hover, Scroll, Press, Drag, Goto, Wait])
+class PointArgs(BaseModel):
+    """A point of the screenshot, in its pixels."""
+
+    model_config = ConfigDict(extra="forbid")
+    x: float = Field(description="pixels from the screenshot's left edge")
+    y: float = Field(description="pixels from the screenshot's top edge")
+
+
+class TypeAtArgs(PointArgs):
+    """The point of a text field and the text to put in it."""
+
+    text: str = Field(description="text to type; replaces the field's current value")
+
+
+class ScrollAtArgs(PointArgs):
+    """Where the pointer scrolls (what is under it scrolls), which way and how far."""
+
+    direction: Literal["up", "down", "left", "right"] = "down"
+    amount: int = Field(default=300, ge=1, le=10000, description="pixels")
+
+
+class DragAtArgs(PointArgs):
+    """Where a drag starts and where it ends, in the screenshot's pixels."""
+
+    to_x: float = Field(description="pixels from the left edge where the drag ends")
+    to_y: float = Field(description="pixels from the top edge where the drag ends")
+
+
+def _in_view(scene: SceneGraph, *points: tuple[float, float]) -> str | None:
+    w, h = scene.meta.get("viewport") or (None, None)
+    if w is None or h is None:
+        return None
+    for x, y in points:
+        if not (0 <= x < w and 0 <= y < h):
+            return f"({x:g}, {y:g}) is outside the screenshot ({w}x{h} pixels)"
+    return None
+
+
+def node_at(scene: SceneGraph, x: float, y: float) -> str | None:
+    """The id of the smallest visible node whose box holds the point, or None."""
+    best: tuple[float, str] | None = None
+    for n in scene.nodes:
+        box = n.get("bbox")
+        if not box or not n.get("visible", True):
+            continue
+        bx, by, bw, bh = box
+        if bx <= x < bx + bw and by <= y < by + bh and (best is None or bw * bh < best[0]):
+            best = (bw * bh, n.id)
+    return best[1] if best else None
+
+
+class ClickAt(Skill):
+    """Click at a point (x, y) of the screenshot."""
+
+    name = "click_at"
+    Args = PointArgs
+
+    def precondition(self, scene: SceneGraph, args: PointArgs) -> str | None:
+        return _in_view(scene, (args.x, args.y))
+
+    def expected_effect(self, scene: SceneGraph, args: PointArgs) -> list[Effect]:
+        return [changed()]
+
+
+class DoubleClickAt(Skill):
+    """Double-click at a point (x, y) of the screenshot."""
+
+    name = "double_click_at"
+    Args = PointArgs
+
+    def precondition(self, scene: SceneGraph, args: PointArgs) -> str | None:
+        return _in_view(scene, (args.x, args.y))
+
+    def expected_effect(self, scene: SceneGraph, args: PointArgs) -> list[Effect]:
+        return [changed()]
+
+
+class HoverAt(Skill):
+    """Move the mouse to a point (x, y) of the screenshot."""
+
+    name = "hover_at"
+    Args = PointArgs
+
+    def precondition(self, scene: SceneGraph, args: PointArgs) -> str | None:
+        return _in_view(scene, (args.x, args.y))
+
+
+class TypeAt(Skill):
+    """Click the text field at (x, y) of the screenshot and type text, replacing its value."""
+
+    name = "type_at"
+    Args = TypeAtArgs
+
+    def precondition(self, scene: SceneGraph, args: TypeAtArgs) -> str | None:
+        return _in_view(scene, (args.x, args.y))
+
+    def expected_effect(self, scene: SceneGraph, args: TypeAtArgs) -> list[Effect]:
+        eid = node_at(scene, args.x, args.y)
+        n = scene.node(eid) if eid else None
+        return [attr(n.id, "value", args.text)] if n is not None and n.get("editable") else [changed()]
+
+
+class ScrollAt(Skill):
+    """Scroll what is under the point (x, y) of the screenshot, as a mouse wheel does."""
+
+    name = "scroll_at"
+    Args = ScrollAtArgs
+
+    def precondition(self, scene: SceneGraph, args: ScrollAtArgs) -> str | None:
+        return _in_view(scene, (args.x, args.y))
+
+
+class DragAt(Skill):
+    """Press at (x, y) of the screenshot, move to (to_x, to_y) and release there."""
+
+    name = "drag_at"
+    Args = DragAtArgs
+
+    def precondition(self, scene: SceneGraph, args: DragAtArgs) -> str | None:
+        return _in_view(scene, (args.x, args.y), (args.to_x, args.to_y))
+
+    def expected_effect(self, scene: SceneGraph, args: DragAtArgs) -> list[Effect]:
+        return [changed()]
+
+
+WEB_SKILLS = SkillSet([Click, Type, Select, Check, Uncheck, Hover, Scroll, Press, Drag, Goto, Wait,
+                       ClickAt, DoubleClickAt, HoverAt, TypeAt, ScrollAt, DragAt])

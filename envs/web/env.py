@@ -25,20 +25,30 @@ from agentloop.skills.web import (
     WEB_SKILLS,
     Check,
     Click,
+    ClickAt,
+    DoubleClickAt,
     Drag,
     DragArgs,
+    DragAt,
+    DragAtArgs,
     ElementArgs,
     Goto,
     GotoArgs,
     Hover,
+    HoverAt,
+    PointArgs,
     Press,
     PressArgs,
     Scroll,
     ScrollArgs,
+    ScrollAt,
+    ScrollAtArgs,
     Select,
     SelectArgs,
     Type,
     TypeArgs,
+    TypeAt,
+    TypeAtArgs,
     Uncheck,
     Wait,
     WaitArgs,
@@ -51,7 +61,7 @@ from .browser import thread_browser
 from .capture import decode, draw_marks, screenshot, start_capture
 from .contexts import Contexts, EpisodeContext
 from .elements import build_scene, text_view
-from .grounding import browser_errors, landed, locate, option_value
+from .grounding import browser_errors, landed, locate, option_value, point
 from .task import TaskResult, WebTask
 
 DESTROYED = "Execution context was destroyed"  # a navigation replaced the document mid-call
@@ -232,9 +242,51 @@ class WebEnv(SkillEnv):
     def _wait(self, args: WaitArgs) -> None:
         return None  # the settle after it is the wait (`_execute`)
 
+    # ---- pixel skills: a point of the screenshot (= the viewport's CSS pixels) ----------------
+    def _click_at(self, args: PointArgs) -> None:
+        point(self.page, args.x, args.y)
+        self.page.mouse.click(args.x, args.y)
+
+    def _double_click_at(self, args: PointArgs) -> None:
+        point(self.page, args.x, args.y)
+        self.page.mouse.dblclick(args.x, args.y)
+
+    def _hover_at(self, args: PointArgs) -> None:
+        point(self.page, args.x, args.y)
+        self.page.mouse.move(args.x, args.y)
+
+    def _type_at(self, args: TypeAtArgs) -> None:
+        what = point(self.page, args.x, args.y)
+        self.page.mouse.click(args.x, args.y)
+        if not self.page.evaluate(js.SELECT_FOCUSED):
+            raise ActionError(ErrorKind.NOT_EDITABLE, f"the click at ({args.x:g}, {args.y:g}) reached {what}, "
+                              "which takes no text", acted=True)
+        # Key by key, as a person types: pages that listen for keys (autocompletes) see them.
+        self.page.keyboard.type(args.text)
+
+    def _scroll_at(self, args: ScrollAtArgs) -> None:
+        point(self.page, args.x, args.y)
+        dx = {"left": -args.amount, "right": args.amount}.get(args.direction, 0)
+        dy = {"up": -args.amount, "down": args.amount}.get(args.direction, 0)
+        self.page.mouse.move(args.x, args.y)
+        self.page.mouse.wheel(dx, dy)
+
+    def _drag_at(self, args: DragAtArgs) -> None:
+        point(self.page, args.x, args.y)
+        w, h = self.viewport
+        if not (0 <= args.to_x < w and 0 <= args.to_y < h):
+            raise ActionError(ErrorKind.OFF_SCREEN, f"({args.to_x:g}, {args.to_y:g}) is outside the screenshot ({w}x{h} pixels)")
+        mouse = self.page.mouse
+        mouse.move(args.x, args.y)
+        mouse.down()
+        mouse.move(args.to_x, args.to_y, steps=5)
+        mouse.up()
+
     executors = Executors(WEB_SKILLS, {
         Click: _click, Type: _type, Select: _select, Check: _check, Uncheck: _uncheck,
         Hover: _hover, Scroll: _scroll, Press: _press, Drag: _drag, Goto: _goto, Wait: _wait,
+        ClickAt: _click_at, DoubleClickAt: _double_click_at, HoverAt: _hover_at, TypeAt: _type_at,
+        ScrollAt: _scroll_at, DragAt: _drag_at,
     })
 
     # ---- perceiving --------------------------------------------------------------------------

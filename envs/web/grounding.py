@@ -74,6 +74,18 @@ def landed(page: Any, eid: str, at: Target) -> None:
                           f"not on element {eid}", acted=True)
 
 
+def point(page: Any, x: float, y: float) -> str:
+    """Check a pixel action's point before it acts: inside the viewport (else `OFF_SCREEN`),
+    with something there (else `NO_ELEMENT`); return what is there, for messages."""
+    found = page.evaluate(js.POINT, [x, y])
+    if not found["inside"]:
+        raise ActionError(ErrorKind.OFF_SCREEN, f"({x:g}, {y:g}) is outside the screenshot "
+                          f"({found['width']}x{found['height']} pixels)")
+    if found["what"] is None:
+        raise ActionError(ErrorKind.NO_ELEMENT, f"there is nothing at ({x:g}, {y:g}) but the page's background")
+    return str(found["what"])
+
+
 def option_value(options: list[list[str]], eid: str, option: str) -> str:
     """The value of the option labelled or valued `option` (exactly, else by label ignoring
     case and surrounding space) among a list's `[label, value]` pairs."""

@@ -64,7 +64,7 @@ def make() -> FormTask:
 WIDGETS = """<!doctype html><html><head><script src="/jquery.js"></script><style>
 body { margin: 4px; font: 12px sans-serif; } .sw { display: inline-block; width: 16px; height: 16px; }
 #box { height: 60px; width: 140px; overflow: auto; border: 1px solid #000; } #box button { display: block; height: 18px; }
-#shield { display: none; position: absolute; left: 0; top: 0; width: 640px; height: 480px; }
+#out { height: 16px; margin: 0; } #shield { display: none; position: absolute; left: 0; top: 0; width: 640px; height: 480px; }
 </style></head><body>
 <div id="query">Enter "<span class="bold">foo</span>" and press "<b>Search</b>"</div>
 <span id="trash" class="trash sw" style="background:#c00"></span>
@@ -80,6 +80,7 @@ body { margin: 4px; font: 12px sans-serif; } .sw { display: inline-block; width:
 <table id="tbl"><tr><th>Name</th><th>Age</th></tr><tr><td>Ann</td><td>31</td></tr></table>
 <p id="long">""" + "word " * 60 + """end</p>
 <p id="out"></p>
+<canvas id="cv" width="120" height="40" style="border:1px solid #000"></canvas>
 <div id="chrome">Last reward: 0</div>
 <div id="shield"></div>
 <script>
@@ -95,6 +96,13 @@ document.getElementById('slow').addEventListener('click', () => setTimeout(() =>
 // The shield comes up as soon as the pointer moves: a click aimed at "Moving" lands on it.
 document.getElementById('moving').addEventListener('mouseenter', () => { document.getElementById('shield').style.display = 'block'; });
 document.getElementById('shield').addEventListener('mousedown', () => out('shield'));
+// The canvas says where (in its own pixels) it was pressed, released and double-clicked.
+const cv = document.getElementById('cv'), at = e => Math.round(e.offsetX) + ',' + Math.round(e.offsetY);
+let down = '';
+cv.addEventListener('mousedown', e => { down = at(e); });
+cv.addEventListener('mouseup', e => out('drag ' + down + ' ' + at(e)));
+cv.addEventListener('dblclick', e => out('dbl ' + at(e)));
+cv.addEventListener('mousemove', e => { if (!e.buttons) cv.dataset.hover = at(e); });
 </script></body></html>"""
 
 

@@ -106,3 +106,41 @@ def test_text_view_states(env):
     long = node(info, "long")
     assert long.name.endswith("end") and len(long.name) > 300  # whole in the graph
     assert f"[{long.id}] text 'word word" in text and "…'" in text and "end'" not in text  # cut, visibly
+
+
+def test_pixel_actions_in_screenshot_space(env):
+    obs, info = env.reset(seed=0)
+    cv = node(info, "cv")
+    x, y, w, h = cv.get("bbox")  # graph boxes and pixel skills share the screenshot's space
+    cx, cy = x + 1, y + 1  # the canvas's own (0, 0), inside its 1 px border
+    _, _, _, _, info = env.step(f"drag_at(x={cx + 10}, y={cy + 5}, to_x={cx + 50}, to_y={cy + 20})")
+    assert kind_of(info) is None and out(env) == "drag 10,5 50,20"
+    _, _, _, _, info = env.step(f"double_click_at(x={cx + 30}, y={cy + 12})")
+    assert out(env) == "dbl 30,12"
+    _, _, _, _, info = env.step(f"hover_at(x={cx + 7}, y={cy + 8})")
+    assert env.page.evaluate("() => document.getElementById('cv').dataset.hover") == "7,8"
+    trash = node(info, "trash")
+    tx, ty, tw, th = trash.get("bbox")
+    _, _, _, _, info = env.step(f"click_at(x={tx + tw / 2}, y={ty + th / 2})")
+    assert kind_of(info) is None and out(env) == "trash"
+    ac = node(info, "ac")
+    ax, ay, aw, ah = ac.get("bbox")
+    _, _, _, _, info = env.step(f'type_at(x={ax + 5}, y={ay + ah / 2}, text="Pa")')
+    assert kind_of(info) is None and node(info, "ac").get("value") == "Pa"
+    assert any(n.name == "Paris" for n in perception_of(info).scene_graph.nodes)  # keys were typed
+    box = node(info, "box")
+    bx, by, bw, bh = box.get("bbox")
+    _, _, _, _, info = env.step(f'scroll_at(x={bx + 20}, y={by + 20}, direction="down", amount=30)')
+    assert kind_of(info) is None and node(info, "box").get("scroll")[1] > 0
+
+
+@pytest.mark.parametrize("action,kind", [
+    ("click_at(x=700, y=10)", ErrorKind.OFF_SCREEN),
+    ("click_at(x=-1, y=10)", ErrorKind.OFF_SCREEN),
+    ("drag_at(x=10, y=10, to_x=10, to_y=900)", ErrorKind.OFF_SCREEN),
+    ('type_at(x=20, y=8, text="x")', ErrorKind.NOT_EDITABLE),  # the instruction's text takes none
+])
+def test_pixel_errors(env, action, kind):
+    env.reset(seed=0)
+    _, _, _, _, info = env.step(action)
+    assert kind_of(info) is kind

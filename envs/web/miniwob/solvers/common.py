@@ -19,7 +19,7 @@ from agentloop.skills.web import Rel
 from ...solving import Solver
 
 Action = SkillCall | str
-WAIT = "wait()"
+WAIT = "wait(ms=200)"  # nothing to do yet: let a little page time pass
 Solvers = dict[str, Solver]  # task name or glob -> solver, one table per module
 
 # MiniWoB's reward display sits right of the 160 px task area; it is not part of the task.

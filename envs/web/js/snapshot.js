@@ -27,6 +27,7 @@
   const irr = irreversible && irreversible.length ? irreversible.join(',') : null;
   const active = document.activeElement;
   const sentences = new Set();  // elements whose inline children's text is already in their name
+  const openBoxes = [];  // scroll boxes in view, so far
 
   const chromeEls = new Set();
   if (chrome && chrome.length) for (const c of document.querySelectorAll(chrome.join(','))) {
@@ -69,7 +70,8 @@
     if (c) return c;
     const base = regionOf(el), cs = style(el);
     c = base;
-    if (el !== body && el !== root && (cs.overflowX !== 'visible' || cs.overflowY !== 'visible')) {
+    if (cs.clip === 'rect(0px, 0px, 0px, 0px)') c = {rect: [0, 0, 0, 0], box: null};  // shows nothing, ever
+    else if (el !== body && el !== root && (cs.overflowX !== 'visible' || cs.overflowY !== 'visible')) {
       const r = el.getBoundingClientRect(), l = r.left + el.clientLeft, t = r.top + el.clientTop;
       c = {rect: [Math.max(base.rect[0], l), Math.max(base.rect[1], t),
                   Math.min(base.rect[2], l + el.clientWidth), Math.min(base.rect[3], t + el.clientHeight)],
@@ -108,17 +110,28 @@
     return m ? m[1].split('/').pop().split('?')[0].replace(/\.\w+$/, '').replace(/[-_]+/g, ' ') : '';
   };
   // A name for an element without text of its own, as a person would call it.
-  const textlessName = (el, cs) => el.getAttribute('aria-label') || el.getAttribute('title') ||
-    el.getAttribute('alt') || (el.tagName === 'IMG' ? fileStem(`url(${el.getAttribute('src') || ''})`) : '') ||
-    fileStem(cs.content) || fileStem(cs.backgroundImage) ||
-    Array.from(el.classList).filter(c => !/^(ui-|ng-|js-)/.test(c)).slice(0, 3).join(' ').replace(/[-_]+/g, ' ') ||
-    hex(cs.backgroundColor) || '';
+  // Its class says what it is ("trash"), its icon's file often too ("delete.png"): both, once each.
+  const textlessName = (el, cs) => {
+    const given = el.getAttribute('aria-label') || el.getAttribute('title') || el.getAttribute('alt');
+    if (given) return given;
+    const words = [];
+    for (const c of el.classList) if (!/^(ui-|ng-|js-)/.test(c) && words.length < 3) words.push(c.replace(/[-_]+/g, ' '));
+    const icon = (el.tagName === 'IMG' ? fileStem(`url(${el.getAttribute('src') || ''})`) : '') ||
+      fileStem(cs.content) || fileStem(cs.backgroundImage);
+    if (icon && !words.includes(icon)) words.push(icon);
+    return words.join(' ') || hex(cs.backgroundColor) || (el.id ? el.id.replace(/[-_]+/g, ' ') : '');
+  };
+  // A textless inline box with a colour of its own, inside a sentence ("click on the ■ box").
+  const swatch = c => (c.tagName === 'DIV' || c.tagName === 'SPAN' || c.tagName === 'I') && !c.childElementCount &&
+    !clean(c.textContent || '') && hex(style(c).backgroundColor);
+  const INERT_ROLES = new Set(['presentation', 'none', 'status', 'log', 'alert', 'region', 'group', 'generic', 'marquee', 'timer']);
 
   for (let i = 0; i < all.length; i++) {
     const el = all[i];
     const tag = el.tagName;
     if (SKIP.has(tag) || chromeEls.has(el)) continue;
-    const role = el.getAttribute('role');
+    let role = el.getAttribute('role');
+    if (role && INERT_ROLES.has(role) && !el.hasAttribute('aria-label')) role = null;  // says nothing to act on
     let own = '';
     for (let c = el.firstChild; c; c = c.nextSibling) if (c.nodeType === 3) own += c.nodeValue;
     own = clean(own);
@@ -133,16 +146,21 @@
     const candidate = interactive || own || img;
     const r = el.getBoundingClientRect();
     if (r.width <= 0 || r.height <= 0) continue;
-    if (r.bottom < 0 || r.right < 0 || r.top > H || r.left > W) { if (candidate) offscreen++; continue; }
+    let outside = r.bottom < 0 || r.right < 0 || r.top > H || r.left > W;
+    // Inside a scroll box that is in view, it is one scroll of that box away: a clipped node.
+    if (outside && candidate && clippedCount < CLIPPED_MAX && openBoxes.some(b => b.contains(el))) outside = false;
+    if (outside) { if (candidate) offscreen++; continue; }
     const cs = style(el);
     if (cs.visibility === 'hidden' || cs.display === 'none' || cs.opacity === '0') continue;
+    // Text for screen readers only (jQuery UI's live region): a 1 px box, or clipped to nothing.
+    if ((r.width <= 1 && r.height <= 1) || cs.clip === 'rect(0px, 0px, 0px, 0px)') continue;
     const pointerRoot = cs.cursor === 'pointer' && !(pe && style(pe).cursor === 'pointer');
     const box = scrolls(el) && el !== body && el !== root;
     if (!candidate && !pointerRoot && !box && !structural) continue;
     const region = regionOf(el);
     const vis = [Math.max(r.left, region.rect[0]), Math.max(r.top, region.rect[1]),
                  Math.min(r.right, region.rect[2]), Math.min(r.bottom, region.rect[3])];
-    const clipped = vis[2] - vis[0] < 1 || vis[3] - vis[1] < 1;
+    const clipped = vis[2] - vis[0] < 2 || vis[3] - vis[1] < 2;  // a pixel's sliver is no place to click
     if (clipped) {
       if (!region.box || !(candidate || pointerRoot)) continue;  // cut off where no scrolling reaches it
       if (clippedCount >= CLIPPED_MAX) { clippedLeft++; continue; }
@@ -206,14 +224,23 @@
       // A sentence with inline emphasis (the task's instruction): the whole text, the emphasis kept.
       if (own && el.childElementCount) {
         let inline = true;
-        for (const c of el.children) if (!INLINE.has(c.tagName) || c.childElementCount || c.getAttribute('role')) { inline = false; break; }
+        for (const c of el.children) {
+          if (swatch(c)) continue;
+          if (!INLINE.has(c.tagName) || c.childElementCount || c.getAttribute('role')) { inline = false; break; }
+        }
         if (inline) {
-          name = clean(el.textContent || '');
+          let text = '';
           emphasis = [];
-          for (const c of el.children) {
+          for (let c = el.firstChild; c; c = c.nextSibling) {
+            if (c.nodeType === 3) { text += c.nodeValue; continue; }
+            if (c.nodeType !== 1) continue;
+            const sw = swatch(c);
+            if (sw) { text += ` [${sw}] `; emphasis.push(sw); continue; }
             const t = clean(c.textContent || '');
+            text += c.textContent || '';
             if (t && (EMPHASIS.has(c.tagName) || c.classList.contains('bold') || Number(style(c).fontWeight) >= 600)) emphasis.push(t);
           }
+          name = clean(text);
           if (!emphasis.length) emphasis = null;
           sentences.add(el);
         }
@@ -240,11 +267,11 @@
     if (min !== null) node.min = min;
     if (max !== null) node.max = max;
     if (emphasis) node.emphasis = emphasis;
-    if (clickable && !own && !img && !(tag in {INPUT: 1, SELECT: 1, TEXTAREA: 1}) && !clean(el.textContent || '')) {  // a swatch, an icon: its colour may be its meaning
+    if (clickable && !own && !img && !(tag in {INPUT: 1, SELECT: 1, TEXTAREA: 1}) && kind !== 'slider' && !clean(el.textContent || '')) {  // a swatch, an icon: its colour may be its meaning
       const c = hex(cs.backgroundColor);
       if (c) node.color = c;
     }
-    if (box) { node.scrollable = true;
+    if (box) { node.scrollable = true; openBoxes.push(el);
       node.scroll = [Math.round(el.scrollLeft), Math.round(el.scrollTop),
                      el.scrollWidth - el.clientWidth, el.scrollHeight - el.clientHeight]; }
     out.push(node);

@@ -1,5 +1,6 @@
 """Small apps: an email inbox (open a sender's email, reply, forward, delete, star), from
-templated and free-form (natural-language) instructions."""
+templated and free-form (natural-language) instructions, and a social-media feed (a post's
+buttons and its "more" menu)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from .common import (
     body,
     call,
     click,
+    done_actions,
     find,
     quoted,
     textboxes,
@@ -108,6 +110,66 @@ def email(ctx: Context) -> Action:
     return call(Skill.SCROLL, direction="down", amount=150)
 
 
+# ---- social media ------------------------------------------------------------------------------
+_ICONS = ("reply", "retweet", "like", "share", "more")
+_POST_PX = 60
+
+
+def _posts(ctx: Context, user: str) -> list[dict[str, Node]]:
+    """The posts by `user`, each as {icon name: node}: a post's icons are the first of each
+    kind after its @handle in page order, and just below it (a post is ~60 px tall, so an
+    icon further down belongs to a post whose handle the graph does not hold)."""
+    posts: list[dict[str, Node]] = []
+    current: dict[str, Node] | None = None
+    top = 0.0
+    for n in body(ctx):
+        if n.kind == Kind.TEXT and n.name.strip().startswith("@"):
+            current = {} if n.name.strip().lower() == user.lower() else None
+            top = n.get("bbox")[1]
+            if current is not None:
+                posts.append(current)
+        elif current is not None and n.get("clickable") and 0 < n.get("bbox")[1] - top < _POST_PX:
+            word = n.name.strip().lower().split()[0] if n.name.strip() else ""
+            if word in _ICONS and word not in current:
+                current[word] = n
+    return posts
+
+
+def social_media(ctx: Context) -> Action:
+    """'For the user @x, click on the "B" button' / 'Click the "B" button on all posts by @x' /
+    '... on N posts by @x', then Submit where there is one. Buttons not on the post (Block,
+    Mute, Share, ...) are in its "more" menu."""
+    m = re.search(r"@[\w.]+", ctx.goal)
+    names = quoted(ctx.goal)
+    if not m or not names:
+        return WAIT
+    user, button = m.group(0), names[0].strip()
+    count = re.search(r"on (\d+) posts? by", ctx.goal)
+    want = None if "all posts" in ctx.goal else int(count.group(1)) if count else 1
+    posts = _posts(ctx, user)
+    done = done_actions(ctx)
+    icon = button.lower()
+    if icon in _ICONS:
+        # Counted from the history: what a post's icons look like changes once clicked.
+        clicked = sum(1 for h in ctx.history if not h.action_error and h.action.startswith("click(")
+                      and any(t.split(":", 1)[-1].lower().split()[:1] == [icon] for t in h.targets))
+        todo = [p for p in posts if icon in p and str(click(p[icon])) not in done]
+        if todo and (want is None or clicked < want):
+            return click(todo[0][icon])
+        if want is not None and clicked < want:
+            return call(Skill.SCROLL, direction="down", amount=150)
+        button = find(ctx, "submit", [Kind.BUTTON])
+        # The Submit button sits below the feed: scroll to it when the graph does not hold it.
+        return click(button) if button else call(Skill.SCROLL, direction="down", amount=300)
+    item = next((n for n in body(ctx, [Kind.LISTITEM, Kind.MENUITEM, Kind.OPTION])
+                 if n.name.strip().lower().startswith(icon)
+                 and (user.lower() in n.name.lower() or "@" not in n.name)), None)
+    if item is not None and any(str(click(p["more"])) in done for p in posts if "more" in p):
+        return click(item)
+    target = next((p for p in posts if "more" in p), None)
+    return click(target["more"]) if target else WAIT
+
+
 SOLVERS: Solvers = {
     "miniwob.email-inbox": email,
     "miniwob.email-inbox-delete": email,
@@ -118,6 +180,9 @@ SOLVERS: Solvers = {
     "miniwob.email-inbox-noscroll": email,
     "miniwob.email-inbox-reply": email,
     "miniwob.email-inbox-star-reply": email,
+    "miniwob.social-media": social_media,
+    "miniwob.social-media-all": social_media,
+    "miniwob.social-media-some": social_media,
 }
 
 # Not claimed (8/10): a few of email-inbox-forward-nl-turk's crowd-written templates swap the

@@ -1,0 +1,139 @@
+"""Tasks about what things look like: colour swatches (the graph's `color` attribute) and
+a tic-tac-toe board (its cells' marks)."""
+
+from __future__ import annotations
+
+import colorsys
+import re
+from functools import cache
+
+from PIL import ImageColor
+
+from agentloop.roles.context import Context
+from agentloop.scene import Node
+
+from .common import WAIT, Action, Solvers, body, click, done_actions, instruction, submit
+
+
+def _rgb(colour: str) -> tuple[int, int, int] | None:
+    try:
+        r, g, b = ImageColor.getrgb(colour.strip())[:3]
+    except ValueError:
+        return None
+    return r, g, b
+
+
+def _swatches(ctx: Context) -> list[Node]:
+    """Clickable boxes with a colour, below the instruction (which may show a sample swatch)."""
+    return [n for n in body(ctx) if n.get("clickable") and n.get("color")]
+
+
+def click_color(ctx: Context) -> Action:
+    """'Click on the <colour> colored box', the colour named or shown as a sample swatch."""
+    q = instruction(ctx)
+    emphasis = [str(e) for e in (q.get("emphasis") or [])] if q is not None else []
+    m = re.search(r"Click on the (.+?) colored box", ctx.goal)
+    named = [*emphasis, *(m.group(1).strip("[] ") for _ in [0] if m)]
+    want = next((rgb for name in named if (rgb := _rgb(name)) is not None), None)
+    if want is None:
+        return WAIT
+    box = next((n for n in _swatches(ctx) if _rgb(str(n.get("color"))) == want), None)
+    return click(box) if box else WAIT
+
+
+_HUES = {"red": 0.0, "green": 120.0, "blue": 240.0}
+
+
+def _family(colour: str) -> str | None:
+    """Which of red/green/blue a colour's hue is closest to."""
+    rgb = _rgb(colour)
+    if rgb is None:
+        return None
+    h, _, _ = colorsys.rgb_to_hls(*(c / 255 for c in rgb))
+    deg = h * 360
+    return min(_HUES, key=lambda k: min(abs(deg - _HUES[k]), 360 - abs(deg - _HUES[k])))
+
+
+def click_shades(ctx: Context) -> Action:
+    """Select every swatch whose hue is the asked colour's, each once, then submit."""
+    m = re.search(r"shades of (\w+)", ctx.goal)
+    if not m:
+        return WAIT
+    done = done_actions(ctx)
+    for n in _swatches(ctx):
+        if _family(str(n.get("color"))) == m.group(1).lower() and str(click(n)) not in done:
+            return click(n)
+    return submit(ctx)
+
+
+# ---- tic-tac-toe -------------------------------------------------------------------------------
+_LINES = [(0, 1, 2), (3, 4, 5), (6, 7, 8), (0, 3, 6), (1, 4, 7), (2, 5, 8), (0, 4, 8), (2, 4, 6)]
+# MiniWoB's opponent plays at random 55 % of the time, else takes a winning cell, else blocks.
+_RANDOM = 0.55
+
+
+def _winner(board: tuple[int, ...]) -> int:
+    for a, b, c in _LINES:
+        if board[a] and board[a] == board[b] == board[c]:
+            return board[a]
+    return 0
+
+
+def _completing(board: tuple[int, ...], who: int) -> list[int]:
+    """The free cells that would complete a line of `who`."""
+    out = []
+    for line in _LINES:
+        marks = [board[i] for i in line]
+        if marks.count(who) == 2 and marks.count(0) == 1:
+            out.append(line[marks.index(0)])
+    return out
+
+
+@cache
+def _win_chance(board: tuple[int, ...]) -> float:
+    """X's chance to win with X to move, playing its best against the opponent model."""
+    free = [i for i, v in enumerate(board) if v == 0]
+    if not free:
+        return 0.0
+    return max(_after_x(board, i) for i in free)
+
+
+def _after_x(board: tuple[int, ...], cell: int) -> float:
+    b = list(board)
+    b[cell] = 1
+    nb = tuple(b)
+    if _winner(nb) == 1:
+        return 1.0
+    free = [i for i, v in enumerate(nb) if v == 0]
+    if not free:
+        return 0.0
+    smart = _completing(nb, -1) or _completing(nb, 1) or free
+    chance = 0.0
+    for weight, moves in ((_RANDOM, free), (1 - _RANDOM, smart)):
+        for o in moves:
+            ob = list(nb)
+            ob[o] = -1
+            ob_t = tuple(ob)
+            chance += weight / len(moves) * (0.0 if _winner(ob_t) == -1 else _win_chance(ob_t))
+    return chance
+
+
+def tic_tac_toe(ctx: Context) -> Action:
+    cells = sorted((n for n in body(ctx) if n.get("clickable") and re.search(r"\bttt\b|\bmark\b", n.name)),
+                   key=lambda n: (n.get("bbox")[1], n.get("bbox")[0]))
+    if len(cells) != 9:
+        return WAIT
+    board = tuple(1 if "mark x" in n.name or "mark-x" in n.name else -1 if "mark o" in n.name or "mark-o" in n.name
+                  else 0 for n in cells)
+    free = [i for i, v in enumerate(board) if v == 0]
+    if not free:
+        return WAIT
+    best = max(free, key=lambda i: _after_x(board, i))
+    return click(cells[best])
+
+
+SOLVERS: Solvers = {
+    "miniwob.click-color": click_color,
+    "miniwob.click-shades": click_shades,
+    "miniwob.tic-tac-toe": tic_tac_toe,
+}

@@ -227,11 +227,12 @@ class WebEnv(SkillEnv):
         self.page.keyboard.press(args.key)
 
     def _drag(self, args: DragArgs) -> None:
-        src = locate(self.page, args.element)
         dst = locate(self.page, args.target, reachable=False)
+        src = locate(self.page, args.element, aim=True)
         mouse = self.page.mouse
         mouse.move(src.x, src.y)
         mouse.down()
+        landed(self.page, args.element, src)  # a drag that picked up something else goes no further
         mouse.move(dst.x, dst.y, steps=5)
         mouse.up()
 

@@ -74,7 +74,7 @@ body { margin: 4px; font: 12px sans-serif; } .sw { display: inline-block; width:
 <div id="box"><button id="b1">B1</button><button id="b2">B2</button><button id="b3">B3</button>
 <button id="b4">B4</button><button id="b5">B5</button><button id="b6">B6</button><button id="b7">B7</button></div>
 <input id="ac" placeholder="city"><ul id="acmenu"></ul>
-<button id="late">Late</button> <button id="slow">Slow</button> <button id="moving">Moving</button>
+<button id="late">Late</button> <button id="slow">Slow</button> <button id="smooth">Smooth</button> <button id="moving">Moving</button>
 <input id="range" type="range" min="0" max="10" value="3"> <input id="num" type="number" min="1" max="5" value="2">
 <input id="date" value="10/11/2016" readonly>
 <table id="tbl"><tr><th>Name</th><th>Age</th></tr><tr><td>Ann</td><td>31</td></tr></table>
@@ -92,6 +92,7 @@ $('#b7').on('click', () => out('b7'));
 document.getElementById('ac').addEventListener('keydown', () => setTimeout(() => {
   document.getElementById('acmenu').innerHTML = '<li class="opt">Paris</li>'; }, 300));
 document.getElementById('late').addEventListener('click', () => setTimeout(() => out('late'), 400));
+document.getElementById('smooth').addEventListener('click', () => document.getElementById('box').scrollTo({top: 66, behavior: 'smooth'}));
 document.getElementById('slow').addEventListener('click', () => setTimeout(() => out('slow'), 800));
 // The shield comes up as soon as the pointer moves: a click aimed at "Moving" lands on it.
 document.getElementById('moving').addEventListener('mouseenter', () => { document.getElementById('shield').style.display = 'block'; });

@@ -90,6 +90,13 @@ def test_settle_waits_for_short_timers_and_wait_lets_time_pass(env):
     assert out(env) == "slow" and node(info, "out").name == "slow"
 
 
+def test_settle_waits_for_smooth_scrolling(env):
+    _, info = env.reset(seed=0)
+    _, _, _, _, info = env.step(f"click(element={node(info, 'smooth').id})")
+    assert node(info, "box").get("scroll")[1] == 66  # observed once the animation is over
+    assert node(info, "b7").get("visible")
+
+
 def test_text_view_states(env):
     obs, info = env.reset(seed=0)
     text = obs["text"]

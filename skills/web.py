@@ -60,9 +60,11 @@ class TypeArgs(ElementArgs):
 
 
 class SelectArgs(ElementArgs):
-    """The drop-down list and the option to choose."""
+    """The list and the option (or, in a list that takes several, the options) to choose."""
 
-    option: str = Field(description="visible text or value of the option to choose")
+    option: str | list[str] = Field(
+        description="visible text or value of the option to choose; a list of them selects exactly those "
+        "in a list that takes several")
 
 
 class ScrollArgs(BaseModel):

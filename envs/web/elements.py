@@ -23,7 +23,8 @@ Node schema (`agentloop.scene.Node`):
   Only where they apply: `type` (an input's type), `readonly` (text fields), `min`/`max`
   (sliders, spin buttons), `emphasis` (bold/emphasised words of a sentence, e.g. the task's
   instruction), `color` (`#rrggbb` background of a clickable element without text: swatches),
-  `scrollable` (True) and `scroll` ([x, y, max_x, max_y] scroll offsets) on scroll boxes.
+  `scrollable` (True) and `scroll` ([x, y, max_x, max_y] scroll offsets) on scroll boxes,
+  `selected_options` (labels) on a list that takes several.
 
 Kinds beyond the tag's and ARIA's roles: `scrollable` (a scroll box without a role), `listbox`
 and `option` (jQuery UI menus and autocompletes), `slider` (also jQuery UI's slider and its
@@ -56,7 +57,7 @@ NEAR_PX = 60.0
 NAME_VIEW = 100  # characters of a name the text view shows before its `…`
 ATTRS = ("tag", "value", "checked", "selected", "disabled", "editable", "focused", "visible", "clipped",
          "scroll_box", "bbox", "href", "placeholder", "clickable", "irreversible", "dom_id")
-OPTIONAL = ("type", "readonly", "min", "max", "emphasis", "color", "scrollable", "scroll")
+OPTIONAL = ("type", "readonly", "min", "max", "emphasis", "color", "scrollable", "scroll", "selected_options")
 # The kind a tag has anyway: the text view names the tag only where it tells something more.
 NATURAL_TAG = {"button": "button", "a": "link", "li": "listitem", "td": "cell", "th": "columnheader",
                "img": "img", "label": "label", "option": "option", "select": "combobox", "tr": "row",

@@ -91,8 +91,9 @@ class WebEnv(SkillEnv):
         render_mode: str | None = "rgb_array", ahead: int = 1,
     ):
         """`task`: "module:Factory" of the `WebTask`; `viewport`: (width, height) in CSS pixels;
-        `settle_*`: after an action, wait until the DOM is quiet for `settle_quiet_ms` (at most
-        `settle_bound_ms`); `ahead`: how many next episodes' contexts to make in the
+        `settle_*`: after an action, wait until the DOM is quiet for `settle_quiet_ms`, with no
+        scroll, finite animation or short timer pending (at most `settle_bound_ms`; after
+        `wait(ms)`, `ms` more); `ahead`: how many next episodes' contexts to make in the
         background; `marks`: also put the set-of-marks screenshot in `info["set_of_marks"]`."""
         super().__init__(render_mode)
         self.task: WebTask = load_object(task)(**dict(task_kwargs or {}))
@@ -197,7 +198,13 @@ class WebEnv(SkillEnv):
         if el.tag != "select":
             raise ActionError(ErrorKind.BAD_ARGUMENT, f"element {args.element} is a {el.tag}, not a drop-down list")
         loc = self._locator(args.element)
-        loc.select_option(value=option_value(loc.evaluate(js.SELECT_OPTIONS), args.element, args.option))
+        found = loc.evaluate(js.SELECT_OPTIONS)
+        wanted = [args.option] if isinstance(args.option, str) else args.option
+        if len(wanted) != 1 and not found["multiple"]:
+            raise ActionError(ErrorKind.BAD_ARGUMENT, f"element {args.element} takes one option, not {len(wanted)}",
+                              acted=el.scrolled)
+        values = [option_value(found["options"], args.element, o) for o in wanted]
+        loc.select_option(value=values if isinstance(args.option, list) else values[0])
 
     def _tick(self, args: ElementArgs, checked: bool) -> None:
         el = locate(self.page, args.element, aim=True)

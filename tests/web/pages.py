@@ -77,6 +77,8 @@ body { margin: 4px; font: 12px sans-serif; } .sw { display: inline-block; width:
 <button id="late">Late</button> <button id="slow">Slow</button> <button id="smooth">Smooth</button> <button id="moving">Moving</button>
 <input id="range" type="range" min="0" max="10" value="3"> <input id="num" type="number" min="1" max="5" value="2">
 <input id="date" value="10/11/2016" readonly>
+<select id="multi" multiple size="3"><option>Ann</option><option>Bob</option><option>Cy</option></select>
+<span id="card" class="card hidden sw" style="font-size:0;cursor:pointer;background:#e00">12</span>
 <table id="tbl"><tr><th>Name</th><th>Age</th></tr><tr><td>Ann</td><td>31</td></tr></table>
 <p id="long">""" + "word " * 60 + """end</p>
 <p id="out"></p>

@@ -90,6 +90,18 @@ def test_settle_waits_for_short_timers_and_wait_lets_time_pass(env):
     assert out(env) == "slow" and node(info, "out").name == "slow"
 
 
+def test_select_several_and_hidden_text(env):
+    _, info = env.reset(seed=0)
+    multi = node(info, "multi")
+    assert multi.kind == "listbox" and multi.get("selected_options") == []
+    _, _, _, _, info = env.step(f'select(element={multi.id}, option=["Ann", "Cy"])')
+    assert kind_of(info) is None and node(info, "multi").get("selected_options") == ["Ann", "Cy"]
+    _, _, _, _, info = env.step(f'select(element={node(info, "range").id}, option=["1", "2"])')
+    assert kind_of(info) is ErrorKind.BAD_ARGUMENT  # a slider is no list
+    card = node(info, "card")  # its number is drawn at size 0: no one can read it
+    assert "12" not in card.name and card.get("clickable")
+
+
 def test_settle_waits_for_smooth_scrolling(env):
     _, info = env.reset(seed=0)
     _, _, _, _, info = env.step(f"click(element={node(info, 'smooth').id})")

@@ -143,7 +143,7 @@
     const interactive = INTERACTIVE.has(tag) || !!role || hasClick || el.isContentEditable;
     const img = tag === 'IMG' || tag === 'CANVAS' || tag === 'svg' || tag === 'SVG';
     const structural = tag === 'TR' || tag === 'TABLE';
-    const candidate = interactive || own || img;
+    let candidate = interactive || own || img;
     const r = el.getBoundingClientRect();
     if (r.width <= 0 || r.height <= 0) continue;
     let outside = r.bottom < 0 || r.right < 0 || r.top > H || r.left > W;
@@ -154,6 +154,9 @@
     if (cs.visibility === 'hidden' || cs.display === 'none' || cs.opacity === '0') continue;
     // Text for screen readers only (jQuery UI's live region): a 1 px box, or clipped to nothing.
     if ((r.width <= 1 && r.height <= 1) || cs.clip === 'rect(0px, 0px, 0px, 0px)') continue;
+    // Text drawn at size 0 or in no colour (a face-down card's number) is not there for a person.
+    const unseen = parseFloat(cs.fontSize) === 0 || cs.color === 'rgba(0, 0, 0, 0)';
+    if (unseen && own) { own = ''; candidate = interactive || img; }
     const pointerRoot = cs.cursor === 'pointer' && !(pe && style(pe).cursor === 'pointer');
     const box = scrolls(el) && el !== body && el !== root;
     if (!candidate && !pointerRoot && !box && !structural) continue;
@@ -185,6 +188,7 @@
     else if (tag === 'SELECT') { value = el.value; if (el.multiple || el.size > 1) kind = role || 'listbox'; }
     else if (tag === 'OPTION') { selected = el.selected; value = el.value; }
     if (el.isContentEditable && tag !== 'INPUT' && tag !== 'TEXTAREA') { editable = true; kind = kind || 'textbox'; }
+    const chosen = tag === 'SELECT' && el.multiple ? Array.from(el.selectedOptions).map(o => o.label) : null;
     // Widgets that say what they are in ARIA or in jQuery UI's classes.
     const cls = el.classList;
     if (cls.contains('ui-autocomplete') || (cls.contains('ui-menu') && !role)) kind = 'listbox';
@@ -218,7 +222,7 @@
     } else if (kind === 'slider' || kind === 'spinbutton') {
       name = aria || el.getAttribute('title') || own;
     } else if (INTERACTIVE.has(tag) || role || hasClick || pointerRoot || kind === 'option') {
-      name = aria || clean(el.innerText || el.textContent || '') || textlessName(el, cs);
+      name = aria || (unseen ? '' : clean(el.innerText || el.textContent || '')) || textlessName(el, cs);
     } else {
       name = own;
       // A sentence with inline emphasis (the task's instruction): the whole text, the emphasis kept.
@@ -267,6 +271,7 @@
     if (min !== null) node.min = min;
     if (max !== null) node.max = max;
     if (emphasis) node.emphasis = emphasis;
+    if (chosen) node.selected_options = chosen;
     if (clickable && !own && !img && !(tag in {INPUT: 1, SELECT: 1, TEXTAREA: 1}) && kind !== 'slider' && !clean(el.textContent || '')) {  // a swatch, an icon: its colour may be its meaning
       const c = hex(cs.backgroundColor);
       if (c) node.color = c;

@@ -65,6 +65,9 @@ class Skill(str, Enum):
     SCROLL = "scroll"
     DRAG = "drag"
     WAIT = "wait"
+    CLICK_AT = "click_at"
+    DRAG_AT = "drag_at"
+    HOVER_AT = "hover_at"
 
 
 def call(skill: Skill, **args: object) -> SkillCall:

@@ -12,7 +12,7 @@ from PIL import ImageColor
 from agentloop.roles.context import Context
 from agentloop.scene import Node
 
-from .common import WAIT, Action, Solvers, body, click, done_actions, instruction, submit
+from .common import WAIT, Action, Skill, Solvers, body, call, centre, click, done_actions, instruction, submit
 
 
 def _rgb(colour: str) -> tuple[int, int, int] | None:
@@ -132,8 +132,82 @@ def tic_tac_toe(ctx: Context) -> Action:
     return click(cells[best])
 
 
+# ---- shapes and grids --------------------------------------------------------------------------
+def _fill_ratio(ctx: Context, n: Node) -> float | None:
+    """How much of the tight box around the drawn (non-white) pixels inside `n` is drawn: about
+    1 for a rectangle, pi/4 for a circle, 1/2 for a triangle."""
+    frame = ctx.frame
+    if frame is None:
+        return None
+    x, y, w, h = (int(v) for v in n.get("bbox"))
+    patch = frame[max(y, 0):max(y, 0) + h, max(x, 0):max(x, 0) + w].astype(int)
+    ink = patch.sum(axis=2) < 600  # not white
+    ys, xs = ink.nonzero()
+    if len(xs) < 20:
+        return None
+    box = (xs.max() - xs.min() + 1) * (ys.max() - ys.min() + 1)
+    return float(ink[ys.min():ys.max() + 1, xs.min():xs.max() + 1].sum() / box)
+
+
+def identify_shape(ctx: Context) -> Action:
+    """A drawn character is a text node (a digit or a letter); a drawn shape is told by how
+    much of its bounding box it fills."""
+    figure = next((n for n in body(ctx) if n.get("tag") == "svg"), None)
+    if figure is None:
+        return WAIT
+    x, y, w, h = figure.get("bbox")
+    glyph = next((n for n in body(ctx) if n.get("tag") in ("text", "tspan") and len(n.name.strip()) == 1
+                  and x <= n.get("bbox")[0] <= x + w and y <= n.get("bbox")[1] <= y + h), None)
+    if glyph is not None:
+        answer = "Number" if glyph.name.strip().isdigit() else "Letter"
+    else:
+        ratio = _fill_ratio(ctx, figure)
+        if ratio is None:
+            return WAIT
+        answer = "Rectangle" if ratio > 0.9 else "Circle" if ratio > 0.64 else "Triangle"
+    button = next((n for n in body(ctx) if n.kind == "button" and n.name.strip() == answer), None)
+    return click(button) if button else WAIT
+
+
+def _axis_value(n: Node) -> int | None:
+    return int(n.name) if re.fullmatch(r"-?\d+", n.name.strip()) else None
+
+
+def grid_coordinate(ctx: Context) -> Action:
+    """Click the point (x, y) on the plotted grid at the pixel its axis labels give: the x
+    label's column and the y label's row (the labels on the axis through the origin)."""
+    m = re.search(r"\((-?\d+),\s*(-?\d+)\)", ctx.goal)
+    origin = next((n for n in body(ctx) if n.name.strip() == "0" and n.kind == "text"), None)
+    if not m or origin is None:
+        return WAIT
+    gx, gy = int(m.group(1)), int(m.group(2))
+    ox, oy = centre(origin)
+    ticks = [n for n in body(ctx) if n.kind == "text" and _axis_value(n) is not None and n.id != origin.id]
+    xs = [n for n in ticks if abs(centre(n)[1] - oy) < 8]  # on the x axis's row
+    ys = [n for n in ticks if abs(centre(n)[0] - ox) < 8]  # on the y axis's column
+    col = ox if gx == 0 else next((centre(n)[0] for n in xs if _axis_value(n) == gx), None)
+    row = oy if gy == 0 else next((centre(n)[1] for n in ys if _axis_value(n) == gy), None)
+    if col is None or row is None:
+        return WAIT
+    # The origin's label sits beside the axes' crossing: place 0 from the other labels instead.
+    if gx == 0 and xs:
+        col = _line_through(xs, axis=0)
+    if gy == 0 and ys:
+        row = _line_through(ys, axis=1)
+    return call(Skill.CLICK_AT, x=round(col, 1), y=round(row, 1))
+
+
+def _line_through(labels: list[Node], axis: int) -> float:
+    """Where value 0 sits along an axis, from two labelled ticks (their centres are evenly spaced)."""
+    pts = sorted((_axis_value(n) or 0, centre(n)[axis]) for n in labels)
+    (v0, p0), (v1, p1) = pts[0], pts[-1]
+    return p0 - v0 * (p1 - p0) / (v1 - v0) if v1 != v0 else p0
+
+
 SOLVERS: Solvers = {
     "miniwob.click-color": click_color,
     "miniwob.click-shades": click_shades,
     "miniwob.tic-tac-toe": tic_tac_toe,
+    "miniwob.identify-shape": identify_shape,
+    "miniwob.grid-coordinate": grid_coordinate,
 }

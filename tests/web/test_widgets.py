@@ -163,3 +163,17 @@ def test_pixel_errors(env, action, kind):
     env.reset(seed=0)
     _, _, _, _, info = env.step(action)
     assert kind_of(info) is kind
+
+
+def test_set_of_marks_leaves_clipped_elements_out():
+    import numpy as np
+
+    from agentloop.envs.web.capture import draw_marks
+    from agentloop.scene import Node, SceneGraph
+
+    shown = Node(id="1", kind="button", attrs={"bbox": [10, 10, 30, 20], "clickable": True, "visible": True})
+    hidden = Node(id="2", kind="button", attrs={"bbox": [60, 60, 30, 20], "clickable": True, "visible": False,
+                                                 "clipped": True})
+    frame = np.zeros((100, 100, 3), np.uint8)
+    marked = draw_marks(frame, SceneGraph(nodes=[shown, hidden]))
+    assert marked[10:31, 10:41].any() and not marked[60:81, 60:91].any()

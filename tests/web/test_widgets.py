@@ -84,9 +84,8 @@ def test_settle_waits_for_short_timers_and_wait_lets_time_pass(env):
     assert any(n.name == "Paris" for n in perception_of(info).scene_graph.nodes)  # the 300 ms timer ran
     _, _, _, _, info = env.step(f"click(element={node(info, 'late').id})")
     assert out(env) == "late"  # 400 ms: still part of the click's effect
-    _, _, _, _, info = env.step(f"click(element={node(info, 'slow').id})")
-    assert out(env) != "slow"  # 800 ms is not, until the agent waits for it
-    _, _, _, _, info = env.step("wait(ms=900)")
+    _, _, _, _, info = env.step(f"click(element={node(info, 'slow').id})")  # 800 ms: not a short timer
+    _, _, _, _, info = env.step("wait(ms=900)")  # that much page time passes, whatever the machine's load
     assert out(env) == "slow" and node(info, "out").name == "slow"
 
 

@@ -2,7 +2,9 @@
 // what the DOM does not show: which targets got pointer listeners (`addEventListener`, which
 // jQuery's and d3's `.on()` use too) for the element graph, and which short timers are pending
 // (an autocomplete's 300 ms search) for the settle after an action. Nothing enters the DOM.
-(() => {
+// `timers` false leaves the page's timers alone: a page on a virtual clock (Playwright's
+// `page.clock`) has them replaced, and wrapping them as well makes its runs differ.
+(timers) => {
   if (window.__alHooks) return;
   const POINTER = new Set(['click', 'dblclick', 'mousedown', 'mouseup', 'pointerdown', 'pointerup',
                            'touchstart', 'contextmenu']);
@@ -21,6 +23,7 @@
     if (POINTER.has(type)) hooks.listened.add(this);
     return add.call(this, type, fn, opts);
   };
+  if (!timers) return;
   window.setTimeout = function (fn, ms, ...rest) {
     const delay = Number(ms) || 0;
     if (typeof fn !== 'function' || delay > SHORT_MS) return st.call(window, fn, ms, ...rest);
@@ -29,4 +32,4 @@
     return id;
   };
   window.clearTimeout = function (id) { hooks.timers.delete(id); return ct.call(window, id); };
-})();
+}

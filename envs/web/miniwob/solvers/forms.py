@@ -163,6 +163,34 @@ def use_spinner(ctx: Context) -> Action:
     return type_into(spin, m.group(1)) if str(spin.get("value")) != m.group(1) else submit(ctx)
 
 
+def click_scroll_list(ctx: Context) -> Action:
+    """'Select A, B from the scroll list and click Submit': choose exactly those options of the
+    list (one or several), then submit."""
+    m = re.search(r"Select (.+?) from the scroll list", ctx.goal)
+    lst = next(iter(nodes(ctx, [Kind.LISTBOX, Kind.COMBOBOX])), None)
+    if not m or lst is None:
+        return WAIT
+    options = {n.name.strip() for n in nodes(ctx, [Kind.OPTION])}
+    # Option names may hold commas ("Korea, Republic of"): split only where both sides are options.
+    wanted = _split_known(m.group(1), options)
+    chosen = set(lst.get("selected_options") or [])
+    if chosen != set(wanted):
+        return call(Skill.SELECT, element=lst.id, option=wanted)
+    return submit(ctx)
+
+
+def _split_known(text: str, known: set[str]) -> list[str]:
+    """`text` split at ", " into names from `known` (whole text if it is one)."""
+    if text in known or ", " not in text:
+        return [text]
+    parts = text.split(", ")
+    for i in range(1, len(parts)):
+        head, tail = ", ".join(parts[:i]), ", ".join(parts[i:])
+        if head in known and tail in known:
+            return [head, tail]
+    return parts
+
+
 def search_engine(ctx: Context) -> Action:
     """Search for the quoted term, then open the result page holding the Nth result (three a
     page) and click it."""
@@ -216,6 +244,7 @@ SOLVERS: Solvers = {
     "miniwob.form-sequence-3": form_sequence_3,
     "miniwob.use-spinner": use_spinner,
     "miniwob.search-engine": search_engine,
+    "miniwob.click-scroll-list": click_scroll_list,
 }
 
 # Written, not claimed yet (below 90 % over 10 episodes): phone-book's last page's links do not

@@ -12,7 +12,21 @@ from PIL import ImageColor
 from agentloop.roles.context import Context
 from agentloop.scene import Node
 
-from .common import WAIT, Action, Skill, Solvers, body, call, centre, click, done_actions, instruction, submit
+from .common import (
+    WAIT,
+    Action,
+    Skill,
+    Solvers,
+    body,
+    call,
+    centre,
+    click,
+    done_actions,
+    instruction,
+    submit,
+    textboxes,
+    type_into,
+)
 
 
 def _rgb(colour: str) -> tuple[int, int, int] | None:
@@ -39,6 +53,17 @@ def click_color(ctx: Context) -> Action:
         return WAIT
     box = next((n for n in _swatches(ctx) if _rgb(str(n.get("color"))) == want), None)
     return click(box) if box else WAIT
+
+
+def use_colorwheel(ctx: Context) -> Action:
+    """'Select <colour> with the color picker': the picker's hex field takes the colour."""
+    m = re.search(r"Select (\w+) with the color picker", ctx.goal)
+    rgb = _rgb(m.group(1)) if m else None
+    field = next((n for n in textboxes(ctx)), None)
+    if rgb is None or field is None:
+        return WAIT
+    value = "".join(f"{c:02X}" for c in rgb)
+    return type_into(field, value) if str(field.get("value") or "").upper() != value else submit(ctx)
 
 
 _HUES = {"red": 0.0, "green": 120.0, "blue": 240.0}
@@ -210,4 +235,5 @@ SOLVERS: Solvers = {
     "miniwob.tic-tac-toe": tic_tac_toe,
     "miniwob.identify-shape": identify_shape,
     "miniwob.grid-coordinate": grid_coordinate,
+    "miniwob.use-colorwheel": use_colorwheel,
 }

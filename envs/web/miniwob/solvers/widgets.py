@@ -171,6 +171,10 @@ def scroll_text_2(ctx: Context) -> Action:
 def sign_agreement(ctx: Context) -> Action:
     """Scroll the agreement to its end (that enables the form), type the name, press the button."""
     names = quoted(ctx.goal)
+    plain = re.fullmatch(r"Click the (\w+) button\.?", ctx.goal.strip())
+    if plain:  # the short variant: just the button
+        b = find(ctx, plain.group(1), [Kind.BUTTON])
+        return click(b) if b else WAIT
     if len(names) < 2:
         return WAIT
     area = next((n for n in nodes(ctx) if n.get("scrollable")), None)
@@ -267,12 +271,14 @@ SOLVERS: Solvers = {
     "miniwob.use-slider-2": use_slider_2,
     "miniwob.form-sequence": form_sequence,
     "miniwob.scroll-text-2": scroll_text_2,
+    "miniwob.sign-agreement": sign_agreement,
     "miniwob.use-autocomplete": use_autocomplete,
     "miniwob.use-autocomplete-nodelay": use_autocomplete,
 }
 
-# Written, not claimed yet (below 90 % over 10 episodes).
-# click-pie(-nodelay), 5/10: some slices do not answer a click on their label, its span or the
-# slice under them.
-PENDING: Solvers = {"miniwob.sign-agreement": sign_agreement, "miniwob.button-delay": button_delay,
+# Written, not claimed yet (below 90 % over 10 episodes). button-delay (7/10): the reward wants
+# the second press within 15 % of the delay, and the time steps take around a wait varies on a
+# loaded machine. click-pie(-nodelay) (5/10): some slices do not answer a click on their label,
+# its span or the slice under them.
+PENDING: Solvers = {"miniwob.button-delay": button_delay,
                     "miniwob.click-pie": click_pie, "miniwob.click-pie-nodelay": click_pie}

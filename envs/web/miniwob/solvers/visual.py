@@ -7,6 +7,7 @@ import colorsys
 import re
 from functools import cache
 
+import numpy as np
 from PIL import ImageColor
 
 from agentloop.roles.context import Context
@@ -229,6 +230,74 @@ def _line_through(labels: list[Node], axis: int) -> float:
     return p0 - v0 * (p1 - p0) / (v1 - v0) if v1 != v0 else p0
 
 
+# ---- a grid of coloured letters, digits and shapes ----------------------------------------------
+_PALETTE = ("red", "green", "blue", "aqua", "black", "magenta", "yellow")  # MiniWoB's shape colours
+_SHAPE_TAGS = {"rect": "rectangle", "circle": "circle", "polygon": "triangle"}
+
+
+def _ink(ctx: Context, n: Node) -> str | None:
+    """The palette colour a small drawn item is filled with, from its screenshot pixels."""
+    frame = ctx.frame
+    if frame is None:
+        return None
+    x, y, w, h = (round(v) for v in n.get("bbox"))
+    patch = frame[max(y, 0):max(y, 0) + max(h, 1), max(x, 0):max(x, 0) + max(w, 1)].reshape(-1, 3).astype(int)
+    strong = patch[(255 - patch).sum(axis=1) > 200]  # away from the white background
+    if len(strong) == 0:
+        return None
+    r, g, b = (int(v) for v in np.median(strong, axis=0))
+    return min(_PALETTE, key=lambda c: sum((a - b_) ** 2 for a, b_ in zip(_rgb(c) or (0, 0, 0), (r, g, b))))
+
+
+def _grid_items(ctx: Context) -> list[tuple[Node, dict[str, str]]]:
+    """Each drawn item with its size (large/small), colour, type (letter/digit/shape) and text."""
+    out = []
+    for n in body(ctx):
+        tag = n.get("tag")
+        if tag == "text" and len(n.name.strip()) == 1:
+            kind, text, size = ("digit" if n.name.strip().isdigit() else "letter"), n.name.strip(), n.get("bbox")[3]
+            large = size > 16  # font size 20 px (large) or 10 px (small)
+        elif tag in _SHAPE_TAGS:
+            kind, text = "shape", _SHAPE_TAGS[tag]
+            large = n.get("bbox")[2] > 15  # 20 px or 10 px across
+        else:
+            continue
+        out.append((n, {"size": "large" if large else "small", "color": _ink(ctx, n) or "",
+                        "type": kind, "text": text}))
+    return out
+
+
+def _matches(item: dict[str, str], desc: str) -> bool:
+    """Whether an item fits a description like "large red circle", "small digit", "5", "item"."""
+    for word in desc.split():
+        if word in ("large", "small"):
+            if item["size"] != word:
+                return False
+        elif word in _PALETTE:
+            if item["color"] != word:
+                return False
+        elif word != "item" and word not in (item["type"], item["text"]):
+            return False
+    return True
+
+
+def click_shape(ctx: Context) -> Action:
+    m = re.search(r"Click on an? (.+)$", ctx.goal.strip())
+    if not m:
+        return WAIT
+    hit = next((n for n, item in _grid_items(ctx) if _matches(item, m.group(1).strip())), None)
+    return click(hit) if hit else WAIT
+
+
+def count_shape(ctx: Context) -> Action:
+    m = re.search(r"How many (.+?)s are there", ctx.goal)
+    if not m:
+        return WAIT
+    count = sum(1 for _, item in _grid_items(ctx) if _matches(item, m.group(1).strip()))
+    button = next((n for n in body(ctx) if n.kind == "button" and n.name.strip() == str(count)), None)
+    return click(button) if button else WAIT
+
+
 SOLVERS: Solvers = {
     "miniwob.click-color": click_color,
     "miniwob.click-shades": click_shades,
@@ -236,4 +305,6 @@ SOLVERS: Solvers = {
     "miniwob.identify-shape": identify_shape,
     "miniwob.grid-coordinate": grid_coordinate,
     "miniwob.use-colorwheel": use_colorwheel,
+    "miniwob.click-shape": click_shape,
+    "miniwob.count-shape": count_shape,
 }

@@ -8,11 +8,11 @@ and the screenshot — what a model reads — and returns the next skill call.
 from __future__ import annotations
 
 from ...solving import register_solver
-from . import apps, basic, forms, pointer, reading, visual, widgets
+from . import apps, basic, forms, memory, pointer, reading, visual, widgets
 
 
 def register() -> None:
     """Register every bundled MiniWoB++ solver with the web planner's table."""
-    for module in (apps, basic, forms, pointer, reading, visual, widgets):
+    for module in (apps, basic, forms, memory, pointer, reading, visual, widgets):
         for name, fn in module.SOLVERS.items():
             register_solver(name, fn)

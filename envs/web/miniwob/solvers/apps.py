@@ -158,9 +158,9 @@ def social_media(ctx: Context) -> Action:
             return click(todo[0][icon])
         if want is not None and clicked < want:
             return call(Skill.SCROLL, direction="down", amount=150)
-        button = find(ctx, "submit", [Kind.BUTTON])
+        submit_button = find(ctx, "submit", [Kind.BUTTON])
         # The Submit button sits below the feed: scroll to it when the graph does not hold it.
-        return click(button) if button else call(Skill.SCROLL, direction="down", amount=300)
+        return click(submit_button) if submit_button else call(Skill.SCROLL, direction="down", amount=300)
     item = next((n for n in body(ctx, [Kind.LISTITEM, Kind.MENUITEM, Kind.OPTION])
                  if n.name.strip().lower().startswith(icon)
                  and (user.lower() in n.name.lower() or "@" not in n.name)), None)

@@ -70,7 +70,8 @@ def drag_items(ctx: Context) -> Action:
     to = re.search(r"Drag (.+?) to the (\d+)(?:st|nd|rd|th) position", ctx.goal)
     items = _items(ctx)
     names = [i.name.strip() for i in items]
-    who = (by or to).group(1) if (by or to) else None
+    found = by or to
+    who = found.group(1) if found else None
     if who is None or who not in names:
         return WAIT
     src = names.index(who)

@@ -150,7 +150,7 @@ def buy_ticket(ctx: Context) -> Action:
     goal = ctx.goal.lower()
     key = 1 if "price" in goal or "cheapest" in goal or "expensive" in goal else 0
     pick = max if "longest" in goal or "most expensive" in goal else min
-    return click(pick(tickets, key=lambda t: t[key])[2])
+    return click(pick(tickets, key=lambda t: t[1] if key else t[0])[2])
 
 
 def _number(text: str) -> int | None:

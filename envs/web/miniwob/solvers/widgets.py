@@ -84,7 +84,8 @@ def _slider_keys(value: int, target: int, lo: int, hi: int) -> list[str]:
     """The shortest key sequence from `value` to `target` (a breadth-first search over values)."""
     page = max(1, round((hi - lo) / _PAGES))
     moves = {"ArrowRight": 1, "ArrowLeft": -1, "PageUp": page, "PageDown": -page}
-    seen, queue = {value: []}, deque([value])
+    seen: dict[int, list[str]] = {value: []}
+    queue = deque([value])
     while queue:
         v = queue.popleft()
         if v == target:

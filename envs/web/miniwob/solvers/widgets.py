@@ -282,6 +282,65 @@ def click_pie(ctx: Context) -> Action:
     return wait(300)  # the slices spread out over a few hundred milliseconds
 
 
+# ---- a flight search form ---------------------------------------------------------------------
+_FLIGHT = re.compile(r"Book the (\w+) one-way flight from: (.+?) to: (.+?) on (\d\d)/(\d\d)/(\d{4})")
+
+
+def _autocomplete(ctx: Context, field: Node, want: str) -> Action | None:
+    """Fill `field` with the suggestion naming `want` (typed, then picked); None when done."""
+    value = str(field.get("value") or "")
+    if value.lower() != want.lower() and (value.lower().startswith(want.lower()) or f"({want.lower()})" in value.lower()):
+        return None  # a suggestion was picked: "Aberdeen, SD (ABR)"
+    w = want.lower()
+    options = [n for n in nodes(ctx, [Kind.OPTION]) if w in n.name.lower()]
+    # An airport code names its own suggestion ("(OTH)"); a city starts its ("Aberdeen, SD (ABR)").
+    # Anywhere else it is a coincidence ("Dothan" holds "oth").
+    options.sort(key=lambda n: (f"({w})" not in n.name.lower(), not n.name.lower().startswith(w)))
+    if options and value.lower() == w:
+        return click(options[0])
+    if value.lower() != want.lower():
+        return type_into(field, want)
+    return wait(300)
+
+
+def book_flight(ctx: Context) -> Action:
+    m = _FLIGHT.search(ctx.goal)
+    if not m:
+        return WAIT
+    which, origin, dest = m.group(1).lower(), m.group(2).strip(), m.group(3).strip()
+    when = date(int(m.group(6)), int(m.group(4)), int(m.group(5)))
+    results = _flights(ctx)
+    if results:
+        key = (lambda f: f[1]) if which in ("cheapest", "lowest") else (lambda f: f[0])
+        return click(min(results, key=key)[2])
+    fields = {n.name.strip().rstrip(":").lower(): n for n in textboxes(ctx)}
+    for name, want in (("from", origin), ("to", dest)):
+        f = fields.get(name)
+        if f is None:
+            return WAIT
+        step = _autocomplete(ctx, f, want)
+        if step is not None:
+            return step
+    picker = next((n for n in nodes(ctx, [Kind.TEXTBOX]) if n.get("readonly")), None)
+    step = pick_date(ctx, when, picker)
+    return step if step is not None else submit(ctx, "search")
+
+
+def _flights(ctx: Context) -> list[tuple[int, int, Node]]:
+    """The result list's flights as (duration in minutes, price, its Book button)."""
+    out: list[tuple[int, int, Node]] = []
+    duration: int | None = None
+    for n in body(ctx):
+        d = re.fullmatch(r"\s*(\d+)h\s*(\d+)m\s*", n.name)
+        if d:
+            duration = int(d.group(1)) * 60 + int(d.group(2))
+        p = re.search(r"Book flight for \$(\d+)", n.name)
+        if p and n.kind == Kind.BUTTON and duration is not None:
+            out.append((duration, int(p.group(1)), n))
+            duration = None
+    return out
+
+
 SOLVERS: Solvers = {
     "miniwob.choose-date": choose_date,
     "miniwob.choose-date-easy": choose_date,
@@ -295,6 +354,8 @@ SOLVERS: Solvers = {
     "miniwob.use-autocomplete": use_autocomplete,
     "miniwob.use-autocomplete-nodelay": use_autocomplete,
     "miniwob.stock-market": stock_market,
+    "miniwob.book-flight": book_flight,
+    "miniwob.book-flight-nodelay": book_flight,
 }
 
 # Written, not claimed yet (below 90 % over 10 episodes). button-delay (7/10): the reward wants

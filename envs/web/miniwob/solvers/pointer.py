@@ -64,13 +64,14 @@ _COUNT = {"one": 1, "two": 2, "three": 3, "four": 4}
 
 
 def drag_items(ctx: Context) -> Action:
-    """'Drag X up/down by N positions' or 'Drag X to the Nth position': drop X onto the item
-    at its new place."""
+    """'Drag X up/down by N positions', 'to the Nth position' or 'to the top/bottom': drop X
+    onto the item at its new place."""
     by = re.search(r"Drag (.+?) (up|down) by (\w+) position", ctx.goal)
     to = re.search(r"Drag (.+?) to the (\d+)(?:st|nd|rd|th) position", ctx.goal)
+    end = re.search(r"Drag (.+?) to the (top|bottom)\b", ctx.goal)
     items = _items(ctx)
     names = [i.name.strip() for i in items]
-    found = by or to
+    found = by or to or end
     who = found.group(1) if found else None
     if who is None or who not in names:
         return WAIT
@@ -78,8 +79,10 @@ def drag_items(ctx: Context) -> Action:
     if by:
         n = int(by.group(3)) if by.group(3).isdigit() else _COUNT.get(by.group(3), 1)
         dst = src + (n if by.group(2) == "down" else -n)
+    elif to:
+        dst = int(to.group(2)) - 1
     else:
-        dst = int(to.group(2)) - 1 if to else src
+        dst = 0 if end and end.group(2) == "top" else len(items) - 1
     if not 0 <= dst < len(items) or dst == src:
         return WAIT
     (sx, sy), (tx, ty) = centre(items[src]), centre(items[dst])
@@ -95,7 +98,5 @@ SOLVERS: Solvers = {
     "miniwob.resize-textarea": resize_textarea,
     "miniwob.highlight-text": highlight_text,
     "miniwob.highlight-text-2": highlight_text,
+    "miniwob.drag-items": drag_items,
 }
-
-# drag-items (8/10): a drop past the middle of the target does not always reorder the list.
-PENDING: Solvers = {"miniwob.drag-items": drag_items}

@@ -19,6 +19,7 @@ PAGE = """<!doctype html><html><body>
 <button id="hidden" style="display:none">Hidden</button>
 <div id="under" style="position:absolute;top:300px;left:10px;width:100px;height:30px">Under</div>
 <div style="position:absolute;top:290px;left:0;width:200px;height:60px;background:#fff;opacity:.9"></div>
+<div>Our street address is: <a id="wrapped" href="#w" onclick="out('wrapped'); return false">Long Street<br>X</a></div>
 <p id="out"></p>
 <a href="/two.html">next page</a>
 <img src="http://elsewhere.example/track.png" alt="tracker">
@@ -81,6 +82,7 @@ body { margin: 4px; font: 12px sans-serif; } .sw { display: inline-block; width:
 <span id="card" class="card hidden sw" style="font-size:0;cursor:pointer;background:#e00">12</span>
 <table id="tbl"><tr><th>Name</th><th>Age</th></tr><tr><td>Ann</td><td>31</td></tr></table>
 <p id="long">""" + "word " * 60 + """end</p>
+<div>Our street address is: <a id="wrapped" href="#w" onclick="out('wrapped'); return false">Long Street<br>X</a></div>
 <p id="out"></p>
 <canvas id="cv" width="120" height="40" style="border:1px solid #000"></canvas>
 <div id="chrome">Last reward: 0</div>

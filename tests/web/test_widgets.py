@@ -101,6 +101,14 @@ def test_select_several_and_hidden_text(env):
     assert "12" not in card.name and card.get("clickable")
 
 
+def test_a_link_that_wraps_is_clicked_on_its_text(env):
+    _, info = env.reset(seed=0)
+    link = node(info, "wrapped")
+    assert link.get("bbox")[3] > 20  # two lines: the centre of its box is between them
+    _, _, _, _, info = env.step(f"click(element={link.id})")
+    assert kind_of(info) is None and out(env) == "wrapped"
+
+
 def test_settle_waits_for_smooth_scrolling(env):
     _, info = env.reset(seed=0)
     _, _, _, _, info = env.step(f"click(element={node(info, 'smooth').id})")

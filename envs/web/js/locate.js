@@ -25,10 +25,22 @@
       if (scrolls && box === null) box = p;
     }
     const clipped = rr - l < 1 || b - t < 1;
-    // The part inside the viewport too: that is where a pointer can reach.
-    const vl = Math.max(l, 0), vt = Math.max(t, 0), vr = Math.min(rr, window.innerWidth), vb = Math.min(b, window.innerHeight);
-    const inView = !clipped && vr - vl >= 1 && vb - vt >= 1;
-    return {r, clipped, inView, box, x: inView ? (vl + vr) / 2 : r.left + r.width / 2, y: inView ? (vt + vb) / 2 : r.top + r.height / 2};
+    // The part inside the viewport too: that is where a pointer can reach. An inline element
+    // that wraps has one box per line, and the centre of their union may be on neither: the
+    // point is the centre of the first line's visible part that is the element's own at that point.
+    const clip = [Math.max(l, 0), Math.max(t, 0), Math.min(rr, window.innerWidth), Math.min(b, window.innerHeight)];
+    let x = r.left + r.width / 2, y = r.top + r.height / 2, inView = false;
+    const rects = el.getClientRects();
+    for (const part of (rects.length > 1 ? [...rects, r] : [r])) {
+      const vl = Math.max(part.left, clip[0]), vt = Math.max(part.top, clip[1]);
+      const vr = Math.min(part.right, clip[2]), vb = Math.min(part.bottom, clip[3]);
+      if (clipped || vr - vl < 1 || vb - vt < 1) continue;
+      const px = (vl + vr) / 2, py = (vt + vb) / 2;
+      if (!inView) { x = px; y = py; inView = true; }  // the first reachable part, whatever is on top
+      const top = document.elementFromPoint(px, py);
+      if (top && (top === el || el.contains(top))) { x = px; y = py; break; }
+    }
+    return {r, clipped, inView, box, x, y};
   };
   const cs = getComputedStyle(el);
   let m = measure();

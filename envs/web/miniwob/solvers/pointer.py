@@ -92,6 +92,63 @@ def drag_items(ctx: Context) -> Action:
     return _once(ctx, move) or WAIT
 
 
+def _drop(src: Node, dst: Node, down: bool) -> Action:
+    """Drag `src` onto `dst`, past its middle on the side it moves towards."""
+    (sx, sy), (tx, ty) = centre(src), centre(dst)
+    return call(Skill.DRAG_AT, x=sx, y=sy, to_x=tx, to_y=ty + (6 if down else -6))
+
+
+def drag_sort_numbers(ctx: Context) -> Action:
+    """Sort the list ascending (or descending) by moving, each step, the number that belongs
+    at the first wrong place there; submit once sorted."""
+    items = _items(ctx)
+    values = [int(n.name) for n in items if re.fullmatch(r"-?\d+", n.name.strip())]
+    if len(values) != len(items) or not items:
+        return WAIT
+    want = sorted(values, reverse="decreasing" in ctx.goal or "highest number at the top" in ctx.goal)
+    for i, (have, should) in enumerate(zip(values, want)):
+        if have != should:
+            j = values.index(should, i)
+            return _drop(items[j], items[i], down=False)
+    return submit(ctx)
+
+
+_ROWS = {"top": 0, "center": 1, "middle": 1, "bottom": 2}
+_COLS = {"left": 0, "center": 1, "middle": 1, "right": 2}
+
+
+def drag_items_grid(ctx: Context) -> Action:
+    """'Drag X to the <row> <column>' or 'Drag X <way> by N' in a 3x3 grid: drop X onto the
+    item in that cell, past its middle on the far side (the grid reflows in reading order)."""
+    to = re.search(r"Drag (.+?) to the (top|center|middle|bottom)(?: (left|center|middle|right))?", ctx.goal)
+    by = re.search(r"Drag (.+?) (up|down|left|right) by (\w+)", ctx.goal)
+    items = _items(ctx)
+    found = to or by
+    if not found or len(items) < 2:
+        return WAIT
+    rows = sorted({round(box(n)[1]) for n in items})
+    cols = sorted({round(box(n)[0]) for n in items})
+    src = next((n for n in items if n.name.strip() == found.group(1)), None)
+    if src is None:
+        return WAIT
+    sr, sc = rows.index(round(box(src)[1])), cols.index(round(box(src)[0]))
+    if to:
+        r, c = _ROWS[to.group(2)], _COLS[to.group(3) or "center"]
+    else:
+        n = int(found.group(3)) if found.group(3).isdigit() else _COUNT.get(found.group(3), 1)
+        dr, dc = {"up": (-n, 0), "down": (n, 0), "left": (0, -n), "right": (0, n)}[found.group(2)]
+        r, c = sr + dr, sc + dc
+    if not (0 <= r < len(rows) and 0 <= c < len(cols)):
+        return WAIT
+    dst = next((n for n in items if round(box(n)[1]) == rows[r] and round(box(n)[0]) == cols[c]), None)
+    if dst is None or dst.id == src.id:
+        return WAIT if dst is None else submit(ctx)
+    forward = (r, c) > (sr, sc)
+    (sx, sy), (tx, ty) = centre(src), centre(dst)
+    tx += 8 if forward else -8
+    return _once(ctx, call(Skill.DRAG_AT, x=sx, y=sy, to_x=tx, to_y=ty)) or WAIT
+
+
 SOLVERS: Solvers = {
     "miniwob.drag-circle": drag_shape,
     "miniwob.drag-single-shape": drag_shape,
@@ -99,4 +156,6 @@ SOLVERS: Solvers = {
     "miniwob.highlight-text": highlight_text,
     "miniwob.highlight-text-2": highlight_text,
     "miniwob.drag-items": drag_items,
+    "miniwob.drag-sort-numbers": drag_sort_numbers,
+    "miniwob.drag-items-grid": drag_items_grid,
 }

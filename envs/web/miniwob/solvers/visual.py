@@ -14,6 +14,7 @@ from agentloop.roles.context import Context
 from agentloop.scene import Node
 
 from .common import (
+    TASK_AREA_WIDTH,
     WAIT,
     Action,
     Skill,
@@ -60,6 +61,39 @@ def use_colorwheel(ctx: Context) -> Action:
     """'Select <colour> with the color picker': the picker's hex field takes the colour."""
     m = re.search(r"Select (\w+) with the color picker", ctx.goal)
     rgb = _rgb(m.group(1)) if m else None
+    field = next((n for n in textboxes(ctx)), None)
+    if rgb is None or field is None:
+        return WAIT
+    value = "".join(f"{c:02X}" for c in rgb)
+    return type_into(field, value) if str(field.get("value") or "").upper() != value else submit(ctx)
+
+
+_INSTRUCTION_PX = 50  # MiniWoB's instruction band at the top of the task area
+
+
+def _sample_swatch(ctx: Context) -> tuple[int, int, int] | None:
+    """The colour of a sample swatch drawn in the instruction band: the first 5x5 block of one
+    colour that is not the band's background (text strokes are never that solid)."""
+    frame = ctx.frame
+    if frame is None:
+        return None
+    band = frame[:_INSTRUCTION_PX, :TASK_AREA_WIDTH].astype(int)
+    flat = band.reshape(-1, 3)
+    colours, counts = np.unique(flat, axis=0, return_counts=True)
+    background = tuple(colours[counts.argmax()])
+    h, w, _ = band.shape
+    for y in range(h - 5):
+        for x in range(w - 5):
+            block = band[y:y + 5, x:x + 5].reshape(-1, 3)
+            if (block == block[0]).all() and tuple(block[0]) != background:
+                r, g, b = (int(v) for v in block[0])
+                return r, g, b
+    return None
+
+
+def use_colorwheel_2(ctx: Context) -> Action:
+    """'Select the following color [swatch]': the picker's hex field takes the swatch's colour."""
+    rgb = _sample_swatch(ctx)
     field = next((n for n in textboxes(ctx)), None)
     if rgb is None or field is None:
         return WAIT
@@ -305,6 +339,7 @@ SOLVERS: Solvers = {
     "miniwob.identify-shape": identify_shape,
     "miniwob.grid-coordinate": grid_coordinate,
     "miniwob.use-colorwheel": use_colorwheel,
+    "miniwob.use-colorwheel-2": use_colorwheel_2,
     "miniwob.click-shape": click_shape,
     "miniwob.count-shape": count_shape,
 }

@@ -24,7 +24,9 @@ Node schema (`agentloop.scene.Node`):
   (sliders, spin buttons), `emphasis` (bold/emphasised words of a sentence, e.g. the task's
   instruction), `color` (`#rrggbb` background of a clickable element without text: swatches),
   `scrollable` (True) and `scroll` ([x, y, max_x, max_y] scroll offsets) on scroll boxes,
-  `selected_options` (labels) on a list that takes several.
+  `selected_options` (labels) on a list that takes several, `icons` (the glyphs named by the icon
+  classes inside a small control: `ui-icon-disk` -> "disk"). An icon inside a sentence shows as
+  `[disk]`.
 
 Kinds beyond the tag's and ARIA's roles: `scrollable` (a scroll box without a role), `listbox`
 and `option` (jQuery UI menus and autocompletes), `slider` (also jQuery UI's slider and its
@@ -57,7 +59,7 @@ NEAR_PX = 60.0
 NAME_VIEW = 100  # characters of a name the text view shows before its `…`
 ATTRS = ("tag", "value", "checked", "selected", "disabled", "editable", "focused", "visible", "clipped",
          "scroll_box", "bbox", "href", "placeholder", "clickable", "irreversible", "dom_id")
-OPTIONAL = ("type", "readonly", "min", "max", "emphasis", "color", "scrollable", "scroll", "selected_options")
+OPTIONAL = ("type", "readonly", "min", "max", "emphasis", "color", "scrollable", "scroll", "selected_options", "icons")
 # The kind a tag has anyway: the text view names the tag only where it tells something more.
 NATURAL_TAG = {"button": "button", "a": "link", "li": "listitem", "td": "cell", "th": "columnheader",
                "img": "img", "label": "label", "option": "option", "select": "combobox", "tr": "row",
@@ -158,6 +160,8 @@ def text_view(scene: SceneGraph, goal: str) -> str:
             bits.append("editable")
         if a.get("emphasis"):
             bits.append("emphasis=" + ", ".join(repr(_short(e, 40)) for e in a["emphasis"]))
+        if a.get("icons"):
+            bits.append("icons=" + ",".join(a["icons"]))
         if a.get("color") and not n.name.startswith("#"):
             bits.append(f"color={a['color']}")
         if a.get("scrollable") and a.get("scroll"):

@@ -83,6 +83,9 @@ body { margin: 4px; font: 12px sans-serif; } .sw { display: inline-block; width:
 <table id="tbl"><tr><th>Name</th><th>Age</th></tr><tr><td>Ann</td><td>31</td></tr></table>
 <p id="long">""" + "word " * 60 + """end</p>
 <div>Our street address is: <a id="wrapped" href="#w" onclick="out('wrapped'); return false">Long Street<br>X</a></div>
+<p id="iconq2" style="margin:0">Then the <span class="ui-icon ui-icon-stop"></span> one.</p>
+<p id="iconq">Pick the <span class="ui-icon ui-icon-disk"></span> item:
+<span id="mi" style="cursor:pointer"><span class="ui-icon ui-icon-disk" style="display:inline-block;width:8px;height:8px"></span>Save</span></p>
 <p id="out"></p>
 <canvas id="cv" width="120" height="40" style="border:1px solid #000"></canvas>
 <div id="chrome">Last reward: 0</div>

@@ -109,6 +109,16 @@ def test_a_link_that_wraps_is_clicked_on_its_text(env):
     assert kind_of(info) is None and out(env) == "wrapped"
 
 
+def test_icons_by_their_class(env):
+    obs, info = env.reset(seed=0)
+    item = node(info, "mi")
+    assert item.name == "Save" and item.get("icons") == ["disk"] and "icons=disk" in obs["text"]
+    ask = node(info, "iconq")  # not a sentence of inline parts only: the item is a node of its own
+    assert "Pick the" in ask.name
+    then = node(info, "iconq2")  # an icon inside a sentence is named where it stands
+    assert then.name == "Then the [stop] one." and then.get("emphasis") == ["stop"]
+
+
 def test_settle_waits_for_smooth_scrolling(env):
     _, info = env.reset(seed=0)
     _, _, _, _, info = env.step(f"click(element={node(info, 'smooth').id})")

@@ -110,12 +110,19 @@
     return m ? m[1].split('/').pop().split('?')[0].replace(/\.\w+$/, '').replace(/[-_]+/g, ' ') : '';
   };
   // A name for an element without text of its own, as a person would call it.
+  // An icon font's or sprite's class names the glyph: ui-icon-disk, fa-trash, glyphicon-star.
+  const ICON_CLASS = /^(?:ui-icon|fa|glyphicon|icon|bi|mdi|material-icons)-(.+)$/;
+  const iconWords = el => {
+    const words = [];
+    for (const c of el.classList) { const m = c.match(ICON_CLASS); if (m) words.push(m[1].replace(/[-_]+/g, ' ')); }
+    return words;
+  };
   // Its class says what it is ("trash"), its icon's file often too ("delete.png"): both, once each.
   const textlessName = (el, cs) => {
     const given = el.getAttribute('aria-label') || el.getAttribute('title') || el.getAttribute('alt');
     if (given) return given;
-    const words = [];
-    for (const c of el.classList) if (!/^(ui-|ng-|js-)/.test(c) && words.length < 3) words.push(c.replace(/[-_]+/g, ' '));
+    const words = iconWords(el);
+    for (const c of el.classList) if (!/^(ui-|ng-|js-)/.test(c) && !ICON_CLASS.test(c) && words.length < 3) words.push(c.replace(/[-_]+/g, ' '));
     const icon = (el.tagName === 'IMG' ? fileStem(`url(${el.getAttribute('src') || ''})`) : '') ||
       fileStem(cs.content) || fileStem(cs.backgroundImage);
     if (icon && !words.includes(icon)) words.push(icon);
@@ -238,8 +245,9 @@
           for (let c = el.firstChild; c; c = c.nextSibling) {
             if (c.nodeType === 3) { text += c.nodeValue; continue; }
             if (c.nodeType !== 1) continue;
-            const sw = swatch(c);
+            const sw = swatch(c), icon = c.textContent ? [] : iconWords(c);
             if (sw) { text += ` [${sw}] `; emphasis.push(sw); continue; }
+            if (icon.length) { text += ` [${icon.join(' ')}] `; emphasis.push(icon.join(' ')); continue; }
             const t = clean(c.textContent || '');
             text += c.textContent || '';
             if (t && (EMPHASIS.has(c.tagName) || c.classList.contains('bold') || Number(style(c).fontWeight) >= 600)) emphasis.push(t);
@@ -272,6 +280,12 @@
     if (max !== null) node.max = max;
     if (emphasis) node.emphasis = emphasis;
     if (chosen) node.selected_options = chosen;
+    // The icons a small control holds (a menu item's ui-icon-disk): a model may be asked for them.
+    if (clickable && el.childElementCount && el.getElementsByTagName('*').length <= 20) {
+      const icons = [];
+      for (const d of el.querySelectorAll('[class*="icon"]')) if (d.getClientRects().length) icons.push(...iconWords(d));
+      if (icons.length) node.icons = icons;
+    }
     if (clickable && !own && !img && !(tag in {INPUT: 1, SELECT: 1, TEXTAREA: 1}) && kind !== 'slider' && !clean(el.textContent || '')) {  // a swatch, an icon: its colour may be its meaning
       const c = hex(cs.backgroundColor);
       if (c) node.color = c;

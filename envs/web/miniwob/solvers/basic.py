@@ -16,7 +16,7 @@ from agentloop.roles.context import Context
 from agentloop.scene import Node, SceneGraph
 from agentloop.skills.web import Rel
 
-from .common import Solvers, click, fill_then, find, nodes, quoted, submit, textboxes, untried
+from .common import Solvers, activate, click, fill_then, find, nodes, quoted, submit, textboxes, untried
 
 
 def click_named(ctx: Context) -> SkillCall | str:
@@ -30,14 +30,14 @@ def click_button_sequence(ctx: Context) -> SkillCall | str:
     done = sum(1 for h in ctx.history if not h.action_error)
     want = "ONE" if done == 0 else "TWO"
     n = find(ctx, want, ("button",))
-    return click(n) if n else "wait()"
+    return activate(ctx, n) if n else "wait()"
 
 
 def click_test(ctx: Context) -> SkillCall | str:
     m = re.search(r"button (\w+)", ctx.goal)
     n = find(ctx, m.group(1), ("button",)) if m else None
     n = n or next((x for x in nodes(ctx) if x.kind == "button"), None)
-    return click(n) if n else "wait()"
+    return activate(ctx, n) if n else "wait()"
 
 
 def click_dialog(ctx: Context) -> SkillCall | str:

@@ -78,6 +78,16 @@ def click(n: Node) -> SkillCall:
     return call(Skill.CLICK, element=n.id)
 
 
+def activate(ctx: Context, n: Node) -> SkillCall:
+    """Click `n`; if the last try at clicking it was refused (another element covers it, or
+    the press landed elsewhere), press Enter on it instead: a focused button answers Enter,
+    and no cover is in the way of a key."""
+    last = ctx.history[-1] if ctx.history else None
+    if n.kind == Kind.BUTTON and last is not None and last.action_error and last.action == str(click(n)):
+        return call(Skill.PRESS, key="Enter", element=n.id)
+    return click(n)
+
+
 def type_into(n: Node, text: str) -> SkillCall:
     return call(Skill.TYPE, element=n.id, text=text)
 

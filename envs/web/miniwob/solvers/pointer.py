@@ -157,5 +157,8 @@ SOLVERS: Solvers = {
     "miniwob.highlight-text-2": highlight_text,
     "miniwob.drag-items": drag_items,
     "miniwob.drag-sort-numbers": drag_sort_numbers,
-    "miniwob.drag-items-grid": drag_items_grid,
 }
+
+# drag-items-grid: 9/10 on seeds 1000-1009 but 1/3 on 2000-2002: where a drop lands depends on
+# the items the drag passes over on its way, as the grid reflows under it.
+PENDING: Solvers = {"miniwob.drag-items-grid": drag_items_grid}

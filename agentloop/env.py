@@ -120,12 +120,13 @@ class SkillEnv(gym.Env[dict[str, Any], Action]):
         self.timings = {}
         t0 = time.perf_counter()
         failure: ActionFailure | None = None
+        acted = True
         try:
             self._execute(self.skillset.bind(action))
         except ActionError as e:
-            failure = ActionFailure.of(e)
+            failure, acted = ActionFailure.of(e), e.acted
         t1 = time.perf_counter()
-        if failure is not None and self._last_obs is not None:
+        if failure is not None and not acted and self._last_obs is not None:
             # The world did not change: reuse the last perception instead of paying for it.
             # Copies: callers keep what they were given and may modify it.
             obs = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in self._last_obs.items()}

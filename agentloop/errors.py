@@ -28,6 +28,8 @@ class ErrorKind(str, Enum):
     NO_ELEMENT = "no_element"  # the call names something that is not there
     NOT_VISIBLE = "not_visible"  # it is there but cannot be seen or reached
     COVERED = "covered"  # something else is on top of it
+    MISSED = "missed"  # the action reached something other than its target (it did act)
+    OFF_SCREEN = "off_screen"  # a point outside the viewport / screenshot
     NOT_EDITABLE = "not_editable"  # text typed into something that takes none
     NAVIGATION_BLOCKED = "navigation_blocked"  # a URL outside the task's sandbox
     NO_APP = "no_app"  # an app that is not installed
@@ -39,12 +41,15 @@ class ErrorKind(str, Enum):
 
 class ActionError(AgentLoopError):
     """An action that could not be parsed or grounded. Never raised out of `env.step()`:
-    the env reports it in its `Perception.action_error` and leaves the world unchanged."""
+    the env reports it in its `Perception.action_error` and leaves the world unchanged —
+    unless `acted` says the action did reach the world before it failed (a click that landed
+    on something other than its target): then the env observes the world anew."""
 
-    def __init__(self, kind: ErrorKind | str, message: str):
+    def __init__(self, kind: ErrorKind | str, message: str, *, acted: bool = False):
         super().__init__(message)
         self.kind = ErrorKind(kind)  # a string that names no kind is a ValueError at once
         self.message = message
+        self.acted = acted
 
     def __str__(self) -> str:
         return f"{self.kind.value}: {self.message}"

@@ -18,8 +18,9 @@ how much of the difference those two settings explain.
 
 agentloop runs each task as `agentloop run` makes it (`agentloop/miniwob.<task>`: viewport
 400x420, a larger screenshot than BrowserGym's MiniWoB one). A step on either side is "do
-nothing": `wait(ms=1000)` here (returns once the DOM has been quiet for 30 ms), `noop(0)` there
-(its `noop()` would wait 1 s by default); a step's time includes the observation after it. Each
+nothing": `wait(ms=0)` here (no time of its own, then the settle every action gets: the DOM
+quiet for 30 ms, no short timer pending, at most 1 s), `noop(0)` there (its `noop()` would wait
+1 s by default); a step's time includes the observation after it. Each
 episode is a reset and `--steps` steps; the first step after a reset is reported apart from the
 later ones, because agentloop makes the next episode's context in the background and sync
 Playwright advances that work only while the env is talking to the browser, i.e. mostly during
@@ -50,8 +51,9 @@ from typing import Any
 VENV = Path("/tmp/bench-browsergym")
 CHROMIUM = "/usr/bin/chromium"
 # "Do nothing, let the page settle, observe": here the page must be quiet for 30 ms (at most 1 s);
-# BrowserGym's noop(0) waits nothing itself, then its pre-observation delay.
-STEP = "wait(ms=1000)"
+# BrowserGym's noop(0) waits nothing itself, then its pre-observation delay. (`wait(ms)` lets `ms`
+# of page time pass before that settle.)
+STEP = "wait(ms=0)"
 TASKS = ["click-button", "enter-text", "click-checkboxes", "login-user", "choose-list"]
 SIZES = [5000, 25000]
 

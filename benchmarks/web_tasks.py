@@ -17,7 +17,7 @@ import gymnasium as gym
 from agentloop.calls import SkillCall
 from agentloop.perception import perception_of
 from agentloop.registry import load_plugins
-from agentloop.roles.context import Context, HistoryItem
+from agentloop.roles.context import Context, HistoryItem, call_targets
 
 
 def claimed_tasks() -> list[str]:
@@ -44,10 +44,13 @@ def run_task(task: str, episodes: int, max_steps: int = 12, seed: int = 1000) ->
             for i in range(max_steps):
                 ctx = Context.of(f"agentloop/{task}", obs, info, env.skillset, step=i, history=history)
                 action = planner.propose(ctx).action
+                parsed = SkillCall.parse(action) if isinstance(action, str) else action
+                # What the call named, as the loop records it (ids alone can be reused on a new page).
+                targets = call_targets(parsed, ctx.scene)
                 obs, _, term, trunc, info = env.step(action)
                 error = perception_of(info).action_error
-                history.append(HistoryItem(index=i, action=str(SkillCall.parse(action) if isinstance(action, str) else action),
-                                           action_error=str(error) if error else None))
+                history.append(HistoryItem(index=i, action=str(parsed), action_error=str(error) if error else None,
+                                           targets=targets))
                 if term or trunc:
                     break
             wins += bool(perception_of(info).success)

@@ -3,15 +3,20 @@
 Preconditions read the element graph (see `agentloop.envs.web.elements` for its schema);
 expected effects are predicates on the next graph. The env grounds each call against the live
 page as well and raises typed `ActionError`s (`ErrorKind.NO_ELEMENT`, `NOT_VISIBLE`, `COVERED`,
-`NOT_EDITABLE`, `NAVIGATION_BLOCKED`, `TIMEOUT`, `BROWSER`).
+`MISSED`, `NOT_EDITABLE`, `OFF_SCREEN`, `NAVIGATION_BLOCKED`, `TIMEOUT`, `BROWSER`).
+
+Beside the element skills, the pixel skills (`click_at`, `double_click_at`, `hover_at`,
+`type_at`, `scroll_at`, `drag_at`) act at a point `(x, y)` of the screenshot: pixels from its
+top-left corner, the same space as every node's `bbox` and the set-of-marks image (the
+screenshot is the viewport at one pixel per CSS pixel), for models that ground in pixels.
 """
 
 from __future__ import annotations
 
 from enum import Enum
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from agentloop.effects import Effect, attr, changed
 from agentloop.scene import SceneGraph
@@ -29,11 +34,23 @@ class Rel(str, Enum):
     NEAR = "near"  # centres within a few tens of pixels
 
 
+def _element_id(v: Any) -> Any:
+    # Ids are strings in the graph, but the text view shows them as numbers and models write
+    # `click(element=10)`: a whole number is the same id. Booleans are ints to Python, not ids.
+    if isinstance(v, int) and not isinstance(v, bool):
+        return str(v)
+    return v
+
+
+ElementId = Annotated[str, BeforeValidator(_element_id)]
+"""An element id of the graph; a whole number (`12`) is accepted as its string (`"12"`)."""
+
+
 class ElementArgs(BaseModel):
     """Which element a skill acts on."""
 
     model_config = ConfigDict(extra="forbid")
-    element: str = Field(description="element id from the page view, e.g. 12")
+    element: ElementId = Field(description="element id from the page view, e.g. 12")
 
 
 class TypeArgs(ElementArgs):
@@ -43,9 +60,11 @@ class TypeArgs(ElementArgs):
 
 
 class SelectArgs(ElementArgs):
-    """The drop-down list and the option to choose."""
+    """The list and the option (or, in a list that takes several, the options) to choose."""
 
-    option: str = Field(description="visible text or value of the option to choose")
+    option: str | list[str] = Field(
+        description="visible text or value of the option to choose; a list of them selects exactly those "
+        "in a list that takes several")
 
 
 class ScrollArgs(BaseModel):
@@ -54,7 +73,7 @@ class ScrollArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
     direction: Literal["up", "down", "left", "right"] = "down"
     amount: int = Field(default=300, ge=1, le=10000, description="pixels")
-    element: str | None = Field(default=None, description="scroll inside this element instead of the page")
+    element: ElementId | None = Field(default=None, description="scroll inside this element instead of the page")
 
 
 class PressArgs(BaseModel):
@@ -62,13 +81,13 @@ class PressArgs(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     key: str = Field(description="a key or chord, e.g. Enter, Tab, Control+A")
-    element: str | None = Field(default=None, description="focus this element first")
+    element: ElementId | None = Field(default=None, description="focus this element first (no click)")
 
 
 class DragArgs(ElementArgs):
     """The element to drag and the one to drop it onto."""
 
-    target: str = Field(description="element id to drop onto")
+    target: ElementId = Field(description="element id to drop onto")
 
 
 class GotoArgs(BaseModel):
@@ -79,10 +98,10 @@ class GotoArgs(BaseModel):
 
 
 class WaitArgs(BaseModel):
-    """How long to wait for the page to settle, at most."""
+    """How long to let the page run."""
 
     model_config = ConfigDict(extra="forbid")
-    ms: int = Field(default=500, ge=0, le=10000, description="how long to wait at most, in milliseconds")
+    ms: int = Field(default=500, ge=0, le=10000, description="milliseconds of page time to let pass (then it settles)")
 
 
 def _need(scene: SceneGraph, eid: str, *, editable: bool = False, enabled: bool = True) -> str | None:
@@ -199,7 +218,10 @@ class Press(Skill):
     Args = PressArgs
 
     def precondition(self, scene: SceneGraph, args: PressArgs) -> str | None:
-        return _need(scene, args.element) if args.element else None
+        # It only focuses the element: a disabled, covered or clipped one may still take keys.
+        if args.element and scene.node(args.element) is None:
+            return f"there is no element {args.element} in view"
+        return None
 
 
 class Drag(Skill):
@@ -226,10 +248,136 @@ class Goto(Skill):
 
 
 class Wait(Skill):
-    """Wait until the page settles (at most `ms`)."""
+    """Let `ms` milliseconds of page time pass (timers fire, menus open), then let it settle."""
 
     name = "wait"
     Args = WaitArgs
 
 
-WEB_SKILLS = SkillSet([Click, Type, Select, Check, Uncheck, Hover, Scroll, Press, Drag, Goto, Wait])
+class PointArgs(BaseModel):
+    """A point of the screenshot, in its pixels."""
+
+    model_config = ConfigDict(extra="forbid")
+    x: float = Field(description="pixels from the screenshot's left edge")
+    y: float = Field(description="pixels from the screenshot's top edge")
+
+
+class TypeAtArgs(PointArgs):
+    """The point of a text field and the text to put in it."""
+
+    text: str = Field(description="text to type; replaces the field's current value")
+
+
+class ScrollAtArgs(PointArgs):
+    """Where the pointer scrolls (what is under it scrolls), which way and how far."""
+
+    direction: Literal["up", "down", "left", "right"] = "down"
+    amount: int = Field(default=300, ge=1, le=10000, description="pixels")
+
+
+class DragAtArgs(PointArgs):
+    """Where a drag starts and where it ends, in the screenshot's pixels."""
+
+    to_x: float = Field(description="pixels from the left edge where the drag ends")
+    to_y: float = Field(description="pixels from the top edge where the drag ends")
+
+
+def _in_view(scene: SceneGraph, *points: tuple[float, float]) -> str | None:
+    w, h = scene.meta.get("viewport") or (None, None)
+    if w is None or h is None:
+        return None
+    for x, y in points:
+        if not (0 <= x < w and 0 <= y < h):
+            return f"({x:g}, {y:g}) is outside the screenshot ({w}x{h} pixels)"
+    return None
+
+
+def node_at(scene: SceneGraph, x: float, y: float) -> str | None:
+    """The id of the smallest visible node whose box holds the point, or None."""
+    best: tuple[float, str] | None = None
+    for n in scene.nodes:
+        box = n.get("bbox")
+        if not box or not n.get("visible", True):
+            continue
+        bx, by, bw, bh = box
+        if bx <= x < bx + bw and by <= y < by + bh and (best is None or bw * bh < best[0]):
+            best = (bw * bh, n.id)
+    return best[1] if best else None
+
+
+class ClickAt(Skill):
+    """Click at a point (x, y) of the screenshot."""
+
+    name = "click_at"
+    Args = PointArgs
+
+    def precondition(self, scene: SceneGraph, args: PointArgs) -> str | None:
+        return _in_view(scene, (args.x, args.y))
+
+    def expected_effect(self, scene: SceneGraph, args: PointArgs) -> list[Effect]:
+        return [changed()]
+
+
+class DoubleClickAt(Skill):
+    """Double-click at a point (x, y) of the screenshot."""
+
+    name = "double_click_at"
+    Args = PointArgs
+
+    def precondition(self, scene: SceneGraph, args: PointArgs) -> str | None:
+        return _in_view(scene, (args.x, args.y))
+
+    def expected_effect(self, scene: SceneGraph, args: PointArgs) -> list[Effect]:
+        return [changed()]
+
+
+class HoverAt(Skill):
+    """Move the mouse to a point (x, y) of the screenshot."""
+
+    name = "hover_at"
+    Args = PointArgs
+
+    def precondition(self, scene: SceneGraph, args: PointArgs) -> str | None:
+        return _in_view(scene, (args.x, args.y))
+
+
+class TypeAt(Skill):
+    """Click the text field at (x, y) of the screenshot and type text, replacing its value."""
+
+    name = "type_at"
+    Args = TypeAtArgs
+
+    def precondition(self, scene: SceneGraph, args: TypeAtArgs) -> str | None:
+        return _in_view(scene, (args.x, args.y))
+
+    def expected_effect(self, scene: SceneGraph, args: TypeAtArgs) -> list[Effect]:
+        eid = node_at(scene, args.x, args.y)
+        n = scene.node(eid) if eid else None
+        return [attr(n.id, "value", args.text)] if n is not None and n.get("editable") else [changed()]
+
+
+class ScrollAt(Skill):
+    """Scroll what is under the point (x, y) of the screenshot, as a mouse wheel does."""
+
+    name = "scroll_at"
+    Args = ScrollAtArgs
+
+    def precondition(self, scene: SceneGraph, args: ScrollAtArgs) -> str | None:
+        return _in_view(scene, (args.x, args.y))
+
+
+class DragAt(Skill):
+    """Press at (x, y) of the screenshot, move to (to_x, to_y) and release there."""
+
+    name = "drag_at"
+    Args = DragAtArgs
+
+    def precondition(self, scene: SceneGraph, args: DragAtArgs) -> str | None:
+        return _in_view(scene, (args.x, args.y), (args.to_x, args.to_y))
+
+    def expected_effect(self, scene: SceneGraph, args: DragAtArgs) -> list[Effect]:
+        return [changed()]
+
+
+WEB_SKILLS = SkillSet([Click, Type, Select, Check, Uncheck, Hover, Scroll, Press, Drag, Goto, Wait,
+                       ClickAt, DoubleClickAt, HoverAt, TypeAt, ScrollAt, DragAt])

@@ -60,13 +60,15 @@ def decode(png: bytes, viewport: tuple[int, int]) -> np.ndarray:
 
 
 def draw_marks(frame: np.ndarray, scene: SceneGraph) -> np.ndarray:
-    """The frame with each clickable or editable element's box and id drawn on it."""
+    """The frame with each visible clickable or editable element's box and id drawn on it, in
+    the frame's own pixels (the space of `bbox` and of the pixel skills). Clipped elements are
+    not drawn: their boxes lie where the screenshot shows something else."""
     from PIL import Image, ImageDraw
 
     img = Image.fromarray(frame)
     d = ImageDraw.Draw(img)
     for n in scene.nodes:
-        if not (n.get("clickable") or n.get("editable")):
+        if not (n.get("clickable") or n.get("editable")) or not n.get("visible", True):
             continue
         x, y, w, h = n.get("bbox")
         d.rectangle([x, y, x + w, y + h], outline=(255, 0, 0))

@@ -51,7 +51,8 @@ class Contexts:
         context.set_default_timeout(self.timeout_ms)
         sandbox = Sandbox()
         # Independent of each other, so sent together: fewer round trips one after another.
-        pending = [start_background(browser, lambda: context.add_init_script(js.HIDE_CARET)),
+        hooks = js.hooks_script(timers=getattr(self.task, "virtual_clock_ms", None) is None)
+        pending = [start_background(browser, lambda: context.add_init_script(js.HIDE_CARET + "\n" + hooks)),
                    # Routes registered later take precedence: tasks add their own (serving files).
                    start_background(browser, lambda: context.route("**/*", sandbox))]
         page = context.new_page()

@@ -10,20 +10,40 @@ Node schema (`agentloop.scene.Node`):
   clickable span/div without a role), ...
 - `name`: visible text, or the accessible name (aria-label, <label>, placeholder, alt, title).
 - `attrs`:
-  `tag` (lower-case tag name), `value` (form value or None), `checked` (bool or None),
-  `selected` (bool or None), `disabled` (bool), `editable` (bool), `focused` (bool),
-  `visible` (bool), `bbox` ([x, y, w, h] in CSS pixels of the viewport), `href` (or None),
-  `placeholder` (or None), `clickable` (bool: interactive tag, role, onclick, cursor:pointer),
-  `irreversible` (bool: matches one of the task's `irreversible_selectors`), `dom_id` (the
-  element's `id` attribute or None).
+  `tag` (lower-case tag name), `value` (form value or None; a slider's or spin button's too),
+  `checked` (bool or None), `selected` (bool or None), `disabled` (bool), `editable` (bool),
+  `focused` (bool), `visible` (bool: False when clipped), `clipped` (bool: its box lies wholly
+  outside a scrolling ancestor's visible area; scroll that box, or click it, which scrolls it
+  into view first), `scroll_box` (id of the nearest scrolling ancestor, or None), `bbox`
+  ([x, y, w, h] in CSS pixels of the viewport, which are the screenshot's pixels: the visible
+  part of the element, clipped by its ancestors; a clipped element's whole box), `href` (or
+  None), `placeholder` (or None), `clickable` (bool: interactive tag or role, a pointer
+  listener, onclick, tabindex, cursor:pointer), `irreversible` (bool: matches one of the
+  task's `irreversible_selectors`), `dom_id` (the element's `id` attribute or None).
+  Only where they apply: `type` (an input's type), `readonly` (text fields), `min`/`max`
+  (sliders, spin buttons), `emphasis` (bold/emphasised words of a sentence, e.g. the task's
+  instruction), `color` (`#rrggbb` background of a clickable element without text: swatches),
+  `scrollable` (True) and `scroll` ([x, y, max_x, max_y] scroll offsets) on scroll boxes,
+  `selected_options` (labels) on a list that takes several, `icons` (the glyphs named by the icon
+  classes inside a small control: `ui-icon-disk` -> "disk"). An icon inside a sentence shows as
+  `[disk]`.
+
+Kinds beyond the tag's and ARIA's roles: `scrollable` (a scroll box without a role), `listbox`
+and `option` (jQuery UI menus and autocompletes), `slider` (also jQuery UI's slider and its
+handle), `spinbutton` (number inputs), `row`/`cell`/`columnheader`/`table`.
+
+Names are whole (up to 2,000 characters, then `…`); the text view shortens long ones with `…`.
+A sentence with inline emphasis (MiniWoB's instruction) is one `text` node named by its whole
+text, its bold parts in `emphasis`; the inline children are not nodes of their own. The task's
+chrome (`WebTask.chrome_selectors()`, MiniWoB's reward display) is left out.
 
 Relations: `child_of` (to the nearest reported ancestor) and bounded spatial relations among
 nearby elements: `left_of`, `right_of`, `above`, `below` (src is left of / above dst, with
 overlapping rows / columns) and `near` (centres within 60 px); each node gets at most
 `SPATIAL_PER_NODE` spatial relations, to its closest neighbours.
 
-Only elements inside the viewport become nodes; `SceneGraph.meta["offscreen"]` counts the
-visible elements outside it, `meta["total"]` all reported elements.
+Only elements inside the viewport become nodes (and clipped ones inside a scroll box there, up
+to 200); `SceneGraph.meta["offscreen"]` counts the visible elements outside it.
 """
 
 from __future__ import annotations
@@ -36,6 +56,15 @@ from agentloop.skills.web import Rel
 
 SPATIAL_PER_NODE = 4
 NEAR_PX = 60.0
+NAME_VIEW = 100  # characters of a name the text view shows before its `…`
+ATTRS = ("tag", "value", "checked", "selected", "disabled", "editable", "focused", "visible", "clipped",
+         "scroll_box", "bbox", "href", "placeholder", "clickable", "irreversible", "dom_id")
+OPTIONAL = ("type", "readonly", "min", "max", "emphasis", "color", "scrollable", "scroll", "selected_options", "icons")
+# The kind a tag has anyway: the text view names the tag only where it tells something more.
+NATURAL_TAG = {"button": "button", "a": "link", "li": "listitem", "td": "cell", "th": "columnheader",
+               "img": "img", "label": "label", "option": "option", "select": "combobox", "tr": "row",
+               "table": "table", "canvas": "canvas", "h1": "heading", "h2": "heading", "h3": "heading",
+               "h4": "heading", "h5": "heading", "h6": "heading", "textarea": "textbox"}
 
 def build_scene(snap: dict[str, Any]) -> SceneGraph:
     """Turn the snapshot script's output into a `SceneGraph` with child_of and spatial relations."""
@@ -43,9 +72,8 @@ def build_scene(snap: dict[str, Any]) -> SceneGraph:
     rels: list[Relation] = []
     ids = {n["id"] for n in snap["nodes"]}
     for raw in snap["nodes"]:
-        attrs = {k: raw[k] for k in (
-            "tag", "value", "checked", "selected", "disabled", "editable", "focused", "visible",
-            "bbox", "href", "placeholder", "clickable", "irreversible", "dom_id")}
+        attrs = {k: raw[k] for k in ATTRS}
+        attrs.update((k, raw[k]) for k in OPTIONAL if k in raw)
         nodes.append(Node(id=raw["id"], kind=raw["kind"], name=raw["name"], attrs=attrs))
         if raw["parent"] in ids:
             rels.append(Relation(src=raw["id"], rel=Rel.CHILD_OF, dst=raw["parent"]))
@@ -59,7 +87,7 @@ def build_scene(snap: dict[str, Any]) -> SceneGraph:
 def _spatial(raws: list[dict[str, Any]]) -> list[Relation]:
     # Only leaf-ish interactive/text nodes take part, each linked to its few closest neighbours:
     # the full pairwise set would be quadratic on large pages.
-    pts = [(r["id"], r["bbox"]) for r in raws if r["clickable"] or r["kind"] in ("text", "label")]
+    pts = [(r["id"], r["bbox"]) for r in raws if (r["clickable"] or r["kind"] in ("text", "label")) and not r["clipped"]]
     if len(pts) > 400:  # large pages: relations for the first 400 only, keeps a step fast
         pts = pts[:400]
     out: list[Relation] = []
@@ -90,26 +118,57 @@ def _spatial(raws: list[dict[str, Any]]) -> list[Relation]:
     return out
 
 
+def _short(text: str, limit: int = NAME_VIEW) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def text_view(scene: SceneGraph, goal: str) -> str:
-    """Compact text: one line per node, `[id] kind "name" state`; text-only nodes that repeat
-    their parent's name are folded into it."""
-    names = {n.id: n.name for n in scene.nodes}
+    """Compact text: one line per node, `[id] kind tag "name" state`; text-only nodes (and
+    wrappers of a control) that repeat their parent's name are folded into it. Long names and
+    values end in `…` (the graph holds them whole)."""
+    by_id = {n.id: n for n in scene.nodes}
     parent = {r.src: r.dst for r in scene.relations if r.rel == Rel.CHILD_OF}
     lines = [f"GOAL: {goal}", f"URL: {scene.meta.get('url', '')}"]
     for n in scene.nodes:
         a = n.attrs
-        if n.kind in ("text", "generic") and not a.get("clickable") and n.name and names.get(parent.get(n.id, "")) == n.name:
+        up = by_id.get(parent.get(n.id, ""))
+        if n.kind in ("text", "generic") and n.name and up is not None and up.name == n.name and (
+                not a.get("clickable") or up.get("clickable")):
             continue
         if n.kind == "generic" and not a.get("clickable") and not n.name:
             continue
         bits = [f"[{n.id}] {n.kind}"]
+        tag = a.get("tag")
+        if tag and n.kind != "text" and NATURAL_TAG.get(tag) != n.kind:
+            bits.append(tag)
         if n.name:
-            bits.append(repr(n.name[:80]))
-        if a.get("value") not in (None, "") and n.kind not in ("button", "option"):
-            bits.append(f"value={a['value']!r}")
-        for flag in ("checked", "selected", "disabled", "focused", "irreversible"):
+            bits.append(repr(_short(n.name)))
+        value = a.get("value")
+        if value not in (None, "") and n.kind not in ("button", "option"):
+            bits.append(f"value={_short(str(value))!r}")
+        elif value == "" and a.get("editable"):
+            bits.append("value=''")
+        if a.get("placeholder") and a.get("placeholder") != n.name:
+            bits.append(f"placeholder={_short(a['placeholder'], 40)!r}")
+        for key in ("min", "max"):
+            if a.get(key) not in (None, ""):
+                bits.append(f"{key}={a[key]}")
+        for flag in ("checked", "selected", "disabled", "readonly", "focused", "irreversible"):
             if a.get(flag):
                 bits.append(flag)
+        if a.get("editable"):
+            bits.append("editable")
+        if a.get("emphasis"):
+            bits.append("emphasis=" + ", ".join(repr(_short(e, 40)) for e in a["emphasis"]))
+        if a.get("icons"):
+            bits.append("icons=" + ",".join(a["icons"]))
+        if a.get("color") and not n.name.startswith("#"):
+            bits.append(f"color={a['color']}")
+        if a.get("scrollable") and a.get("scroll"):
+            x, y, mx, my = a["scroll"]
+            bits.append(f"scrollable (at {y}/{my} down, {x}/{mx} right)")
+        if a.get("clipped"):
+            bits.append(f"clipped in [{a.get('scroll_box')}]")
         lines.append(" ".join(bits))
     off = scene.meta.get("offscreen", 0)
     if off:

@@ -25,20 +25,30 @@ from agentloop.skills.web import (
     WEB_SKILLS,
     Check,
     Click,
+    ClickAt,
+    DoubleClickAt,
     Drag,
     DragArgs,
+    DragAt,
+    DragAtArgs,
     ElementArgs,
     Goto,
     GotoArgs,
     Hover,
+    HoverAt,
+    PointArgs,
     Press,
     PressArgs,
     Scroll,
     ScrollArgs,
+    ScrollAt,
+    ScrollAtArgs,
     Select,
     SelectArgs,
     Type,
     TypeArgs,
+    TypeAt,
+    TypeAtArgs,
     Uncheck,
     Wait,
     WaitArgs,
@@ -51,7 +61,7 @@ from .browser import release_browser, thread_browser
 from .capture import decode, draw_marks, screenshot, start_capture
 from .contexts import Contexts, EpisodeContext
 from .elements import build_scene, text_view
-from .grounding import browser_errors, locate, option_value
+from .grounding import browser_errors, landed, locate, option_value, point
 from .task import TaskResult, WebTask
 
 DESTROYED = "Execution context was destroyed"  # a navigation replaced the document mid-call
@@ -81,8 +91,9 @@ class WebEnv(SkillEnv):
         render_mode: str | None = "rgb_array", ahead: int = 1,
     ):
         """`task`: "module:Factory" of the `WebTask`; `viewport`: (width, height) in CSS pixels;
-        `settle_*`: after an action, wait until the DOM is quiet for `settle_quiet_ms` (at most
-        `settle_bound_ms`); `ahead`: how many next episodes' contexts to make in the
+        `settle_*`: after an action, wait until the DOM is quiet for `settle_quiet_ms`, with no
+        scroll, finite animation or short timer pending (at most `settle_bound_ms`; after
+        `wait(ms)`, `ms` more); `ahead`: how many next episodes' contexts to make in the
         background; `marks`: also put the set-of-marks screenshot in `info["set_of_marks"]`."""
         super().__init__(render_mode)
         self.task: WebTask = load_object(task)(**dict(task_kwargs or {}))
@@ -140,23 +151,29 @@ class WebEnv(SkillEnv):
     # ---- acting ------------------------------------------------------------------------------
     def _execute(self, call: BoundCall) -> None:
         url_before = self.page.url
+        # `wait(ms)` lets at least `ms` of page time pass, then settles like any action.
+        at_least = call.args.ms if isinstance(call.args, WaitArgs) else None
         with browser_errors(call.call.name):
-            super()._execute(call)
-            if isinstance(call.args, WaitArgs):  # `wait` is the settle itself, bounded by its `ms`
-                self._settle(url_before, call.args.ms, waiting=True)
-            else:
-                self._settle(url_before, self.settle_bound_ms, waiting=False)
+            try:
+                super()._execute(call)
+            except ActionError as e:
+                if e.acted:  # it did reach the page: what it set off settles as usual
+                    self._settle(url_before, at_least)
+                raise
+            self._settle(url_before, at_least)
 
-    def _settle(self, url_before: str, bound_ms: int, waiting: bool) -> None:
+    def _settle(self, url_before: str, at_least_ms: int | None) -> None:
+        """Let the page settle after an action; after `wait(ms)`, `at_least_ms` is its `ms`."""
         t0 = time.perf_counter()
         if self.page.url != url_before:
             self.page.wait_for_load_state("domcontentloaded", timeout=self.action_timeout_ms)
         step_ms = getattr(self.task, "virtual_clock_ms", None)
         try:
             if step_ms is not None:  # the page runs on a virtual clock: move it on, by a fixed step
-                self.page.clock.run_for(bound_ms if waiting else step_ms)
-            elif bound_ms > 0:
-                self.page.evaluate(js.SETTLE, [self.settle_quiet_ms, bound_ms])
+                self.page.clock.run_for(step_ms if at_least_ms is None else at_least_ms)
+            elif self.settle_bound_ms > 0 or at_least_ms:
+                wait = at_least_ms or 0
+                self.page.evaluate(js.SETTLE, [self.settle_quiet_ms, self.settle_bound_ms + wait, wait])
         except Exception as e:  # a navigation replaced the document mid-wait: wait for the new one
             if DESTROYED not in str(e):
                 raise
@@ -167,8 +184,9 @@ class WebEnv(SkillEnv):
         return self.page.locator(f'[data-al-id="{eid}"]')
 
     def _click(self, args: ElementArgs) -> None:
-        el = locate(self.page, args.element)
+        el = locate(self.page, args.element, aim=True)
         self.page.mouse.click(el.x, el.y)
+        landed(self.page, args.element, el)
 
     def _hover(self, args: ElementArgs) -> None:
         el = locate(self.page, args.element)
@@ -183,14 +201,22 @@ class WebEnv(SkillEnv):
         if el.tag != "select":
             raise ActionError(ErrorKind.BAD_ARGUMENT, f"element {args.element} is a {el.tag}, not a drop-down list")
         loc = self._locator(args.element)
-        loc.select_option(value=option_value(loc.evaluate(js.SELECT_OPTIONS), args.element, args.option))
+        found = loc.evaluate(js.SELECT_OPTIONS)
+        wanted = [args.option] if isinstance(args.option, str) else args.option
+        if len(wanted) != 1 and not found["multiple"]:
+            raise ActionError(ErrorKind.BAD_ARGUMENT, f"element {args.element} takes one option, not {len(wanted)}",
+                              acted=el.scrolled)
+        values = [option_value(found["options"], args.element, o) for o in wanted]
+        loc.select_option(value=values if isinstance(args.option, list) else values[0])
 
     def _tick(self, args: ElementArgs, checked: bool) -> None:
-        el = locate(self.page, args.element)
+        el = locate(self.page, args.element, aim=True)
         if el.type not in ("checkbox", "radio"):
-            raise ActionError(ErrorKind.BAD_ARGUMENT, f"element {args.element} is not a checkbox or radio button")
+            raise ActionError(ErrorKind.BAD_ARGUMENT, f"element {args.element} is not a checkbox or radio button",
+                              acted=el.scrolled)
         if el.checked != checked:
             self.page.mouse.click(el.x, el.y)
+            landed(self.page, args.element, el)
 
     def _check(self, args: ElementArgs) -> None:
         self._tick(args, True)
@@ -201,21 +227,22 @@ class WebEnv(SkillEnv):
     def _scroll(self, args: ScrollArgs) -> None:
         dx = {"left": -args.amount, "right": args.amount}.get(args.direction, 0)
         dy = {"up": -args.amount, "down": args.amount}.get(args.direction, 0)
-        if not self.page.evaluate(js.SCROLL, [args.element, dx, dy]):
+        if self.page.evaluate(js.SCROLL, [args.element, dx, dy]) is None:
             raise ActionError(ErrorKind.NO_ELEMENT, f"there is no element {args.element} on the page")
 
     def _press(self, args: PressArgs) -> None:
-        if args.element:
-            locate(self.page, args.element)
+        if args.element:  # focus only: no click, so none of a click's visibility or cover checks
+            locate(self.page, args.element, reachable=False)
             self._locator(args.element).focus()
         self.page.keyboard.press(args.key)
 
     def _drag(self, args: DragArgs) -> None:
-        src = locate(self.page, args.element)
         dst = locate(self.page, args.target, reachable=False)
+        src = locate(self.page, args.element, aim=True)
         mouse = self.page.mouse
         mouse.move(src.x, src.y)
         mouse.down()
+        landed(self.page, args.element, src)  # a drag that picked up something else goes no further
         mouse.move(dst.x, dst.y, steps=5)
         mouse.up()
 
@@ -224,11 +251,53 @@ class WebEnv(SkillEnv):
         self.page.goto(args.url, wait_until="domcontentloaded")
 
     def _wait(self, args: WaitArgs) -> None:
-        return None  # the settle after every action is the wait
+        return None  # the settle after it is the wait (`_execute`)
+
+    # ---- pixel skills: a point of the screenshot (= the viewport's CSS pixels) ----------------
+    def _click_at(self, args: PointArgs) -> None:
+        point(self.page, args.x, args.y)
+        self.page.mouse.click(args.x, args.y)
+
+    def _double_click_at(self, args: PointArgs) -> None:
+        point(self.page, args.x, args.y)
+        self.page.mouse.dblclick(args.x, args.y)
+
+    def _hover_at(self, args: PointArgs) -> None:
+        point(self.page, args.x, args.y)
+        self.page.mouse.move(args.x, args.y)
+
+    def _type_at(self, args: TypeAtArgs) -> None:
+        what = point(self.page, args.x, args.y)
+        self.page.mouse.click(args.x, args.y)
+        if not self.page.evaluate(js.SELECT_FOCUSED):
+            raise ActionError(ErrorKind.NOT_EDITABLE, f"the click at ({args.x:g}, {args.y:g}) reached {what}, "
+                              "which takes no text", acted=True)
+        # Key by key, as a person types: pages that listen for keys (autocompletes) see them.
+        self.page.keyboard.type(args.text)
+
+    def _scroll_at(self, args: ScrollAtArgs) -> None:
+        point(self.page, args.x, args.y)
+        dx = {"left": -args.amount, "right": args.amount}.get(args.direction, 0)
+        dy = {"up": -args.amount, "down": args.amount}.get(args.direction, 0)
+        self.page.mouse.move(args.x, args.y)
+        self.page.mouse.wheel(dx, dy)
+
+    def _drag_at(self, args: DragAtArgs) -> None:
+        point(self.page, args.x, args.y)
+        w, h = self.viewport
+        if not (0 <= args.to_x < w and 0 <= args.to_y < h):
+            raise ActionError(ErrorKind.OFF_SCREEN, f"({args.to_x:g}, {args.to_y:g}) is outside the screenshot ({w}x{h} pixels)")
+        mouse = self.page.mouse
+        mouse.move(args.x, args.y)
+        mouse.down()
+        mouse.move(args.to_x, args.to_y, steps=5)
+        mouse.up()
 
     executors = Executors(WEB_SKILLS, {
         Click: _click, Type: _type, Select: _select, Check: _check, Uncheck: _uncheck,
         Hover: _hover, Scroll: _scroll, Press: _press, Drag: _drag, Goto: _goto, Wait: _wait,
+        ClickAt: _click_at, DoubleClickAt: _double_click_at, HoverAt: _hover_at, TypeAt: _type_at,
+        ScrollAt: _scroll_at, DragAt: _drag_at,
     })
 
     # ---- perceiving --------------------------------------------------------------------------
@@ -257,14 +326,16 @@ class WebEnv(SkillEnv):
         return self._snapshot(ep.page), screenshot(ep.page, capture)
 
     def _snapshot(self, page: Any) -> dict[str, Any]:
-        sels = list(self.task.irreversible_selectors() or [])
+        chrome = getattr(self.task, "chrome_selectors", None)
+        arg = {"irreversible": list(self.task.irreversible_selectors() or []),
+               "chrome": list(chrome() or []) if chrome is not None else []}
         try:
-            return page.evaluate(js.SNAPSHOT, sels)
+            return page.evaluate(js.SNAPSHOT, arg)
         except Exception as e:
             if DESTROYED not in str(e):
                 raise
             page.wait_for_load_state("domcontentloaded")
-            return page.evaluate(js.SNAPSHOT, sels)
+            return page.evaluate(js.SNAPSHOT, arg)
 
     def _evaluate(self) -> Evaluation:
         r = self._result = self.task.evaluate(self.page)

@@ -25,7 +25,8 @@ from . import js
 
 @dataclass(frozen=True)
 class Target:
-    """An element found on the page: its centre in viewport pixels and what kind it is."""
+    """An element found on the page: the point to act on (the centre of its visible part, in
+    viewport pixels) and what kind it is."""
 
     x: float
     y: float
@@ -33,25 +34,56 @@ class Target:
     type: str  # an input's type, lower-case ("" for other elements)
     checked: bool
     editable: bool
+    scrolled: bool  # it was scrolled into view first
 
 
-def locate(page: Any, eid: str, *, editable: bool = False, reachable: bool = True) -> Target:
-    """The element with id `eid`; with `reachable`, it must also be visible, in the viewport
-    and on top at its centre; with `editable`, it must take text."""
-    found = page.evaluate(js.LOCATE, eid)
+def locate(page: Any, eid: str, *, editable: bool = False, reachable: bool = True, aim: bool = False) -> Target:
+    """The element with id `eid`; with `reachable`, it must also be visible and on top at its
+    point, and one clipped by a scroll box or outside the viewport is scrolled into view first;
+    with `editable`, it must take text; with `aim`, the next mousedown is checked against it
+    (`landed`)."""
+    found = page.evaluate(js.LOCATE, [eid, reachable, aim])
     if not found["found"]:
         raise ActionError(ErrorKind.NO_ELEMENT, f"there is no element {eid} on the page")
+    acted = bool(found.get("scrolled"))  # a scroll into view already moved the page
     if reachable:
         if not found["visible"]:
-            raise ActionError(ErrorKind.NOT_VISIBLE, f"element {eid} is not visible")
+            raise ActionError(ErrorKind.NOT_VISIBLE, f"element {eid} is not visible", acted=acted)
+        if found["clipped"]:
+            where = f"scroll box {found['box']}" if found["box"] else "an ancestor that hides its overflow"
+            raise ActionError(ErrorKind.NOT_VISIBLE, f"element {eid} is clipped by {where} and could not be "
+                              "scrolled into view", acted=acted)
         if not found["in_view"]:
-            raise ActionError(ErrorKind.NOT_VISIBLE, f"element {eid} is outside the viewport; scroll to it first")
+            raise ActionError(ErrorKind.NOT_VISIBLE, f"element {eid} is outside the viewport and could not be "
+                              "scrolled into view", acted=acted)
         if found["covered_by"]:
-            raise ActionError(ErrorKind.COVERED, f"element {eid} is covered by {found['covered_by']}")
+            raise ActionError(ErrorKind.COVERED, f"element {eid} is covered by {found['covered_by']}", acted=acted)
     if editable and not found["editable"]:
-        raise ActionError(ErrorKind.NOT_EDITABLE, f"element {eid} ({found['tag']}) is not editable")
+        raise ActionError(ErrorKind.NOT_EDITABLE, f"element {eid} ({found['tag']}) is not editable", acted=acted)
     return Target(x=found["x"], y=found["y"], tag=found["tag"], type=found["type"],
-                  checked=found["checked"], editable=found["editable"])
+                  checked=found["checked"], editable=found["editable"], scrolled=acted)
+
+
+def landed(page: Any, eid: str, at: Target) -> None:
+    """Raise `MISSED` when the mousedown of an action aimed at `eid` (`locate(aim=True)`)
+    reached something else: the page moved between the check and the press. No mousedown seen
+    (the page took it away before the capture listener) is not a miss."""
+    hit = page.evaluate(js.HIT)
+    if hit is not None and not hit["ok"]:
+        raise ActionError(ErrorKind.MISSED, f"the press at ({at.x:.0f}, {at.y:.0f}) landed on {hit['what']}, "
+                          f"not on element {eid}", acted=True)
+
+
+def point(page: Any, x: float, y: float) -> str:
+    """Check a pixel action's point before it acts: inside the viewport (else `OFF_SCREEN`),
+    with something there (else `NO_ELEMENT`); return what is there, for messages."""
+    found = page.evaluate(js.POINT, [x, y])
+    if not found["inside"]:
+        raise ActionError(ErrorKind.OFF_SCREEN, f"({x:g}, {y:g}) is outside the screenshot "
+                          f"({found['width']}x{found['height']} pixels)")
+    if found["what"] is None:
+        raise ActionError(ErrorKind.NO_ELEMENT, f"there is nothing at ({x:g}, {y:g}) but the page's background")
+    return str(found["what"])
 
 
 def option_value(options: list[list[str]], eid: str, option: str) -> str:

@@ -8,8 +8,9 @@ from agentloop.calls import SkillCall
 from agentloop.records import Plan
 from agentloop.roles.context import Context
 from agentloop.roles.planner import BasePlanner
+from agentloop.scene import SceneGraph
 
-from .solving import find_solver
+from .solving import Remembering, find_solver
 
 
 @cache
@@ -35,12 +36,24 @@ class WebPlanner(BasePlanner):
     def __init__(self) -> None:
         super().__init__()
         _load_solvers()
+        # The scene graphs seen this episode, one per step: what a model's context would hold.
+        self.seen: list[SceneGraph] = []
+        self._seen_step = -1
+
+    def reset(self, ctx: Context) -> None:
+        super().reset(ctx)
+        self.seen, self._seen_step = [], -1
 
     def plan(self, ctx: Context) -> Plan:
         return Plan(subgoals=[ctx.goal], steps=[str(self.next_action(ctx))])
 
     def next_action(self, ctx: Context) -> str | SkillCall:
+        if ctx.scene is not None and ctx.step != self._seen_step:  # once a step, not per draw
+            self.seen.append(ctx.scene)
+            self._seen_step = ctx.step
         solver = find_solver(task_of(ctx))
         if solver is None:
             return SkillCall(name="wait", args={"ms": 100})
+        if isinstance(solver, Remembering):
+            return solver.solve(ctx, self.seen)
         return solver(ctx)

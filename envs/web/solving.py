@@ -2,18 +2,31 @@
 
 A solver is a function of the loop's `Context` returning the next skill call. Task sources
 register theirs by name or glob (`register_solver("miniwob.click-*", fn)`); `WebPlanner` asks
-`find_solver` for the one of the task at hand.
+`find_solver` for the one of the task at hand. A `Remembering` solver also reads the scene
+graphs seen earlier in the episode, as a model reads its past observations (a number shown
+and then hidden, a card turned over and back).
 """
 
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from agentloop.calls import SkillCall
 from agentloop.roles.context import Context
+from agentloop.scene import SceneGraph
 
-Solver = Callable[[Context], "SkillCall | str"]
+
+@dataclass(frozen=True)
+class Remembering:
+    """A solver of the context and the episode's earlier scene graphs (oldest first, the
+    current one last)."""
+
+    solve: Callable[[Context, Sequence[SceneGraph]], SkillCall | str]
+
+
+Solver = Callable[[Context], "SkillCall | str"] | Remembering
 _SOLVERS: list[tuple[str, Solver]] = []
 
 

@@ -54,6 +54,9 @@ class WebTask(Protocol):
     def evaluate(self, page: Any) -> TaskResult:
         """Judge the current state (from the page or the task's own database)."""
 
+    # A task may also have `chrome_selectors() -> list[str]`: CSS selectors of what its page
+    # shows that is not part of the task (MiniWoB's reward display); the graph leaves them out.
+
     def irreversible_selectors(self) -> list[str]:
         """CSS selectors of elements whose activation cannot be undone (delete, place order)."""
 

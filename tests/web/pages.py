@@ -19,6 +19,7 @@ PAGE = """<!doctype html><html><body>
 <button id="hidden" style="display:none">Hidden</button>
 <div id="under" style="position:absolute;top:300px;left:10px;width:100px;height:30px">Under</div>
 <div style="position:absolute;top:290px;left:0;width:200px;height:60px;background:#fff;opacity:.9"></div>
+<div>Our street address is: <a id="wrapped" href="#w" onclick="out('wrapped'); return false">Long Street<br>X</a></div>
 <p id="out"></p>
 <a href="/two.html">next page</a>
 <img src="http://elsewhere.example/track.png" alt="tracker">
@@ -57,3 +58,83 @@ class FormTask:
 
 def make() -> FormTask:
     return FormTask()
+
+
+# A page of what the graph once missed: controls without text, listeners added by script and by
+# jQuery delegation, a scroll box, timers, an instruction with emphasis, widgets with values.
+WIDGETS = """<!doctype html><html><head><script src="/jquery.js"></script><style>
+body { margin: 4px; font: 12px sans-serif; } .sw { display: inline-block; width: 16px; height: 16px; }
+#box { height: 60px; width: 140px; overflow: auto; border: 1px solid #000; } #box button { display: block; height: 18px; }
+#out { height: 16px; margin: 0; } #shield { display: none; position: absolute; left: 0; top: 0; width: 640px; height: 480px; }
+</style></head><body>
+<div id="query">Enter "<span class="bold">foo</span>" and press "<b>Search</b>"</div>
+<span id="trash" class="trash sw" style="background:#c00"></span>
+<span id="swatch" class="sw" style="background:rgb(0,128,0)"></span>
+<div id="star" title="Star" class="sw" style="cursor:pointer;background:#00f"><span class="sw"></span></div>
+<div id="deleg"><i id="reply" class="icon-reply sw" style="background:#999"></i></div>
+<div id="box"><button id="b1">B1</button><button id="b2">B2</button><button id="b3">B3</button>
+<button id="b4">B4</button><button id="b5">B5</button><button id="b6">B6</button><button id="b7">B7</button></div>
+<input id="ac" placeholder="city"><ul id="acmenu"></ul>
+<button id="late">Late</button> <button id="slow">Slow</button> <button id="smooth">Smooth</button> <button id="moving">Moving</button>
+<input id="range" type="range" min="0" max="10" value="3"> <input id="num" type="number" min="1" max="5" value="2">
+<input id="date" value="10/11/2016" readonly>
+<select id="multi" multiple size="3"><option>Ann</option><option>Bob</option><option>Cy</option></select>
+<span id="card" class="card hidden sw" style="font-size:0;cursor:pointer;background:#e00">12</span>
+<table id="tbl"><tr><th>Name</th><th>Age</th></tr><tr><td>Ann</td><td>31</td></tr></table>
+<p id="long">""" + "word " * 60 + """end</p>
+<div>Our street address is: <a id="wrapped" href="#w" onclick="out('wrapped'); return false">Long Street<br>X</a></div>
+<p id="iconq2" style="margin:0">Then the <span class="ui-icon ui-icon-stop"></span> one.</p>
+<p id="iconq">Pick the <span class="ui-icon ui-icon-disk"></span> item:
+<span id="mi" style="cursor:pointer"><span class="ui-icon ui-icon-disk" style="display:inline-block;width:8px;height:8px"></span>Save</span></p>
+<p id="out"></p>
+<canvas id="cv" width="120" height="40" style="border:1px solid #000"></canvas>
+<div id="chrome">Last reward: 0</div>
+<div id="shield"></div>
+<script>
+const out = t => { document.getElementById('out').textContent = t; };
+document.getElementById('trash').addEventListener('click', () => out('trash'));
+document.getElementById('swatch').addEventListener('mousedown', () => out('swatch'));
+$('#deleg').on('click', 'i', () => out('reply'));
+$('#b7').on('click', () => out('b7'));
+document.getElementById('ac').addEventListener('keydown', () => setTimeout(() => {
+  document.getElementById('acmenu').innerHTML = '<li class="opt">Paris</li>'; }, 300));
+document.getElementById('late').addEventListener('click', () => setTimeout(() => out('late'), 400));
+document.getElementById('smooth').addEventListener('click', () => document.getElementById('box').scrollTo({top: 66, behavior: 'smooth'}));
+document.getElementById('slow').addEventListener('click', () => setTimeout(() => out('slow'), 800));
+// The shield comes up as soon as the pointer moves: a click aimed at "Moving" lands on it.
+document.getElementById('moving').addEventListener('mouseenter', () => { document.getElementById('shield').style.display = 'block'; });
+document.getElementById('shield').addEventListener('mousedown', () => out('shield'));
+// The canvas says where (in its own pixels) it was pressed, released and double-clicked.
+const cv = document.getElementById('cv'), at = e => Math.round(e.offsetX) + ',' + Math.round(e.offsetY);
+let down = '';
+cv.addEventListener('mousedown', e => { down = at(e); });
+cv.addEventListener('mouseup', e => out('drag ' + down + ' ' + at(e)));
+cv.addEventListener('dblclick', e => out('dbl ' + at(e)));
+cv.addEventListener('mousemove', e => { if (!e.buttons) cv.dataset.hover = at(e); });
+</script></body></html>"""
+
+
+class WidgetsTask(FormTask):
+    name = "test.widgets"
+
+    def chrome_selectors(self) -> list[str]:
+        return ["#chrome"]
+
+    def setup(self, page: Any, seed: int | None) -> str:
+        from agentloop.envs.web.miniwob.tasks import html_root
+
+        jquery = (html_root() / "core/jquery-ui/external/jquery/jquery.js").read_bytes()
+
+        def serve(route: Any) -> None:
+            if route.request.url.endswith("/jquery.js"):
+                route.fulfill(status=200, body=jquery, content_type="application/javascript")
+            else:
+                route.fulfill(status=200, body=WIDGETS, content_type="text/html")
+
+        page.context.route(f"{ORIGIN}/**", serve)
+        page.goto(f"{ORIGIN}/widgets.html", wait_until="load")
+        return 'Enter "foo" and press "Search"'
+
+
+def make_widgets() -> WidgetsTask:
+    return WidgetsTask()

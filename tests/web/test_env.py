@@ -36,7 +36,7 @@ def test_observation_and_graph(env):
     assert scene.meta["offscreen"] >= 1  # "far below" lies outside the viewport
     assert any(r.rel == "child_of" for r in scene.relations)
     assert any(r.rel in ("left_of", "right_of", "above", "below", "near") for r in scene.relations)
-    assert f"[{name.id}] textbox 'Name'" in obs["text"]
+    assert f"[{name.id}] textbox input 'Name' value='' placeholder='your name' editable" in obs["text"]
     assert seen.extra["blocked_requests"] >= 1  # the off-origin tracker image
     assert seen.extra["url"] == "http://test.local/index.html" and seen.extra["offscreen"] == scene.meta["offscreen"]
     assert {"browser", "context", "setup", "snapshot", "screenshot", "graph", "decode"} <= set(seen.timings)
@@ -131,6 +131,19 @@ def test_scroll_and_press(env):
     name = by_dom(info, "name")
     _, _, _, _, info = env.step(f'press(key="a", element="{name.id}")')
     assert perception_of(info).action_error is None and by_dom(info, "name").get("value") == "a"
+
+
+def test_press_only_focuses_and_numeric_ids(env):
+    _, info = env.reset(seed=0)
+    under = by_dom(info, "under")  # covered by a translucent div: a click is refused, a key is not
+    env.page.evaluate("() => { const u = document.getElementById('under'); u.tabIndex = 0;"
+                      " u.addEventListener('keydown', e => { document.getElementById('out').textContent = 'key ' + e.key; }); }")
+    _, _, _, _, info = env.step(f'press(key="x", element={under.id})')
+    assert kind_of(info) is None
+    assert env.page.evaluate("() => document.getElementById('out').textContent") == "key x"
+    name = by_dom(info, "name")
+    _, _, _, _, info = env.step(f"type(element={name.id}, text='Bo')")  # a number, not a string
+    assert kind_of(info) is None and by_dom(info, "name").get("value") == "Bo"
 
 
 def test_check_env_local_page():

@@ -1,19 +1,46 @@
-// Resolves once the DOM has been quiet for `quiet` ms and no image is still loading, or after
-// `bound` ms at most. Timers rather than animation frames: a frame-driven check rounds every
-// wait up to whole frames. Images count because they change the pixels without changing the DOM.
-([quiet, bound]) => new Promise(resolve => {
-  let timer = null, cap = null;
-  const finish = why => { mo.disconnect(); clearTimeout(timer); clearTimeout(cap); resolve(why); };
-  const quietNow = () => {
-    const loading = Array.from(document.images).filter(i => !i.complete);
-    if (!loading.length) return finish('quiet');
-    let left = loading.length;
-    const one = () => { if (--left === 0) arm(); };
-    for (const i of loading) { i.addEventListener('load', one, {once: true}); i.addEventListener('error', one, {once: true}); }
+// Resolves once the page has settled, or after `bound` ms at most, and never before `atLeast` ms
+// (`wait(ms)`: that much page time passes). Settled: the DOM quiet for `quiet` ms, no image
+// still loading, no scroll under way (smooth scrolling fires `scroll` events until it ends), no
+// finite animation running and no short timer pending (`hooks.js` keeps them: an
+// autocomplete's 300 ms search) that is due within the bound. Timers rather than animation
+// frames: a frame-driven check rounds every wait up to whole frames. The env's own timers go
+// around the hook, so they are not counted as the page's.
+([quiet, bound, atLeast]) => new Promise(resolve => {
+  const hooks = window.__alHooks;
+  const later = hooks ? hooks.later : (f, ms) => setTimeout(f, ms);
+  const cancel = hooks ? hooks.cancel : id => clearTimeout(id);
+  const t0 = performance.now(), end = t0 + bound;
+  let timer = null, cap = null, done = false;
+  const finish = why => {
+    if (done) return;
+    done = true; mo.disconnect(); window.removeEventListener('scroll', arm, true);
+    cancel(timer); cancel(cap); resolve(why);
   };
-  const arm = () => { clearTimeout(timer); timer = setTimeout(quietNow, quiet); };
+  const again = ms => { cancel(timer); timer = later(quietNow, Math.max(1, ms)); };
+  const quietNow = () => {
+    const now = performance.now();
+    if (now < t0 + atLeast) return again(t0 + atLeast - now);
+    const loading = Array.from(document.images).filter(i => !i.complete);
+    if (loading.length) {
+      let left = loading.length;
+      const one = () => { if (--left === 0) arm(); };
+      for (const i of loading) { i.addEventListener('load', one, {once: true}); i.addEventListener('error', one, {once: true}); }
+      return;
+    }
+    let due = 0;
+    if (hooks) for (const d of hooks.timers.values()) if (d <= end && d > due) due = d;
+    if (document.getAnimations) for (const a of document.getAnimations()) {
+      if (a.playState !== 'running' || !a.effect) continue;
+      const left = a.effect.getComputedTiming().endTime - (a.currentTime || 0);
+      if (isFinite(left) && now + left <= end && now + left > due) due = now + left;
+    }
+    if (due) return again(due - now + 1);  // then quiet again: what the timer did may move the DOM
+    finish('quiet');
+  };
+  const arm = () => again(quiet);
   const mo = new MutationObserver(arm);
   mo.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
-  cap = setTimeout(() => finish('bound'), bound);
+  window.addEventListener('scroll', arm, {capture: true, passive: true});
+  cap = later(() => finish('bound'), Math.max(bound, atLeast));
   arm();
 })

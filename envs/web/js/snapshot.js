@@ -1,80 +1,300 @@
-// The page as plain JSON for the element graph (see `elements.py`): interactive elements and
-// elements with their own text, each stamped with a `data-al-id` that stays for the episode.
-(irreversible) => {
+// The page as plain JSON for the element graph (see `elements.py`): every element a person could
+// act on or read, each stamped with a `data-al-id` that stays for the episode. Actionable means an
+// interactive tag or role, a pointer listener (recorded by `hooks.js`, jQuery's delegated ones
+// too), or the element where `cursor: pointer` begins; elements without text are named from
+// aria-label, title, alt, their icon's file, their class or their colour. Boxes and visibility are
+// clipped against every clipping ancestor; scrolling ones are nodes of their own. The task's
+// chrome (`chrome` selectors) is left out.
+({irreversible, chrome}) => {
   const W = window.innerWidth, H = window.innerHeight;
   if (window.__alNext === undefined) window.__alNext = 1;
   const INTERACTIVE = new Set(['A','BUTTON','INPUT','SELECT','TEXTAREA','OPTION','SUMMARY','LABEL']);
   const ROLE_OF = {A:'link',BUTTON:'button',SELECT:'combobox',TEXTAREA:'textbox',OPTION:'option',
     H1:'heading',H2:'heading',H3:'heading',H4:'heading',H5:'heading',H6:'heading',IMG:'img',
-    LI:'listitem',SUMMARY:'button',LABEL:'label',TD:'cell',TH:'cell',CANVAS:'canvas',SVG:'img'};
+    LI:'listitem',SUMMARY:'button',LABEL:'label',TD:'cell',TH:'columnheader',TR:'row',TABLE:'table',
+    CANVAS:'canvas',SVG:'img',svg:'img'};
+  const SKIP = new Set(['SCRIPT','STYLE','NOSCRIPT','TEMPLATE','HEAD','META','LINK','BR','OPTGROUP']);
+  const CLICK_ROLES = ['button','link','tab','checkbox','radio','menuitem','option','treeitem','switch','slider','spinbutton'];
+  // Inline children whose text is part of their parent's sentence (the instruction's bold words).
+  const INLINE = new Set(['SPAN','B','STRONG','EM','I','U','CODE','MARK','SMALL','SUB','SUP','Q','KBD','TT']);
+  const EMPHASIS = new Set(['B','STRONG','EM','I','U','MARK','CODE','Q','KBD']);
+  const NAME_MAX = 2000;  // a name longer than this ends in '…': the graph holds no novels
+  const CLIPPED_MAX = 200;  // nodes hidden inside scroll boxes, at most (the rest are counted)
   const out = [];
-  let offscreen = 0;
-  const all = document.body ? document.body.getElementsByTagName('*') : [];
+  let offscreen = 0, clippedCount = 0, clippedLeft = 0;
+  const body = document.body, root = document.documentElement;
+  const all = body ? body.getElementsByTagName('*') : [];
   const irr = irreversible && irreversible.length ? irreversible.join(',') : null;
-  const SKIP = new Set(['SCRIPT','STYLE','NOSCRIPT','TEMPLATE','HEAD','META','LINK','BR']);
   const active = document.activeElement;
+  const sentences = new Set();  // elements whose inline children's text is already in their name
+  const openBoxes = [];  // scroll boxes in view, so far
+
+  const chromeEls = new Set();
+  if (chrome && chrome.length) for (const c of document.querySelectorAll(chrome.join(','))) {
+    chromeEls.add(c);
+    for (const d of c.getElementsByTagName('*')) chromeEls.add(d);
+  }
+  // Pointer listeners: direct ones from the hook, delegated jQuery ones from jQuery's own books.
+  const hooks = window.__alHooks;
+  const listened = new Set();
+  if (hooks) {
+    const jq = window.jQuery;
+    for (const t of Array.from(hooks.listened)) {
+      if (t instanceof Element && !t.isConnected) { hooks.listened.delete(t); continue; }
+      const evs = jq && jq._data ? jq._data(t, 'events') : null;
+      // A jQuery host whose handlers all name a selector only delegates: its targets are the controls.
+      let direct = !evs;
+      if (evs) for (const type of ['click', 'mousedown', 'mouseup', 'dblclick', 'pointerdown', 'touchstart']) {
+        for (const h of (evs[type] || [])) {
+          if (!h.selector) { direct = true; continue; }
+          try { for (const d of jq(t).find(h.selector)) if (!chromeEls.has(d)) listened.add(d); } catch (e) {}
+        }
+      }
+      if (direct && t instanceof Element && t !== body && t !== root && !chromeEls.has(t)) listened.add(t);
+    }
+  }
+
+  const styles = new Map();
+  const style = el => { let s = styles.get(el); if (!s) { s = getComputedStyle(el); styles.set(el, s); } return s; };
+  // Clipping: `regionOf(el)` is where el's own box can show ({rect: [l, t, r, b], box: nearest
+  // scrolling ancestor}), set by the ancestors that clip it; `contentOf(el)` adds el's own overflow.
+  const NOCLIP = {rect: [-Infinity, -Infinity, Infinity, Infinity], box: null};
+  const regions = new Map(), contents = new Map();
+  const scrolls = el => {
+    const cs = style(el);
+    return (/(auto|scroll)/.test(cs.overflowY) && el.scrollHeight > el.clientHeight + 1) ||
+           (/(auto|scroll)/.test(cs.overflowX) && el.scrollWidth > el.clientWidth + 1);
+  };
+  const contentOf = el => {
+    let c = contents.get(el);
+    if (c) return c;
+    const base = regionOf(el), cs = style(el);
+    c = base;
+    if (cs.clip === 'rect(0px, 0px, 0px, 0px)') c = {rect: [0, 0, 0, 0], box: null};  // shows nothing, ever
+    else if (el !== body && el !== root && (cs.overflowX !== 'visible' || cs.overflowY !== 'visible')) {
+      const r = el.getBoundingClientRect(), l = r.left + el.clientLeft, t = r.top + el.clientTop;
+      c = {rect: [Math.max(base.rect[0], l), Math.max(base.rect[1], t),
+                  Math.min(base.rect[2], l + el.clientWidth), Math.min(base.rect[3], t + el.clientHeight)],
+           box: scrolls(el) ? el : base.box};
+    }
+    contents.set(el, c);
+    return c;
+  };
+  const regionOf = el => {
+    let c = regions.get(el);
+    if (c) return c;
+    const pos = style(el).position;
+    let p = el.parentElement;
+    if (pos === 'fixed') p = null;  // only the viewport clips it
+    else if (pos === 'absolute') {  // clipped by its containing block's ancestors, not by static ones between
+      while (p && p !== body && style(p).position === 'static' && style(p).transform === 'none') p = p.parentElement;
+    }
+    c = p && p !== root ? contentOf(p) : NOCLIP;
+    regions.set(el, c);
+    return c;
+  };
+  const idOf = el => {
+    let id = el.getAttribute('data-al-id');
+    if (!id) { id = String(window.__alNext++); el.setAttribute('data-al-id', id); }
+    return id;
+  };
+  const clean = s => s.replace(/\s+/g, ' ').trim();
+  const cap = s => s.length > NAME_MAX ? s.slice(0, NAME_MAX - 1) + '…' : s;
+  const hex = c => {
+    const m = c && c.match(/rgba?\(([\d.]+),\s*([\d.]+),\s*([\d.]+)(?:,\s*([\d.]+))?\)/);
+    if (!m || (m[4] !== undefined && Number(m[4]) === 0)) return null;
+    return '#' + [m[1], m[2], m[3]].map(v => Number(v).toString(16).padStart(2, '0')).join('');
+  };
+  const fileStem = css => {
+    const m = css && css.match(/url\(["']?([^"')]+)["']?\)/);
+    return m ? m[1].split('/').pop().split('?')[0].replace(/\.\w+$/, '').replace(/[-_]+/g, ' ') : '';
+  };
+  // A name for an element without text of its own, as a person would call it.
+  // An icon font's or sprite's class names the glyph: ui-icon-disk, fa-trash, glyphicon-star.
+  const ICON_CLASS = /^(?:ui-icon|fa|glyphicon|icon|bi|mdi|material-icons)-(.+)$/;
+  const iconWords = el => {
+    const words = [];
+    for (const c of el.classList) { const m = c.match(ICON_CLASS); if (m) words.push(m[1].replace(/[-_]+/g, ' ')); }
+    return words;
+  };
+  // Its class says what it is ("trash"), its icon's file often too ("delete.png"): both, once each.
+  const textlessName = (el, cs) => {
+    const given = el.getAttribute('aria-label') || el.getAttribute('title') || el.getAttribute('alt');
+    if (given) return given;
+    const words = iconWords(el);
+    for (const c of el.classList) if (!/^(ui-|ng-|js-)/.test(c) && !ICON_CLASS.test(c) && words.length < 3) words.push(c.replace(/[-_]+/g, ' '));
+    const icon = (el.tagName === 'IMG' ? fileStem(`url(${el.getAttribute('src') || ''})`) : '') ||
+      fileStem(cs.content) || fileStem(cs.backgroundImage);
+    if (icon && !words.includes(icon)) words.push(icon);
+    return words.join(' ') || hex(cs.backgroundColor) || (el.id ? el.id.replace(/[-_]+/g, ' ') : '');
+  };
+  // A textless inline box with a colour of its own, inside a sentence ("click on the ■ box").
+  const swatch = c => (c.tagName === 'DIV' || c.tagName === 'SPAN' || c.tagName === 'I') && !c.childElementCount &&
+    !clean(c.textContent || '') && hex(style(c).backgroundColor);
+  const INERT_ROLES = new Set(['presentation', 'none', 'status', 'log', 'alert', 'region', 'group', 'generic', 'marquee', 'timer']);
+
   for (let i = 0; i < all.length; i++) {
     const el = all[i];
     const tag = el.tagName;
-    if (SKIP.has(tag)) continue;
-    const role = el.getAttribute('role');
+    if (SKIP.has(tag) || chromeEls.has(el)) continue;
+    let role = el.getAttribute('role');
+    if (role && INERT_ROLES.has(role) && !el.hasAttribute('aria-label')) role = null;  // says nothing to act on
     let own = '';
     for (let c = el.firstChild; c; c = c.nextSibling) if (c.nodeType === 3) own += c.nodeValue;
-    own = own.replace(/\s+/g, ' ').trim();
-    const hasClick = el.onclick !== null || el.hasAttribute('onclick') || el.hasAttribute('tabindex');
+    own = clean(own);
+    const pe = el.parentElement;
+    // An inline span or bold word inside a sentence is part of that sentence's node (below).
+    if (own && INLINE.has(tag) && !role && !listened.has(el) && !el.onclick && pe && pe !== body &&
+        el.childElementCount === 0 && sentences.has(pe)) continue;
+    const hasClick = el.onclick !== null || el.hasAttribute('onclick') || el.hasAttribute('tabindex') || listened.has(el);
     const interactive = INTERACTIVE.has(tag) || !!role || hasClick || el.isContentEditable;
     const img = tag === 'IMG' || tag === 'CANVAS' || tag === 'svg' || tag === 'SVG';
-    if (!interactive && !own && !img) continue;
+    const structural = tag === 'TR' || tag === 'TABLE';
+    let candidate = interactive || own || img;
     const r = el.getBoundingClientRect();
     if (r.width <= 0 || r.height <= 0) continue;
-    const cs = getComputedStyle(el);
+    let outside = r.bottom < 0 || r.right < 0 || r.top > H || r.left > W;
+    // Inside a scroll box that is in view, it is one scroll of that box away: a clipped node.
+    if (outside && candidate && clippedCount < CLIPPED_MAX && openBoxes.some(b => b.contains(el))) outside = false;
+    if (outside) { if (candidate) offscreen++; continue; }
+    const cs = style(el);
     if (cs.visibility === 'hidden' || cs.display === 'none' || cs.opacity === '0') continue;
-    if (r.bottom < 0 || r.right < 0 || r.top > H || r.left > W) { offscreen++; continue; }
-    let id = el.getAttribute('data-al-id');
-    if (!id) { id = String(window.__alNext++); el.setAttribute('data-al-id', id); }
-    let kind = role || ROLE_OF[tag.toUpperCase()] || null;
-    let value = null, checked = null, selected = null, editable = false;
+    // Text for screen readers only (jQuery UI's live region): a 1 px box, or clipped to nothing.
+    if ((r.width <= 1 && r.height <= 1) || cs.clip === 'rect(0px, 0px, 0px, 0px)') continue;
+    // Text drawn at size 0 or in no colour (a face-down card's number) is not there for a person.
+    const unseen = parseFloat(cs.fontSize) === 0 || cs.color === 'rgba(0, 0, 0, 0)';
+    if (unseen && own) { own = ''; candidate = interactive || img; }
+    const pointerRoot = cs.cursor === 'pointer' && !(pe && style(pe).cursor === 'pointer');
+    const box = scrolls(el) && el !== body && el !== root;
+    if (!candidate && !pointerRoot && !box && !structural) continue;
+    const region = regionOf(el);
+    const vis = [Math.max(r.left, region.rect[0]), Math.max(r.top, region.rect[1]),
+                 Math.min(r.right, region.rect[2]), Math.min(r.bottom, region.rect[3])];
+    const clipped = vis[2] - vis[0] < 2 || vis[3] - vis[1] < 2;  // a pixel's sliver is no place to click
+    if (clipped) {
+      if (!region.box || !(candidate || pointerRoot)) continue;  // cut off where no scrolling reaches it
+      if (clippedCount >= CLIPPED_MAX) { clippedLeft++; continue; }
+      clippedCount++;
+    }
+    const id = idOf(el);
+    let kind = role || ROLE_OF[tag] || null;
+    let value = null, checked = null, selected = null, editable = false, readonly = null, min = null, max = null;
+    let type = null;
     if (tag === 'INPUT') {
-      const t = (el.type || 'text').toLowerCase();
+      const t = type = (el.type || 'text').toLowerCase();
       if (t === 'checkbox' || t === 'radio') { kind = role || t; checked = el.checked; }
-      else if (t === 'button' || t === 'submit' || t === 'reset') { kind = role || 'button'; value = el.value; }
-      else if (t === 'range') { kind = role || 'slider'; value = el.value; }
-      else { kind = role || 'textbox'; value = el.value; editable = !el.readOnly && !el.disabled; }
-    } else if (tag === 'TEXTAREA') { value = el.value; editable = !el.readOnly && !el.disabled; }
-    else if (tag === 'SELECT') { value = el.value; }
+      else if (t === 'button' || t === 'submit' || t === 'reset' || t === 'image') { kind = role || 'button'; value = el.value; }
+      else if (t === 'range') { kind = role || 'slider'; value = el.value; min = el.min || '0'; max = el.max || '100'; }
+      else if (t === 'file' || t === 'color' || t === 'hidden') { kind = role || 'button'; value = el.value; }
+      else {
+        kind = role || (t === 'number' ? 'spinbutton' : 'textbox'); value = el.value;
+        if (t === 'number') { min = el.min || null; max = el.max || null; }
+        editable = !el.readOnly && !el.disabled; readonly = el.readOnly;
+      }
+    } else if (tag === 'TEXTAREA') { value = el.value; editable = !el.readOnly && !el.disabled; readonly = el.readOnly; }
+    else if (tag === 'SELECT') { value = el.value; if (el.multiple || el.size > 1) kind = role || 'listbox'; }
     else if (tag === 'OPTION') { selected = el.selected; value = el.value; }
     if (el.isContentEditable && tag !== 'INPUT' && tag !== 'TEXTAREA') { editable = true; kind = kind || 'textbox'; }
-    const clickable = INTERACTIVE.has(tag) || hasClick || cs.cursor === 'pointer' ||
-      ['button','link','tab','checkbox','radio','menuitem','option','treeitem'].includes(role);
-    if (!kind) kind = own ? (clickable ? 'generic' : 'text') : 'generic';
-    let name = '';
+    const chosen = tag === 'SELECT' && el.multiple ? Array.from(el.selectedOptions).map(o => o.label) : null;
+    // Widgets that say what they are in ARIA or in jQuery UI's classes.
+    const cls = el.classList;
+    if (cls.contains('ui-autocomplete') || (cls.contains('ui-menu') && !role)) kind = 'listbox';
+    else if (cls.contains('ui-menu-item') && pe && (pe.classList.contains('ui-autocomplete') || (pe.classList.contains('ui-menu') && !pe.getAttribute('role')))) kind = 'option';
+    else if (cls.contains('ui-slider-handle') || cls.contains('ui-slider')) kind = 'slider';
+    else if (cls.contains('ui-spinner-input')) kind = 'spinbutton';
+    if (kind === 'slider' || kind === 'spinbutton') {
+      const host = cls.contains('ui-slider-handle') ? el.closest('.ui-slider') : el;
+      const jq = window.jQuery;
+      let inst = null;
+      try { inst = host && jq && (jq.data(host, 'ui-slider') || jq.data(host, 'uiSlider')); } catch (e) {}
+      if (inst) { value = String(inst.value()); min = String(inst.options.min); max = String(inst.options.max); }
+      if (el.hasAttribute('aria-valuenow')) value = el.getAttribute('aria-valuenow');
+      if (el.hasAttribute('aria-valuemin')) min = el.getAttribute('aria-valuemin');
+      if (el.hasAttribute('aria-valuemax')) max = el.getAttribute('aria-valuemax');
+    }
+    const clickable = INTERACTIVE.has(tag) || hasClick || cs.cursor === 'pointer' || CLICK_ROLES.includes(kind);
+    if (!kind) kind = box && !own ? 'scrollable' : own ? (clickable ? 'generic' : 'text') : 'generic';
+    let name = '', emphasis = null;
+    const aria = el.getAttribute('aria-label');
     if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT') {
-      name = el.getAttribute('aria-label') || '';
+      name = aria || '';
       if (!name && el.labels && el.labels.length) name = el.labels[0].textContent;
       if (!name) name = el.getAttribute('placeholder') || el.getAttribute('title') || el.getAttribute('name') || '';
-      if (!name && (kind === 'button')) name = el.value || '';
+      if (!name && kind === 'button') name = el.value || '';
     } else if (img) {
-      name = el.getAttribute('alt') || el.getAttribute('title') || el.getAttribute('aria-label') || '';
-    } else if (INTERACTIVE.has(tag) || role || hasClick) {
-      name = el.getAttribute('aria-label') || (el.innerText || el.textContent || '');
+      name = el.getAttribute('alt') || el.getAttribute('title') || aria || textlessName(el, cs);
+    } else if (kind === 'listbox' || kind === 'menu' || kind === 'table' || kind === 'row' || kind === 'list' ||
+               kind === 'tablist' || kind === 'tree' || kind === 'grid' || kind === 'scrollable' || kind === 'radiogroup') {
+      name = aria || el.getAttribute('title') || (kind === 'scrollable' ? textlessName(el, cs) : '');  // their items carry the text
+    } else if (kind === 'slider' || kind === 'spinbutton') {
+      name = aria || el.getAttribute('title') || own;
+    } else if (INTERACTIVE.has(tag) || role || hasClick || pointerRoot || kind === 'option') {
+      name = aria || (unseen ? '' : clean(el.innerText || el.textContent || '')) || textlessName(el, cs);
     } else {
       name = own;
+      // A sentence with inline emphasis (the task's instruction): the whole text, the emphasis kept.
+      if (own && el.childElementCount) {
+        let inline = true;
+        for (const c of el.children) {
+          if (swatch(c)) continue;
+          if (!INLINE.has(c.tagName) || c.childElementCount || c.getAttribute('role')) { inline = false; break; }
+        }
+        if (inline) {
+          let text = '';
+          emphasis = [];
+          for (let c = el.firstChild; c; c = c.nextSibling) {
+            if (c.nodeType === 3) { text += c.nodeValue; continue; }
+            if (c.nodeType !== 1) continue;
+            const sw = swatch(c), icon = c.textContent ? [] : iconWords(c);
+            if (sw) { text += ` [${sw}] `; emphasis.push(sw); continue; }
+            if (icon.length) { text += ` [${icon.join(' ')}] `; emphasis.push(icon.join(' ')); continue; }
+            const t = clean(c.textContent || '');
+            text += c.textContent || '';
+            if (t && (EMPHASIS.has(c.tagName) || c.classList.contains('bold') || Number(style(c).fontWeight) >= 600)) emphasis.push(t);
+          }
+          name = clean(text);
+          if (!emphasis.length) emphasis = null;
+          sentences.add(el);
+        }
+      }
     }
-    name = name.replace(/\s+/g, ' ').trim().slice(0, 200);
+    name = cap(clean(name));
     let parent = null;
-    for (let p = el.parentElement; p; p = p.parentElement) {
+    for (let p = pe; p; p = p.parentElement) {
       const pid = p.getAttribute && p.getAttribute('data-al-id');
       if (pid) { parent = pid; break; }
     }
-    out.push({id, kind, name, parent,
+    const bbox = clipped ? [r.left, r.top, r.width, r.height] : [vis[0], vis[1], vis[2] - vis[0], vis[3] - vis[1]];
+    const node = {id, kind, name, parent,
       tag: tag.toLowerCase(), value, checked, selected,
       disabled: !!el.disabled || el.getAttribute('aria-disabled') === 'true',
-      editable, focused: el === active, visible: true,
-      bbox: [Math.round(r.left), Math.round(r.top), Math.round(r.width), Math.round(r.height)],
+      editable, focused: el === active, visible: !clipped, clipped,
+      bbox: bbox.map(Math.round),
       href: tag === 'A' ? el.getAttribute('href') : null,
       placeholder: el.getAttribute('placeholder'), clickable,
-      irreversible: irr ? el.matches(irr) : false, dom_id: el.id || null});
+      irreversible: irr ? el.matches(irr) : false, dom_id: el.id || null,
+      scroll_box: region.box ? idOf(region.box) : null};
+    if (type) node.type = type;
+    if (readonly !== null) node.readonly = readonly;
+    if (min !== null) node.min = min;
+    if (max !== null) node.max = max;
+    if (emphasis) node.emphasis = emphasis;
+    if (chosen) node.selected_options = chosen;
+    // The icons a small control holds (a menu item's ui-icon-disk): a model may be asked for them.
+    if (clickable && el.childElementCount && el.getElementsByTagName('*').length <= 20) {
+      const icons = [];
+      for (const d of el.querySelectorAll('[class*="icon"]')) if (d.getClientRects().length) icons.push(...iconWords(d));
+      if (icons.length) node.icons = icons;
+    }
+    if (clickable && !own && !img && !(tag in {INPUT: 1, SELECT: 1, TEXTAREA: 1}) && kind !== 'slider' && !clean(el.textContent || '')) {  // a swatch, an icon: its colour may be its meaning
+      const c = hex(cs.backgroundColor);
+      if (c) node.color = c;
+    }
+    if (box) { node.scrollable = true; openBoxes.push(el);
+      node.scroll = [Math.round(el.scrollLeft), Math.round(el.scrollTop),
+                     el.scrollWidth - el.clientWidth, el.scrollHeight - el.clientHeight]; }
+    out.push(node);
   }
-  return {nodes: out, offscreen, url: location.href, title: document.title,
+  return {nodes: out, offscreen: offscreen + clippedLeft, url: location.href, title: document.title,
           scroll: [window.scrollX, window.scrollY], viewport: [W, H]};
 }

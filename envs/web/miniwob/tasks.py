@@ -117,6 +117,10 @@ class MiniWoBTask:
     def irreversible_selectors(self) -> list[str]:
         return []
 
+    def chrome_selectors(self) -> list[str]:
+        """The page's own furniture, outside the task: the reward display and its click canvas."""
+        return ["#reward-display", "#click-canvas", "#sync-task-cover"]
+
     def _serve(self, route: Any) -> None:
         path = route.request.url[len(ORIGIN):].split("?", 1)[0].lstrip("/")
         found = _file(path)

@@ -16,63 +16,34 @@ from agentloop.roles.context import Context
 from agentloop.scene import Node, SceneGraph
 from agentloop.skills.web import Rel
 
-from ..solving import register_solver
-
-
-def _q(goal: str) -> list[str]:
-    return re.findall(r'"([^"]*)"', goal)
-
-
-def _nodes(ctx: Context) -> list[Node]:
-    scene = ctx.scene or SceneGraph()
-    # The MiniWoB reward display below the task area is not part of the task.
-    return [n for n in scene.nodes if n.kind not in ("canvas",)]
-
-
-def _find(ctx: Context, name: str, kinds: tuple[str, ...] | None = None, exact: bool = True) -> Node | None:
-    norm = name.strip().lower()
-    for n in _nodes(ctx):
-        if kinds and n.kind not in kinds:
-            continue
-        if (n.name.strip().lower() == norm) if exact else (norm in n.name.lower()):
-            return n
-    return None
-
-
-def click(n: Node) -> SkillCall:
-    return SkillCall(name="click", args={"element": n.id})
-
-
-def _submit(ctx: Context, label: str = "submit") -> SkillCall | str:
-    n = _find(ctx, label, ("button",)) or _find(ctx, label, None, exact=False)
-    return click(n) if n else "wait()"
+from .common import Solvers, activate, click, fill_then, find, nodes, quoted, submit, textboxes, untried
 
 
 def click_named(ctx: Context) -> SkillCall | str:
-    names = _q(ctx.goal)
+    names = quoted(ctx.goal)
     target = names[0] if names else ctx.goal
-    n = _find(ctx, target, ("button", "link", "generic", "tab")) or _find(ctx, target)
+    n = find(ctx, target, ("button", "link", "generic", "tab")) or find(ctx, target)
     return click(n) if n else "wait()"
 
 
 def click_button_sequence(ctx: Context) -> SkillCall | str:
     done = sum(1 for h in ctx.history if not h.action_error)
     want = "ONE" if done == 0 else "TWO"
-    n = _find(ctx, want, ("button",))
-    return click(n) if n else "wait()"
+    n = find(ctx, want, ("button",))
+    return activate(ctx, n) if n else "wait()"
 
 
 def click_test(ctx: Context) -> SkillCall | str:
     m = re.search(r"button (\w+)", ctx.goal)
-    n = _find(ctx, m.group(1), ("button",)) if m else None
-    n = n or next((x for x in _nodes(ctx) if x.kind == "button"), None)
-    return click(n) if n else "wait()"
+    n = find(ctx, m.group(1), ("button",)) if m else None
+    n = n or next((x for x in nodes(ctx) if x.kind == "button"), None)
+    return activate(ctx, n) if n else "wait()"
 
 
 def click_dialog(ctx: Context) -> SkillCall | str:
-    names = _q(ctx.goal)
+    names = quoted(ctx.goal)
     want = names[0] if names else "x"
-    for n in _nodes(ctx):
+    for n in nodes(ctx):
         if n.kind != "button":
             continue
         label = n.name.strip().lower()
@@ -86,27 +57,21 @@ def click_dialog(ctx: Context) -> SkillCall | str:
 
 def click_tab(ctx: Context) -> SkillCall | str:
     m = re.search(r"Tab #(\d+)", ctx.goal)
-    n = _find(ctx, f"Tab #{m.group(1)}", ("tab", "link", "generic")) if m else None
+    n = find(ctx, f"Tab #{m.group(1)}", ("tab", "link", "generic")) if m else None
     return click(n) if n else "wait()"
-
-
-def _untried(ctx: Context, nodes: list[Node]) -> Node | None:
-    """The first of `nodes` not clicked yet this episode (ids are stable for the episode)."""
-    done = {h.action for h in ctx.history if not h.action_error}
-    return next((n for n in nodes if str(click(n)) not in done), None)
 
 
 def reveal_and_click(ctx: Context) -> SkillCall | str:
     """Click the link named in quotes; while it is hidden, open the tabs or sections one by
     one (a hidden tab panel or collapsed section is not in the graph, so absence means
     "look elsewhere")."""
-    names = _q(ctx.goal)
+    names = quoted(ctx.goal)
     target = names[-1] if names else ""
-    link = next((n for n in _nodes(ctx) if n.kind in ("link", "generic") and n.name == target
+    link = next((n for n in nodes(ctx) if n.kind in ("link", "generic") and n.name == target
                  and n.get("tag") in ("span", "a")), None)
     if link is not None:
         return click(link)
-    n = _untried(ctx, [n for n in _nodes(ctx) if n.kind == "tab"])
+    n = untried(ctx, [n for n in nodes(ctx) if n.kind == "tab"])
     return click(n) if n else "wait()"
 
 
@@ -120,7 +85,7 @@ def _items(goal: str) -> list[str]:
 def click_checkboxes(ctx: Context) -> SkillCall | str:
     want = {w.lower() for w in _items(ctx.goal)}
     scene = ctx.scene or SceneGraph()
-    for n in _nodes(ctx):
+    for n in nodes(ctx):
         if n.kind not in ("checkbox", "radio"):
             continue
         parent = scene.node(next((r.dst for r in scene.relations if r.src == n.id and r.rel == Rel.CHILD_OF), ""))
@@ -128,7 +93,7 @@ def click_checkboxes(ctx: Context) -> SkillCall | str:
         should = label in want
         if bool(n.get("checked")) != should:
             return click(n)
-    return _submit(ctx)
+    return submit(ctx)
 
 
 def click_option(ctx: Context) -> SkillCall | str:
@@ -137,82 +102,70 @@ def click_option(ctx: Context) -> SkillCall | str:
 
 def choose_list(ctx: Context) -> SkillCall | str:
     m = re.search(r"Select (.*?) from the list", ctx.goal)
-    sel = next((n for n in _nodes(ctx) if n.kind == "combobox"), None)
+    sel = next((n for n in nodes(ctx) if n.kind == "combobox"), None)
     if m and sel is not None and sel.get("value") != m.group(1):
         return SkillCall(name="select", args={"element": sel.id, "option": m.group(1)})
-    return _submit(ctx)
+    return submit(ctx)
 
 
 def click_collapsible(ctx: Context) -> SkillCall | str:
     # The section is collapsed at the start: open its header once, then submit.
     if not any(not h.action_error for h in ctx.history):
-        head = next((n for n in _nodes(ctx) if n.name.startswith("Section")
+        head = next((n for n in nodes(ctx) if n.name.startswith("Section")
                      and n.kind in ("tab", "heading", "button", "generic")), None)
         if head is not None:
             return click(head)
-    return _submit(ctx)
-
-
-def _textboxes(ctx: Context) -> list[Node]:
-    return [n for n in _nodes(ctx) if n.kind == "textbox" and n.get("editable")]
-
-
-def _fill_then(ctx: Context, values: list[str], submit: str = "submit") -> SkillCall | str:
-    boxes = _textboxes(ctx)
-    for box, v in zip(boxes, values):
-        if box.get("value") != v:
-            return SkillCall(name="type", args={"element": box.id, "text": v})
-    return _submit(ctx, submit)
+    return submit(ctx)
 
 
 def enter_text(ctx: Context) -> SkillCall | str:
-    return _fill_then(ctx, _q(ctx.goal)[:1])
+    return fill_then(ctx, quoted(ctx.goal)[:1])
 
 
 def enter_password(ctx: Context) -> SkillCall | str:
-    pw = _q(ctx.goal)[0]
-    return _fill_then(ctx, [pw, pw])
+    pw = quoted(ctx.goal)[0]
+    return fill_then(ctx, [pw, pw])
 
 
 def login_user(ctx: Context) -> SkillCall | str:
-    q = _q(ctx.goal)
-    boxes = _textboxes(ctx)
-    return _fill_then(ctx, q[:2], "login") if len(boxes) >= 2 else "wait()"
+    q = quoted(ctx.goal)
+    boxes = textboxes(ctx)
+    return fill_then(ctx, q[:2], "login") if len(boxes) >= 2 else "wait()"
 
 
 def login_user_popup(ctx: Context) -> SkillCall | str:
     # A popup may open when a field takes focus, disabling the form; its OK ends the episode
     # as a failure, its Cancel closes it for good.
-    cancel = _find(ctx, "cancel", ("button",))
+    cancel = find(ctx, "cancel", ("button",))
     if cancel is not None:
         return click(cancel)
-    q = _q(ctx.goal)
-    boxes = _textboxes(ctx)
+    q = quoted(ctx.goal)
+    boxes = textboxes(ctx)
     if len(boxes) < 2:
         return "wait()"
     for box, v in zip(boxes, q[:2]):
         if box.get("value") != v:
             return SkillCall(name="type", args={"element": box.id, "text": v})
-    return _submit(ctx, "ok")
+    return submit(ctx, "ok")
 
 
 def enter_text_case(ctx: Context) -> SkillCall | str:
-    word = _q(ctx.goal)[0]
+    word = quoted(ctx.goal)[0]
     goal = ctx.goal.lower()
     word = word.upper() if "upper case" in goal else word.lower() if "lower case" in goal else word
-    return _fill_then(ctx, [word])
+    return fill_then(ctx, [word])
 
 
 def focus_text(ctx: Context) -> SkillCall | str:
     m = re.search(r"(\d)(?:st|nd|rd|th)", ctx.goal)
-    boxes = _textboxes(ctx)
+    boxes = textboxes(ctx)
     idx = int(m.group(1)) - 1 if m else 0
     return click(boxes[idx]) if idx < len(boxes) else "wait()"
 
 
 def click_widget(ctx: Context) -> SkillCall | str:
-    kind = _q(ctx.goal)[0]
-    for n in _nodes(ctx):
+    kind = quoted(ctx.goal)[0]
+    for n in nodes(ctx):
         tag, typ = n.get("tag"), n.kind
         if (kind == "button" and typ == "button") or (kind == "checkbox" and typ == "checkbox") or \
            (kind == "radio" and typ == "radio") or (kind == "textarea" and tag == "textarea") or \
@@ -237,14 +190,14 @@ def _folder_icon(ctx: Context, n: Node) -> bool:
 
 
 def navigate_tree(ctx: Context) -> SkillCall | str:
-    target = _q(ctx.goal)[-1] if _q(ctx.goal) else ""
-    rows = [n for n in _nodes(ctx) if n.get("tag") == "span" and n.get("clickable") and n.name]
+    target = quoted(ctx.goal)[-1] if quoted(ctx.goal) else ""
+    rows = [n for n in nodes(ctx) if n.get("tag") == "span" and n.get("clickable") and n.name]
     hit = next((n for n in rows if n.name == target), None)
     if hit is not None:
         return click(hit)
     # Open the folders not opened yet, outermost first; clicking a file that is not the target
     # ends the episode, so only rows with a folder icon are ever clicked while searching.
-    folder = _untried(ctx, [n for n in rows if _folder_icon(ctx, n)])
+    folder = untried(ctx, [n for n in rows if _folder_icon(ctx, n)])
     return click(folder) if folder else "wait()"
 
 
@@ -253,7 +206,7 @@ def click_menu(ctx: Context) -> SkillCall | str:
     which ends the episode as a failure), then click the leaf."""
     m = re.search(r"Select (.+)$", ctx.goal.strip())
     path = [p.strip() for p in m.group(1).split(">")] if m else []
-    items = {n.name: n for n in _nodes(ctx) if n.kind == "menuitem"}
+    items = {n.name: n for n in nodes(ctx) if n.kind == "menuitem"}
     shown = [name for name in path if name in items]
     if not path or not shown:
         return "wait()"
@@ -271,18 +224,18 @@ _ARITH = re.compile(r"(-?\d+)\s*([-+x*])\s*(-?\d+)\s*=")
 
 def simple_arithmetic(ctx: Context) -> SkillCall | str:
     # The problem is parsed and computed here: page text is never evaluated as code.
-    for n in _nodes(ctx):
+    for n in nodes(ctx):
         m = _ARITH.search(n.name)
         if m:
             a, op, b = int(m.group(1)), m.group(2), int(m.group(3))
-            return _fill_then(ctx, [str(a + b if op == "+" else a - b if op == "-" else a * b)])
+            return fill_then(ctx, [str(a + b if op == "+" else a - b if op == "-" else a * b)])
     return "wait()"
 
 
 def enter_date(ctx: Context) -> SkillCall | str:
     # A date input's value is ISO (YYYY-MM-DD) whatever the page shows.
     m = re.search(r"(\d\d)/(\d\d)/(\d{4})", ctx.goal)
-    return _fill_then(ctx, [f"{m.group(3)}-{m.group(1)}-{m.group(2)}"]) if m else "wait()"
+    return fill_then(ctx, [f"{m.group(3)}-{m.group(1)}-{m.group(2)}"]) if m else "wait()"
 
 
 def enter_time(ctx: Context) -> SkillCall | str:
@@ -291,30 +244,41 @@ def enter_time(ctx: Context) -> SkillCall | str:
     if not m:
         return "wait()"
     h = int(m.group(1)) % 12 + (12 if m.group(3).upper() == "PM" else 0)
-    return _fill_then(ctx, [f"{h:02d}:{m.group(2)}"])
+    return fill_then(ctx, [f"{h:02d}:{m.group(2)}"])
 
 
-def register() -> None:
-    """Register every solver above with the web planner's table."""
-    for name, fn in [
-        ("miniwob.click-button", click_named), ("miniwob.click-link", click_named),
-        ("miniwob.click-button-sequence", click_button_sequence),
-        ("miniwob.click-test", click_test), ("miniwob.click-test-2", click_test),
-        ("miniwob.click-test-transfer", click_test),
-        ("miniwob.click-dialog", click_dialog), ("miniwob.click-dialog-2", click_dialog),
-        ("miniwob.click-tab", click_tab), ("miniwob.click-tab-2*", reveal_and_click),
-        ("miniwob.click-collapsible-2*", reveal_and_click),
-        ("miniwob.click-checkboxes", click_checkboxes), ("miniwob.click-checkboxes-large", click_checkboxes),
-        ("miniwob.click-checkboxes-transfer", click_checkboxes), ("miniwob.click-option", click_option),
-        ("miniwob.choose-list", choose_list),
-        ("miniwob.click-collapsible", click_collapsible), ("miniwob.click-collapsible-nodelay", click_collapsible),
-        ("miniwob.enter-text", enter_text), ("miniwob.enter-text-dynamic", enter_text),
-        ("miniwob.enter-password", enter_password), ("miniwob.login-user", login_user),
-        ("miniwob.login-user-popup", login_user_popup), ("miniwob.enter-text-2", enter_text_case),
-        ("miniwob.focus-text", focus_text), ("miniwob.focus-text-2", focus_text),
-        ("miniwob.click-widget", click_widget), ("miniwob.navigate-tree", navigate_tree),
-        ("miniwob.click-menu", click_menu),
-        ("miniwob.unicode-test", click_named), ("miniwob.simple-arithmetic", simple_arithmetic),
-        ("miniwob.enter-date", enter_date), ("miniwob.enter-time", enter_time),
-    ]:
-        register_solver(name, fn)
+SOLVERS: Solvers = {
+    "miniwob.click-button": click_named,
+    "miniwob.click-link": click_named,
+    "miniwob.click-button-sequence": click_button_sequence,
+    "miniwob.click-test": click_test,
+    "miniwob.click-test-2": click_test,
+    "miniwob.click-test-transfer": click_test,
+    "miniwob.click-dialog": click_dialog,
+    "miniwob.click-dialog-2": click_dialog,
+    "miniwob.click-tab": click_tab,
+    "miniwob.click-tab-2*": reveal_and_click,
+    "miniwob.click-collapsible-2*": reveal_and_click,
+    "miniwob.click-checkboxes": click_checkboxes,
+    "miniwob.click-checkboxes-large": click_checkboxes,
+    "miniwob.click-checkboxes-transfer": click_checkboxes,
+    "miniwob.click-option": click_option,
+    "miniwob.choose-list": choose_list,
+    "miniwob.click-collapsible": click_collapsible,
+    "miniwob.click-collapsible-nodelay": click_collapsible,
+    "miniwob.enter-text": enter_text,
+    "miniwob.enter-text-dynamic": enter_text,
+    "miniwob.enter-password": enter_password,
+    "miniwob.login-user": login_user,
+    "miniwob.login-user-popup": login_user_popup,
+    "miniwob.enter-text-2": enter_text_case,
+    "miniwob.focus-text": focus_text,
+    "miniwob.focus-text-2": focus_text,
+    "miniwob.click-widget": click_widget,
+    "miniwob.navigate-tree": navigate_tree,
+    "miniwob.click-menu": click_menu,
+    "miniwob.unicode-test": click_named,
+    "miniwob.simple-arithmetic": simple_arithmetic,
+    "miniwob.enter-date": enter_date,
+    "miniwob.enter-time": enter_time,
+}

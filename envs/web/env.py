@@ -61,10 +61,8 @@ from .browser import release_browser, thread_browser
 from .capture import decode, draw_marks, screenshot, start_capture
 from .contexts import Contexts, EpisodeContext
 from .elements import build_scene, text_view
-from .grounding import browser_errors, landed, locate, option_value, point
+from .grounding import DESTROYED, browser_errors, landed, locate, option_value, point
 from .task import TaskResult, WebTask
-
-DESTROYED = "Execution context was destroyed"  # a navigation replaced the document mid-call
 
 
 class PageReport(BaseModel):

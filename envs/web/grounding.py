@@ -22,6 +22,8 @@ from agentloop.errors import ActionError, EnvCrashed, ErrorKind
 
 from . import js
 
+DESTROYED = "Execution context was destroyed"  # a navigation replaced the document mid-call
+
 
 @dataclass(frozen=True)
 class Target:
@@ -68,7 +70,12 @@ def landed(page: Any, eid: str, at: Target) -> None:
     """Raise `MISSED` when the mousedown of an action aimed at `eid` (`locate(aim=True)`)
     reached something else: the page moved between the check and the press. No mousedown seen
     (the page took it away before the capture listener) is not a miss."""
-    hit = page.evaluate(js.HIT)
+    try:
+        hit = page.evaluate(js.HIT)
+    except PlaywrightError as e:
+        if DESTROYED in str(e):  # the press followed a link: the page it landed on is gone, and that is no miss
+            return
+        raise
     if hit is not None and not hit["ok"]:
         raise ActionError(ErrorKind.MISSED, f"the press at ({at.x:.0f}, {at.y:.0f}) landed on {hit['what']}, "
                           f"not on element {eid}", acted=True)

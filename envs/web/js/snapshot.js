@@ -132,16 +132,19 @@
   const swatch = c => (c.tagName === 'DIV' || c.tagName === 'SPAN' || c.tagName === 'I') && !c.childElementCount &&
     !clean(c.textContent || '') && hex(style(c).backgroundColor);
   const INERT_ROLES = new Set(['presentation', 'none', 'status', 'log', 'alert', 'region', 'group', 'generic', 'marquee', 'timer']);
+  const LIVE_ROLES = new Set(['status', 'log', 'alert', 'marquee', 'timer']);
 
   for (let i = 0; i < all.length; i++) {
     const el = all[i];
     const tag = el.tagName;
     if (SKIP.has(tag) || chromeEls.has(el)) continue;
-    let role = el.getAttribute('role');
-    if (role && INERT_ROLES.has(role) && !el.hasAttribute('aria-label')) role = null;  // says nothing to act on
     let own = '';
     for (let c = el.firstChild; c; c = c.nextSibling) if (c.nodeType === 3) own += c.nodeValue;
     own = clean(own);
+    let role = el.getAttribute('role');
+    // An inert role says nothing to act on; a live region that speaks (a form's error alert,
+    // a status line) keeps its role, since what it says is what the page reports.
+    if (role && INERT_ROLES.has(role) && !el.hasAttribute('aria-label') && !(own && LIVE_ROLES.has(role))) role = null;
     const pe = el.parentElement;
     // An inline span or bold word inside a sentence is part of that sentence's node (below).
     if (own && INLINE.has(tag) && !role && !listened.has(el) && !el.onclick && pe && pe !== body &&

@@ -122,6 +122,39 @@ def _short(text: str, limit: int = NAME_VIEW) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _node_line(n: Node) -> str:
+    """One node of the text view: id, kind, tag where it adds something, name, then state."""
+    a = n.attrs
+    bits = [f"[{n.id}] {n.kind}"]
+    tag = a.get("tag")
+    if tag and n.kind != "text" and NATURAL_TAG.get(tag) != n.kind:
+        bits.append(tag)
+    if n.name:
+        bits.append(repr(_short(n.name)))
+    value = a.get("value")
+    if value not in (None, "") and n.kind not in ("button", "option"):
+        bits.append(f"value={_short(str(value))!r}")
+    elif value == "" and a.get("editable"):
+        bits.append("value=''")
+    if a.get("placeholder") and a.get("placeholder") != n.name:
+        bits.append(f"placeholder={_short(a['placeholder'], 40)!r}")
+    bits += [f"{key}={a[key]}" for key in ("min", "max") if a.get(key) not in (None, "")]
+    bits += [flag for flag in ("checked", "selected", "disabled", "readonly", "focused", "irreversible", "editable")
+             if a.get(flag)]
+    if a.get("emphasis"):
+        bits.append("emphasis=" + ", ".join(repr(_short(e, 40)) for e in a["emphasis"]))
+    if a.get("icons"):
+        bits.append("icons=" + ",".join(a["icons"]))
+    if a.get("color") and not n.name.startswith("#"):
+        bits.append(f"color={a['color']}")
+    if a.get("scrollable") and a.get("scroll"):
+        x, y, mx, my = a["scroll"]
+        bits.append(f"scrollable (at {y}/{my} down, {x}/{mx} right)")
+    if a.get("clipped"):
+        bits.append(f"clipped in [{a.get('scroll_box')}]")
+    return " ".join(bits)
+
+
 def text_view(scene: SceneGraph, goal: str) -> str:
     """Compact text: one line per node, `[id] kind tag "name" state`; text-only nodes (and
     wrappers of a control) that repeat their parent's name are folded into it. Long names and
@@ -137,39 +170,7 @@ def text_view(scene: SceneGraph, goal: str) -> str:
             continue
         if n.kind == "generic" and not a.get("clickable") and not n.name:
             continue
-        bits = [f"[{n.id}] {n.kind}"]
-        tag = a.get("tag")
-        if tag and n.kind != "text" and NATURAL_TAG.get(tag) != n.kind:
-            bits.append(tag)
-        if n.name:
-            bits.append(repr(_short(n.name)))
-        value = a.get("value")
-        if value not in (None, "") and n.kind not in ("button", "option"):
-            bits.append(f"value={_short(str(value))!r}")
-        elif value == "" and a.get("editable"):
-            bits.append("value=''")
-        if a.get("placeholder") and a.get("placeholder") != n.name:
-            bits.append(f"placeholder={_short(a['placeholder'], 40)!r}")
-        for key in ("min", "max"):
-            if a.get(key) not in (None, ""):
-                bits.append(f"{key}={a[key]}")
-        for flag in ("checked", "selected", "disabled", "readonly", "focused", "irreversible"):
-            if a.get(flag):
-                bits.append(flag)
-        if a.get("editable"):
-            bits.append("editable")
-        if a.get("emphasis"):
-            bits.append("emphasis=" + ", ".join(repr(_short(e, 40)) for e in a["emphasis"]))
-        if a.get("icons"):
-            bits.append("icons=" + ",".join(a["icons"]))
-        if a.get("color") and not n.name.startswith("#"):
-            bits.append(f"color={a['color']}")
-        if a.get("scrollable") and a.get("scroll"):
-            x, y, mx, my = a["scroll"]
-            bits.append(f"scrollable (at {y}/{my} down, {x}/{mx} right)")
-        if a.get("clipped"):
-            bits.append(f"clipped in [{a.get('scroll_box')}]")
-        lines.append(" ".join(bits))
+        lines.append(_node_line(n))
     off = scene.meta.get("offscreen", 0)
     if off:
         lines.append(f"({off} more elements off-screen; scroll to see them)")

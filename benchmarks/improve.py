@@ -95,7 +95,7 @@ class Result:
         return sum(r.model_errors for r in self.records)
 
 
-TASKS = [Task("agentloop/toy.switches", "slip", 1500), Task("agentloop/robot.pick-place", "disturb", 300)]
+TASKS = [Task("agentloop/toy.switches", "slip", 1500), Task("agentloop/robot.pick-place", "disturb", 900)]
 ARMS = [
     Arm("untrained model", "untrained"),
     Arm("trained, open loop", "trained", critic="none", validator="none"),
@@ -103,39 +103,51 @@ ARMS = [
     Arm("trained + learned critic, best of 3", "trained", critic="rule+prm", candidates=3),
     Arm("scripted planner (ceiling)", None),
 ]
-TRAIN_SEED, EXPLORE_SEED, FAILURE_RATES = 1000, 5000, (0.0, 0.3)
+TRAIN_SEED, EXPLORE_SEED, DAGGER_SEED, FAILURE_RATES = 1000, 5000, 7000, (0.0, 0.3)
+BATCH = 8  # small batches, more steps: what a small model copying ids learns fastest from on a CPU
 EXPLORE_EPISODES = {"agentloop/toy.switches": 60, "agentloop/robot.pick-place": 30}
+DAGGER_EPISODES = {"agentloop/toy.switches": 200, "agentloop/robot.pick-place": 60}
 MAX_STEPS = 12  # per held-out episode: the scripted planner needs at most about half of it
 
 
-def record(task: Task, out: Path, episodes: int, model: str | None = None) -> Path:
+def record(task: Task, out: Path, episodes: int, model: str | None = None, kind: str = "explore",
+           seed: int = TRAIN_SEED) -> Path:
     """Runs in the closed loop on training seeds, failures injected at 0.3: the scripted
-    planner's, or with `model` (on other seeds) a model's."""
-    name, seed = task.env_id.split("/")[-1], TRAIN_SEED
-    run = out / "record" / (name if model is None else f"{name}-explore")
-    if (run / "run.json").exists():
+    planner's, or with `model` a model's (its run named `kind`, from `seed` on)."""
+    name = task.env_id.split("/")[-1]
+    run = out / "record" / (name if model is None else f"{name}-{kind}")
+    have = len(list((run / "episodes").glob("*/episode.json"))) if (run / "run.json").exists() else 0
+    if have >= episodes:
         return run
     cmd = [sys.executable, "-m", "agentloop", "run", task.env_id, "-n", str(episodes), "--env-arg",
            f"{task.failure}=0.3", "--out", str(run), "--no-frames", "--max-steps", str(MAX_STEPS)]
+    if have:  # a run cut short, or asked for more episodes now: finish it
+        cmd.append("--resume")
     if model is not None:
         cmd += ["--model", model]
-        seed = EXPLORE_SEED
     subprocess.run([*cmd, "--seed", str(seed)], check=True, capture_output=True, cwd=ROOT)
     return run
 
 
-def rows(runs: list[Path], fmt: str, out: Path) -> datasets.Dataset:
-    """The `fmt` export of every run, one dataset (single-call prompts, text only)."""
-    options = PromptOptions(mode=PlannerMode.SINGLE, images=False)
+def rows(runs: list[Path], fmt: str, out: Path, balance: bool = False, teacher: str | None = None) -> datasets.Dataset:
+    """The `fmt` export of every run, one dataset (single-call prompts, text only). With
+    `balance`, a run with fewer rows is repeated up to the largest, so that each task weighs
+    alike in training (a robot episode is dearer to record than a toy one). With `teacher`,
+    every step's prompt gets the teacher's decision there (DAgger's relabelling)."""
+    options = PromptOptions(mode=PlannerMode.SINGLE, images=False, teacher=teacher)
+    folder = fmt if teacher is None else f"{fmt}-relabeled"
     parts = [datasets.load_dataset("parquet", split="train",
-                                   data_files=str(export(run, fmt, out / fmt / run.name, options=options)))
+                                   data_files=str(export(run, fmt, out / folder / run.name, options=options)))
              for run in runs]
+    if balance:
+        most = max(len(p) for p in parts)
+        parts = [p for part in parts for p in [part] * max(1, round(most / len(part)))]
     return datasets.concatenate_datasets(parts).shuffle(seed=0)
 
 
 def train(runs: list[Path], out: Path, steps: int, scale: float) -> dict[str, str]:
     """The untrained and trained planner models and the learned critic, saved under `out`."""
-    sft = rows(runs, "sft", out)
+    sft = rows(runs, "sft", out, balance=True)
     tok = tiny.train_tokenizer(tiny.row_texts(sft), vocab_size=4000)
     torch.manual_seed(0)
     untrained = out / "models" / "untrained"
@@ -143,15 +155,25 @@ def train(runs: list[Path], out: Path, steps: int, scale: float) -> dict[str, st
     model.save_pretrained(untrained)
     tok.save_pretrained(untrained)
     TrainedFor.current(PlannerMode.SINGLE, images=False).write(untrained)
-    explored = [record(task, out, max(2, int(EXPLORE_EPISODES[task.env_id] * scale)), f"hf:{untrained}")
-                for task in TASKS]
+    explored = [record(task, out, max(2, int(EXPLORE_EPISODES[task.env_id] * scale)), f"hf:{untrained}",
+                       seed=EXPLORE_SEED) for task in TASKS]
     t = time.perf_counter()
-    trained = tiny.train_sft(model, tok, sft, out / "models" / "trained", steps=steps, mode=PlannerMode.SINGLE,
-                             batch=16, lr=3e-3)
+    first = tiny.train_sft(model, tok, sft, out / "models" / "behaviour-cloned", steps=steps,
+                           mode=PlannerMode.SINGLE, batch=BATCH, lr=3e-3)
     console.print(f"SFT: {len(sft)} rows, {steps} steps, {sum(p.numel() for p in model.parameters()):,} "
                   f"parameters, {time.perf_counter() - t:.0f} s")
+    # DAgger: the model's own runs reach states the scripted runs never do (a wrong lamp on, the
+    # wrong object in hand); the scripted planner, as teacher, says what to do in each of them.
     t = time.perf_counter()
-    prm = rows(runs + explored, "prm", out)
+    dagger = [record(task, out, max(2, int(DAGGER_EPISODES[task.env_id] * scale)), f"hf:{first}", "dagger",
+                     DAGGER_SEED) for task in TASKS]
+    aggregated = datasets.concatenate_datasets([sft, rows(dagger, "sft", out, teacher="scripted")]).shuffle(seed=1)
+    trained = tiny.train_sft(model, tok, aggregated, out / "models" / "trained", steps=max(10, steps // 2),
+                             mode=PlannerMode.SINGLE, batch=BATCH, lr=1e-3)
+    console.print(f"DAgger: {len(aggregated) - len(sft)} relabelled rows from the model's own runs, "
+                  f"{max(10, steps // 2)} more steps, {time.perf_counter() - t:.0f} s")
+    t = time.perf_counter()
+    prm = rows(runs + explored + dagger, "prm", out)
     critic = tiny.train_prm(tiny.step_classifier(tok, hidden=64, layers=2), tok, prm, out / "models" / "prm",
                             steps=max(30, steps // 3), batch=16, lr=3e-3)
     console.print(f"PRM: {len(prm)} rows ({sum(not r[0] for r in prm['labels'])} wrong), "

@@ -36,10 +36,15 @@ def export_cmd(
         help="where a scripted planner ran, the model planner's calls to render: staged (plan, reflect, "
              "action) or single (one action call a step; run the trained model with --planner model:single)"),
     text_only: bool = typer.Option(False, "--text-only", help="prompts without frames, for text-only models"),
+    teacher: str | None = typer.Option(
+        None, "--teacher",
+        help="sft: every step's prompt with this planner's decision there as the target (DAgger): "
+             "scripted (the env's own) or module:Factory"),
 ) -> None:
     """Export a run for training; derived rewards and advantages are computed if missing."""
     from agentloop.exports import Filters, PromptOptions, export
 
     filters = Filters(success_only=success_only, task=task, since=_date(since, "--since"), until=_date(until, "--until"))
-    path = export(run_dir, fmt, out, filters, PromptOptions(mode=prompt_mode, images=not text_only))
+    path = export(run_dir, fmt, out, filters, PromptOptions(mode=prompt_mode, images=not text_only,
+                                                                 teacher=teacher))
     console.print(f"wrote {fmt} export: {path}", highlight=False)

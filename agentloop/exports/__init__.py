@@ -32,6 +32,8 @@ def export(run_dir: Path | str, fmt: str, out: Path | str, filters: Filters | No
     planner ran. Each format's module (imported only when asked for) has `export(run, out)`."""
     if fmt not in FORMATS:
         raise ConfigError(f"unknown export format {fmt!r}; one of {', '.join(FORMATS)}")
+    if options is not None and options.teacher and fmt != "sft":
+        raise ConfigError(f"a teacher relabels sft rows; {fmt} rows keep the decisions that were taken")
     exporter: Callable[[Run, Path], Path] = importlib.import_module(FORMATS[fmt]).export
     run = Run(run_dir, filters, options)
     written = exporter(run, Path(out))

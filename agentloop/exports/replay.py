@@ -4,7 +4,9 @@ from the records (scene, history, feedback so far) and the model planner's calls
 Where a model planned, those calls are the recorded ones. Where a scripted planner ran, the
 real VLM planner is run on the rebuilt contexts with a model that answers with the scripted
 decision, in the reply format the runtime parses: its calls are what the model planner would
-have been sent there, rendered by the runtime's own prompt code.
+have been sent there, rendered by the runtime's own prompt code. With a teacher, every
+candidate is rendered so, and the decision is the teacher's at that state (relabelled): the
+prompt is still the one the planner was sent, since the context is rebuilt as it was.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from typing_extensions import Unpack
 from agentloop import registry
 from agentloop.adapter import PassThroughSkillSet
 from agentloop.calls import SkillCall, SkillSpec
-from agentloop.env import SkillEnv
-from agentloop.errors import ActionError
+from agentloop.env import SCRIPTED_PLANNER, SkillEnv
+from agentloop.errors import ActionError, ConfigError
 from agentloop.exports.source import Episode, PromptOptions
 from agentloop.models.base import parse_into
 from agentloop.models.types import Completion, Message, Sampling
@@ -32,6 +34,7 @@ from agentloop.prompts.messages import GOAL_SPEC
 from agentloop.prompts.replies import PLANNER_ROLES, choice_of, plan_reply, reflect_reply, reply_text
 from agentloop.records import Candidate, Feedback, FeedbackSource, ModelCallRecord, Plan, StepRecord
 from agentloop.roles.context import Context, HistoryItem, call_targets
+from agentloop.roles.planner import Planner
 from agentloop.roles.vlm import VLMPlanner
 from agentloop.roles.vlm_schemas import PlanReply, ReflectReply
 from agentloop.scene import SceneGraph
@@ -46,6 +49,7 @@ class Vocabulary:
 
     skills: list[SkillSpec]
     skillset: SkillSet
+    scripted_planner: str | None = None  # `module:Class` of the env's scripted planner
 
     @classmethod
     def of(cls, env_id: str) -> Vocabulary:
@@ -53,7 +57,19 @@ class Vocabulary:
         spec = gym.spec(registry.resolve(env_id))
         entry = load_object(spec.entry_point) if isinstance(spec.entry_point, str) else spec.entry_point
         skillset = entry.skillset if isinstance(entry, type) and issubclass(entry, SkillEnv) else PassThroughSkillSet()
-        return cls(skills=skillset.specs(), skillset=skillset)
+        scripted = (getattr(entry, "metadata", None) or {}).get(SCRIPTED_PLANNER)
+        return cls(skills=skillset.specs(), skillset=skillset, scripted_planner=scripted)
+
+    def teacher(self, spec: str, env_id: str) -> Planner:
+        """The planner `spec` names: `scripted` (the env's own) or a `module:Factory`."""
+        path = self.scripted_planner if spec == "scripted" else spec
+        if not path:
+            raise ConfigError(f"{env_id} has no scripted planner to teach with; name one as --teacher module:Factory")
+        factory = load_object(path)
+        planner = factory() if callable(factory) else factory
+        if not isinstance(planner, Planner):
+            raise ConfigError(f"--teacher {spec!r} did not produce a planner (name, reset, propose, feedback)")
+        return planner
 
 
 @dataclass
@@ -66,6 +82,7 @@ class Moment:
     ctx: Context
     calls: list[ModelCallRecord]
     rendered: bool  # True: calls rendered for a scripted planner; False: recorded
+    relabeled: bool = False  # rendered with a teacher's decision at this state, not the one taken
 
     @property
     def proposed(self) -> Candidate:
@@ -113,7 +130,8 @@ class Replay:
 
     def __init__(self, ep: Episode, vocab: Vocabulary, options: PromptOptions, per_round: int):
         self.ep, self.vocab, self.options, self.per_round = ep, vocab, options, max(1, per_round)
-        self.recorded = any(c.role in PLANNER_ROLES for s in ep.steps for c in s.model_calls)
+        self.teacher = vocab.teacher(options.teacher, ep.record.env_id) if options.teacher else None
+        self.recorded = self.teacher is None and any(c.role in PLANNER_ROLES for s in ep.steps for c in s.model_calls)
         self.model = DecisionModel(options.images)
         self.model.skills = vocab.skills
         self.planner = VLMPlanner(self.model, retries=0, mode=options.mode)
@@ -164,7 +182,7 @@ class Replay:
             ctx.candidate = i % self.per_round
             calls = self._recorded(step, i, cand) if self.recorded else self._render(step, ctx, cand)
             snapshot = replace(ctx, feedback=list(self.feedback), history=list(self.history), model_calls=[])
-            out.append(Moment(step, i, snapshot, calls, rendered=not self.recorded))
+            out.append(Moment(step, i, snapshot, calls, rendered=not self.recorded, relabeled=self.teacher is not None))
         for fb in pending:
             self._give(fb, ctx)
         self._remember(step, ctx)
@@ -177,14 +195,30 @@ class Replay:
         return [c for c in calls if c.parsed is not None and _decided(c) == cand.text]  # older records
 
     def _render(self, step: StepRecord, ctx: Context, cand: Candidate) -> list[ModelCallRecord]:
-        self.model.choice = _decision(cand, self.vocab.skills)
-        self.model.plan = step.plan or Plan(subgoals=[ctx.goal])
-        self.model.reflected = step.plan_reflected or self.model.plan
+        if self.teacher is not None:
+            self._teach(ctx)
+        else:
+            self.model.choice = _decision(cand, self.vocab.skills)
+            self.model.plan = step.plan or Plan(subgoals=[ctx.goal])
+            self.model.reflected = step.plan_reflected or self.model.plan
         ctx.model_calls = []
         proposal = self.planner.propose(ctx)
         if proposal.plan is not None:
             self.plan = ctx.plan = proposal.reflected or proposal.plan
         return list(ctx.model_calls)
+
+    def _teach(self, ctx: Context) -> None:
+        """The teacher's decision at this state: it starts afresh here, as an expert labels a
+        state it is shown, and sees the feedback given so far."""
+        assert self.teacher is not None
+        state = replace(ctx, candidate=0, feedback=list(ctx.feedback), history=list(ctx.history), model_calls=[])
+        self.teacher.reset(state)
+        proposal = self.teacher.propose(state)
+        action = proposal.action
+        self.model.choice = action if isinstance(action, SkillCall) else _decision(Candidate(text=str(action)),
+                                                                                    self.vocab.skills)
+        self.model.plan = proposal.plan or Plan(subgoals=[ctx.goal])
+        self.model.reflected = proposal.reflected or self.model.plan
 
     def _remember(self, step: StepRecord, ctx: Context) -> None:
         """The step in the history later prompts show, as the loop writes it."""

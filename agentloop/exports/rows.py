@@ -30,6 +30,7 @@ class Origin(str, Enum):
 
     RECORDED = "recorded"  # a model call as it was made
     RENDERED = "rendered"  # what the model planner would have been sent, with the scripted decision
+    RELABELED = "relabeled"  # what the planner was sent at a state the episode reached, with a teacher's decision
 
 
 @dataclass
@@ -43,7 +44,8 @@ class CallRow:
 
     @classmethod
     def of(cls, ep: Episode, m: Moment, call: ModelCallRecord) -> CallRow:
-        return cls(ep, m.step, call, Origin.RENDERED if m.rendered else Origin.RECORDED)
+        origin = Origin.RELABELED if m.relabeled else Origin.RENDERED if m.rendered else Origin.RECORDED
+        return cls(ep, m.step, call, origin)
 
     @property
     def candidate(self) -> int | None:
@@ -122,6 +124,12 @@ def good_rows(ep: Episode, moments: list[Moment]) -> list[CallRow]:
             if call.error is None and (decided == executed or (decided is None and call.role is CallRole.REFLECT)):
                 out.append(row)
     return out
+
+
+def relabeled_rows(ep: Episode, moments: list[Moment]) -> list[CallRow]:
+    """Every candidate's calls, rendered with the teacher's decision at its state: right or
+    wrong, what the episode did there is the state, and the teacher says what to do in it."""
+    return [CallRow.of(ep, m, call) for m in moments if m.relabeled for call in m.calls]
 
 
 def final_row(ep: Episode, m: Moment) -> CallRow | None:

@@ -4,6 +4,10 @@ the validator, the planner's calls that decided on it, each as its prompt turns 
 Where a model planned, a row is a recorded call: its messages as sent, its raw reply. Where a
 scripted planner ran, a row is what the model planner would have been sent at that step, with
 the scripted decision as the reply in the format the planner parses (see `replay`).
+
+With a teacher (`PromptOptions.teacher`, `--teacher`), every candidate of every step is a row,
+whether it worked or not: the prompt the planner was sent in the state the episode had
+reached, and the teacher's decision there as the reply (DAgger's relabelling).
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from agentloop.exports.hf import Row, chat_features, row_features, write_parquet
-from agentloop.exports.rows import CallRow, good_rows, run_moments
+from agentloop.exports.rows import CallRow, good_rows, relabeled_rows, run_moments
 from agentloop.exports.source import Run
 
 
@@ -30,6 +34,6 @@ def export(run: Run, out: Path) -> Path:
     images = run.options.images
     rows: list[Row] = []
     for ep, moments in run_moments(run):
-        for row in good_rows(ep, moments):
+        for row in relabeled_rows(ep, moments) if run.options.teacher else good_rows(ep, moments):
             rows.append({"messages": [*row.prompt(images), row.reply(images)], **provenance(row, images)})
     return write_parquet(rows, row_features(images, messages=chat_features(images)), out, "sft")

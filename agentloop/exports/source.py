@@ -26,6 +26,10 @@ class PromptOptions:
 
     mode: PlannerMode = PlannerMode.STAGED
     images: bool = True
+    # A planner ("scripted": the env's own, or a `module:Factory`) whose decision at each state
+    # an episode reached becomes the row's target: DAgger's relabelling of a model's own runs,
+    # so a model learns to recover from the states its mistakes lead to (sft rows only).
+    teacher: str | None = None
 
 
 class Filters:

@@ -24,9 +24,12 @@ if TYPE_CHECKING:
 
 PAD, END = "<pad>", "<|end|>"
 SPECIAL = [PAD, END, "<|system|>", "<|user|>", "<|assistant|>"]
-# Words are identifiers (letters, digits, underscores) with an optional leading space, runs of
-# punctuation, or whitespace: GPT-2's split, with `_` and digits kept inside a word.
-WORDS = r" ?[A-Za-z_][A-Za-z0-9_]*| ?[0-9]+| ?[^\sA-Za-z0-9_]+|\s+(?!\S)|\s+"
+# Words are identifiers (letters, digits, underscores), numbers, runs of punctuation with an
+# optional leading space, or whitespace. Unlike GPT-2's split, a space never joins the word after
+# it: an id is then one and the same token in the goal (` lamp_3`), the scene (`[lamp_3]`) and
+# the reply (`"lamp_3"`), so a small model learns to copy it instead of learning, id by id, that
+# two tokens mean the same thing.
+WORDS = r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+| ?[^\sA-Za-z0-9_]+|\s+(?!\S)|\s+"
 _CONTENT = ("{% if m['content'] is string %}{{ m['content'] }}{% else %}"
             "{% for p in m['content'] %}{% if p['type'] == 'text' %}{{ p['text'] }}{% endif %}{% endfor %}{% endif %}")
 CHAT_TEMPLATE = (

@@ -54,3 +54,16 @@ def test_a_trained_model_runs_with_the_prompt_it_was_trained_on(scripted_toy, tm
     # And what it said comes back from its token ids.
     assert tok.decode(call.completion_token_ids, skip_special_tokens=True) == call.raw
     assert len(call.token_logprobs) == len(call.completion_token_ids)
+
+
+def test_an_id_is_one_and_the_same_token_in_goal_scene_and_reply(scripted_toy, tmp_path):
+    # A small model learns to copy an id only if the id it reads is the token it must write.
+    rows = datasets.load_dataset("parquet", split="train", data_files=str(
+        export(scripted_toy, "sft", tmp_path / "sft", options=PromptOptions(mode=PlannerMode.SINGLE, images=False))))
+    tok = tiny.train_tokenizer(tiny.row_texts(rows), vocab_size=500)
+    row = rows[0]
+    prompt, reply = row["messages"][1]["content"], row["messages"][-1]["content"]
+    lamp = reply.split('"lamp": "')[1].split('"')[0]
+    ids = tok(f"GOAL: switch on {lamp}\n[{lamp}] lamp\n{reply}")["input_ids"]
+    (token,) = tok(lamp)["input_ids"]  # whole
+    assert ids.count(token) == 3 and lamp in prompt

@@ -5,11 +5,19 @@ closed contexts do not pile up."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from agentloop.envs.web.browser import collect, release_browser, start_background, thread_browser
+from agentloop.envs.web.browser import (
+    ENV_VAR,
+    collect,
+    find_chromium,
+    release_browser,
+    start_background,
+    thread_browser,
+)
 from agentloop.envs.web.capture import decode
 from agentloop.envs.web.env import WebEnv
 from agentloop.perception import perception_of
@@ -37,6 +45,19 @@ def test_every_episode_gets_a_fresh_context(env):
         env.step("wait(ms=0)")
     # The current context, the next one, and at most one still closing.
     assert len(browser.contexts) <= 3
+
+
+def test_headless_runs_drive_the_headless_shell_where_it_is_installed(monkeypatch):
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    full, headless = find_chromium(headless=False), find_chromium(headless=True)
+    assert "headless-shell" not in (full or "")  # a window needs the full browser
+    if shutil.which("chromium-headless-shell"):
+        assert headless is not None and "headless-shell" in headless
+    else:
+        assert headless == full
+    if full is not None:  # the variable names the browser, whichever mode
+        monkeypatch.setenv(ENV_VAR, full)
+        assert find_chromium(headless=True) == full
 
 
 def test_screenshot_matches_playwright_and_hides_the_caret(env):

@@ -7,9 +7,12 @@ reset counts as identical when its text view (with a site session's own origin n
 scene graph, state key and frame equal the first reset to that seed. The site's tasks are the
 mutating ones: before each timed reset, one call changes the page or the database; `--gap`
 seconds of a policy's generation time may pass before the reset (the web envs make the next
-episode's browser context in the background meanwhile).
+episode's browser context in the background meanwhile). `--baseline-chromium PATH` measures
+each web env a second time, in the same run, driving that Chromium instead (e.g. the full
+browser, `/usr/bin/chromium`, against the headless shell the web env prefers).
 
     python benchmarks/resets.py [--families site robot miniwob] [--repeats 5] [--seeds 2] [--gap 0]
+                                [--baseline-chromium /usr/bin/chromium]
 
 Target: a median reset <= 50 ms to an identical state for site.* and robot.* (a WebArena
 reset takes minutes).
@@ -33,6 +36,12 @@ from agentloop.integrations import Session, Turn
 from agentloop.plugins import load_object
 from agentloop.records import RunConfig
 from agentloop.roles.factory import scripted_planner_path
+
+try:
+    from agentloop.envs.web.browser import ENV_VAR as CHROMIUM_VAR
+    from agentloop.envs.web.browser import find_chromium
+except ImportError:  # installed without the web extra: the web families are not measured anyway
+    CHROMIUM_VAR, find_chromium = "AGENTLOOP_CHROMIUM", None
 
 MINIWOB_SAMPLE = ("click-button", "click-checkboxes", "enter-text", "choose-list", "login-user")
 TARGET_MS = 50.0
@@ -90,26 +99,64 @@ def measure(env_id: str, seeds: int, repeats: int, gap: float) -> tuple[list[flo
     return times, same, total
 
 
+def measure_with(chromium: str | None, env_id: str, seeds: int, repeats: int, gap: float) -> tuple[list[float], int, int]:
+    """`measure`, with the web env driving `chromium` (None: the one it finds itself). Each
+    measurement's session launches its thread's browser anew, so the variable takes effect."""
+    before = os.environ.get(CHROMIUM_VAR)
+    if chromium is not None:
+        os.environ[CHROMIUM_VAR] = chromium
+    try:
+        return measure(env_id, seeds, repeats, gap)
+    finally:
+        if before is None:
+            os.environ.pop(CHROMIUM_VAR, None)
+        else:
+            os.environ[CHROMIUM_VAR] = before
+
+
+def _is_web(env_id: str) -> bool:
+    return env_id.split("/")[-1].split(".")[0] in ("site", "miniwob")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--families", nargs="+", default=["site", "robot", "miniwob"])
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--seeds", type=int, default=2)
     ap.add_argument("--gap", type=float, default=0.0, help="seconds between the last call and the reset")
+    ap.add_argument("--baseline-chromium", metavar="PATH",
+                    help="also measure each web env driving this Chromium, in the same run")
     args = ap.parse_args()
+    browser = find_chromium() if find_chromium is not None else None
+    baseline = f"; baseline: {args.baseline_chromium}" if args.baseline_chromium else ""
     table = Table(title=f"reset to a seed, {args.gap:g} s after the last call "
-                        f"(load average before: {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores)")
-    for col in ("env", "median ms", "p90 ms", "identical", f"<= {TARGET_MS:.0f} ms"):
+                        f"(load average before: {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores; "
+                        f"web envs drive {browser or 'the Chromium Playwright downloaded'}{baseline})")
+    cols = ["env", "median ms", "p90 ms", "identical", f"<= {TARGET_MS:.0f} ms"]
+    if args.baseline_chromium:
+        cols += ["baseline median ms", "baseline p90 ms", "baseline identical"]
+    for col in cols:
         table.add_column(col, justify="left" if col == "env" else "right")
-    medians: dict[str, list[float]] = {}
+    medians: dict[str, list[list[float]]] = {}
     for env_id in env_ids(args.families):
         times, same, total = measure(env_id, args.seeds, args.repeats, args.gap)
         med, p90 = statistics.median(times) * 1e3, float(np.percentile(times, 90)) * 1e3
-        medians.setdefault(env_id.split("/")[-1].split(".")[0], []).append(med)
-        table.add_row(env_id, f"{med:.1f}", f"{p90:.1f}", f"{same}/{total}", "yes" if med <= TARGET_MS else "no")
-    for family, values in medians.items():
-        table.add_row(f"[bold]{family}.* (median of medians)", f"{statistics.median(values):.1f}", "", "", "")
-    Console(width=160).print(table)
+        row = [env_id, f"{med:.1f}", f"{p90:.1f}", f"{same}/{total}", "yes" if med <= TARGET_MS else "no"]
+        family = medians.setdefault(env_id.split("/")[-1].split(".")[0], [[], []])
+        family[0].append(med)
+        if args.baseline_chromium and _is_web(env_id):
+            times, same, total = measure_with(args.baseline_chromium, env_id, args.seeds, args.repeats, args.gap)
+            family[1].append(statistics.median(times) * 1e3)
+            row += [f"{family[1][-1]:.1f}", f"{float(np.percentile(times, 90)) * 1e3:.1f}", f"{same}/{total}"]
+        elif args.baseline_chromium:
+            row += ["", "", ""]
+        table.add_row(*row)
+    for family, (values, baseline) in medians.items():
+        row = [f"[bold]{family}.* (median of medians)", f"{statistics.median(values):.1f}", "", "", ""]
+        if args.baseline_chromium:
+            row += [f"{statistics.median(baseline):.1f}" if baseline else "", "", ""]
+        table.add_row(*row)
+    Console(width=200).print(table)
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 

@@ -9,10 +9,11 @@ mutating ones: before each timed reset, one call changes the page or the databas
 seconds of a policy's generation time may pass before the reset (the web envs make the next
 episode's browser context in the background meanwhile). `--baseline-chromium PATH` measures
 each web env a second time, in the same run, driving that Chromium instead (e.g. the full
-browser, `/usr/bin/chromium`, against the headless shell the web env prefers).
+browser, `/usr/bin/chromium`, against the headless shell the web env prefers), with the
+`--baseline-env-arg KEY=VALUE` pairs given to the env (e.g. `ahead=2`).
 
     python benchmarks/resets.py [--families site robot miniwob] [--repeats 5] [--seeds 2] [--gap 0]
-                                [--baseline-chromium /usr/bin/chromium]
+                                [--baseline-chromium /usr/bin/chromium] [--baseline-env-arg ahead=2]
 
 Target: a median reset <= 50 ms to an identical state for site.* and robot.* (a WebArena
 reset takes minutes).
@@ -32,6 +33,7 @@ from rich.console import Console
 from rich.table import Table
 
 from agentloop import registry
+from agentloop.cli.run import env_args
 from agentloop.integrations import Session, Turn
 from agentloop.plugins import load_object
 from agentloop.records import RunConfig
@@ -78,10 +80,11 @@ def _disturb(session: Session, turn: Turn) -> None:
         session.act(planner.propose(turn.context).action)
 
 
-def measure(env_id: str, seeds: int, repeats: int, gap: float) -> tuple[list[float], int, int]:
+def measure(env_id: str, seeds: int, repeats: int, gap: float,
+            env_kwargs: dict[str, object] | None = None) -> tuple[list[float], int, int]:
     """Reset times (s) after a warm-up reset per seed, and how many resets were identical;
     `gap` seconds pass between the last call and the reset, as a policy's generation time."""
-    session = Session(RunConfig(env_id=env_id))
+    session = Session(RunConfig(env_id=env_id, env_kwargs=dict(env_kwargs or {})))
     times, same, total = [], 0, 0
     try:
         first = {s: fingerprint(session.reset(s)) for s in range(seeds)}  # warm-up, and the reference
@@ -99,14 +102,15 @@ def measure(env_id: str, seeds: int, repeats: int, gap: float) -> tuple[list[flo
     return times, same, total
 
 
-def measure_with(chromium: str | None, env_id: str, seeds: int, repeats: int, gap: float) -> tuple[list[float], int, int]:
+def measure_with(chromium: str | None, env_id: str, seeds: int, repeats: int, gap: float,
+                 env_kwargs: dict[str, object]) -> tuple[list[float], int, int]:
     """`measure`, with the web env driving `chromium` (None: the one it finds itself). Each
     measurement's session launches its thread's browser anew, so the variable takes effect."""
     before = os.environ.get(CHROMIUM_VAR)
     if chromium is not None:
         os.environ[CHROMIUM_VAR] = chromium
     try:
-        return measure(env_id, seeds, repeats, gap)
+        return measure(env_id, seeds, repeats, gap, env_kwargs)
     finally:
         if before is None:
             os.environ.pop(CHROMIUM_VAR, None)
@@ -126,9 +130,13 @@ def main() -> None:
     ap.add_argument("--gap", type=float, default=0.0, help="seconds between the last call and the reset")
     ap.add_argument("--baseline-chromium", metavar="PATH",
                     help="also measure each web env driving this Chromium, in the same run")
+    ap.add_argument("--baseline-env-arg", metavar="KEY=VALUE", action="append", default=[],
+                    help="passed to the web env in the baseline measurement (e.g. ahead=2)")
     args = ap.parse_args()
     browser = find_chromium() if find_chromium is not None else None
-    baseline = f"; baseline: {args.baseline_chromium}" if args.baseline_chromium else ""
+    baseline_kwargs = env_args(args.baseline_env_arg)
+    baseline = (f"; baseline: {args.baseline_chromium} {' '.join(args.baseline_env_arg)}".rstrip()
+                if args.baseline_chromium else "")
     table = Table(title=f"reset to a seed, {args.gap:g} s after the last call "
                         f"(load average before: {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores; "
                         f"web envs drive {browser or 'the Chromium Playwright downloaded'}{baseline})")
@@ -137,25 +145,36 @@ def main() -> None:
         cols += ["baseline median ms", "baseline p90 ms", "baseline identical"]
     for col in cols:
         table.add_column(col, justify="left" if col == "env" else "right")
-    medians: dict[str, list[list[float]]] = {}
+    # per family, for this run and the baseline: each env's median, and every reset (pooled)
+    medians: dict[str, tuple[list[float], list[float]]] = {}
+    pooled: dict[str, tuple[list[float], list[float]]] = {}
     for env_id in env_ids(args.families):
+        name = env_id.split("/")[-1].split(".")[0]
         times, same, total = measure(env_id, args.seeds, args.repeats, args.gap)
         med, p90 = statistics.median(times) * 1e3, float(np.percentile(times, 90)) * 1e3
         row = [env_id, f"{med:.1f}", f"{p90:.1f}", f"{same}/{total}", "yes" if med <= TARGET_MS else "no"]
-        family = medians.setdefault(env_id.split("/")[-1].split(".")[0], [[], []])
-        family[0].append(med)
+        medians.setdefault(name, ([], []))[0].append(med)
+        pooled.setdefault(name, ([], []))[0].extend(times)
         if args.baseline_chromium and _is_web(env_id):
-            times, same, total = measure_with(args.baseline_chromium, env_id, args.seeds, args.repeats, args.gap)
-            family[1].append(statistics.median(times) * 1e3)
-            row += [f"{family[1][-1]:.1f}", f"{float(np.percentile(times, 90)) * 1e3:.1f}", f"{same}/{total}"]
+            times, same, total = measure_with(args.baseline_chromium, env_id, args.seeds, args.repeats, args.gap,
+                                              baseline_kwargs)
+            medians[name][1].append(statistics.median(times) * 1e3)
+            pooled[name][1].extend(times)
+            row += [f"{medians[name][1][-1]:.1f}", f"{float(np.percentile(times, 90)) * 1e3:.1f}", f"{same}/{total}"]
         elif args.baseline_chromium:
             row += ["", "", ""]
         table.add_row(*row)
-    for family, (values, baseline) in medians.items():
-        row = [f"[bold]{family}.* (median of medians)", f"{statistics.median(values):.1f}", "", "", ""]
+    for name, (values, baseline) in medians.items():
+        row = [f"[bold]{name}.* (median of medians)", f"{statistics.median(values):.1f}", "", "", ""]
+        times, base_times = pooled[name]
+        every = [f"[bold]{name}.* (all {len(times)} resets)", f"{statistics.median(times) * 1e3:.1f}",
+                 f"{float(np.percentile(times, 90)) * 1e3:.1f}", "", ""]
         if args.baseline_chromium:
             row += [f"{statistics.median(baseline):.1f}" if baseline else "", "", ""]
+            every += ([f"{statistics.median(base_times) * 1e3:.1f}", f"{float(np.percentile(base_times, 90)) * 1e3:.1f}", ""]
+                      if base_times else ["", "", ""])
         table.add_row(*row)
+        table.add_row(*every)
     Console(width=200).print(table)
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 

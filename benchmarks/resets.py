@@ -25,6 +25,7 @@ import argparse
 import os
 import statistics
 import time
+from dataclasses import dataclass, field
 
 os.environ.setdefault("MUJOCO_GL", "egl")
 
@@ -71,39 +72,63 @@ def env_ids(families: list[str]) -> list[str]:
     return out
 
 
-def _disturb(session: Session, turn: Turn) -> None:
-    """One call of the scripted planner: the next reset must undo it."""
+def _disturb(session: Session, turn: Turn) -> float:
+    """One call of the scripted planner, which the next reset must undo; its seconds."""
     path = scripted_planner_path(session.env())
-    if path:
-        planner = load_object(path)()
-        planner.reset(turn.context)
-        session.act(planner.propose(turn.context).action)
+    if not path:
+        return 0.0
+    planner = load_object(path)()
+    planner.reset(turn.context)
+    action = planner.propose(turn.context).action
+    t0 = time.perf_counter()
+    session.act(action)
+    return time.perf_counter() - t0
+
+
+@dataclass
+class Measured:
+    """One env's resets (s), the calls between them (s), and how many resets were identical."""
+
+    resets: list[float] = field(default_factory=list)
+    calls: list[float] = field(default_factory=list)
+    same: int = 0
+
+    def add(self, other: Measured) -> None:
+        self.resets += other.resets
+        self.calls += other.calls
+        self.same += other.same
+
+    def cells(self) -> list[str]:
+        """Median and p90 reset, identical resets, median call (ms)."""
+        ms = 1e3
+        return [f"{statistics.median(self.resets) * ms:.1f}", f"{float(np.percentile(self.resets, 90)) * ms:.1f}",
+                f"{self.same}/{len(self.resets)}", f"{statistics.median(self.calls) * ms:.0f}" if self.calls else ""]
 
 
 def measure(env_id: str, seeds: int, repeats: int, gap: float,
-            env_kwargs: dict[str, object] | None = None) -> tuple[list[float], int, int]:
-    """Reset times (s) after a warm-up reset per seed, and how many resets were identical;
-    `gap` seconds pass between the last call and the reset, as a policy's generation time."""
+            env_kwargs: dict[str, object] | None = None) -> Measured:
+    """Reset times after a warm-up reset per seed, and how many resets were identical; `gap`
+    seconds pass between the last call and the reset, as a policy's generation time. The calls
+    are timed too: work a reset no longer waits for may have moved into them."""
     session = Session(RunConfig(env_id=env_id, env_kwargs=dict(env_kwargs or {})))
-    times, same, total = [], 0, 0
+    out = Measured()
     try:
         first = {s: fingerprint(session.reset(s)) for s in range(seeds)}  # warm-up, and the reference
         for _ in range(repeats):
             for s in range(seeds):
-                _disturb(session, session.reset(s))
+                out.calls.append(_disturb(session, session.reset(s)))
                 time.sleep(gap)
                 t0 = time.perf_counter()
                 turn = session.reset(s)
-                times.append(time.perf_counter() - t0)
-                same += fingerprint(turn) == first[s]
-                total += 1
+                out.resets.append(time.perf_counter() - t0)
+                out.same += fingerprint(turn) == first[s]
     finally:
         session.close()
-    return times, same, total
+    return out
 
 
 def measure_with(chromium: str | None, env_id: str, seeds: int, repeats: int, gap: float,
-                 env_kwargs: dict[str, object]) -> tuple[list[float], int, int]:
+                 env_kwargs: dict[str, object]) -> Measured:
     """`measure`, with the web env driving `chromium` (None: the one it finds itself). Each
     measurement's session launches its thread's browser anew, so the variable takes effect."""
     before = os.environ.get(CHROMIUM_VAR)
@@ -135,44 +160,42 @@ def main() -> None:
     args = ap.parse_args()
     browser = find_chromium() if find_chromium is not None else None
     baseline_kwargs = env_args(args.baseline_env_arg)
-    baseline = (f"; baseline: {args.baseline_chromium} {' '.join(args.baseline_env_arg)}".rstrip()
-                if args.baseline_chromium else "")
+    against = (f"; baseline: {args.baseline_chromium} {' '.join(args.baseline_env_arg)}".rstrip()
+               if args.baseline_chromium else "")
     table = Table(title=f"reset to a seed, {args.gap:g} s after the last call "
                         f"(load average before: {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores; "
-                        f"web envs drive {browser or 'the Chromium Playwright downloaded'}{baseline})")
-    cols = ["env", "median ms", "p90 ms", "identical", f"<= {TARGET_MS:.0f} ms"]
+                        f"web envs drive {browser or 'the Chromium Playwright downloaded'}{against})")
+    cols = ["env", "median ms", "p90 ms", "identical", "call ms", f"<= {TARGET_MS:.0f} ms"]
     if args.baseline_chromium:
-        cols += ["baseline median ms", "baseline p90 ms", "baseline identical"]
+        cols += ["baseline median ms", "baseline p90 ms", "baseline identical", "baseline call ms"]
     for col in cols:
         table.add_column(col, justify="left" if col == "env" else "right")
-    # per family, for this run and the baseline: each env's median, and every reset (pooled)
+    # per family, for this run and the baseline: each env's median, and every reset and call pooled
     medians: dict[str, tuple[list[float], list[float]]] = {}
-    pooled: dict[str, tuple[list[float], list[float]]] = {}
+    pooled: dict[str, tuple[Measured, Measured]] = {}
     for env_id in env_ids(args.families):
         name = env_id.split("/")[-1].split(".")[0]
-        times, same, total = measure(env_id, args.seeds, args.repeats, args.gap)
-        med, p90 = statistics.median(times) * 1e3, float(np.percentile(times, 90)) * 1e3
-        row = [env_id, f"{med:.1f}", f"{p90:.1f}", f"{same}/{total}", "yes" if med <= TARGET_MS else "no"]
-        medians.setdefault(name, ([], []))[0].append(med)
-        pooled.setdefault(name, ([], []))[0].extend(times)
+        now = measure(env_id, args.seeds, args.repeats, args.gap)
+        med = statistics.median(now.resets) * 1e3
+        row = [env_id, *now.cells(), "yes" if med <= TARGET_MS else "no"]
+        family, pool = medians.setdefault(name, ([], [])), pooled.setdefault(name, (Measured(), Measured()))
+        family[0].append(med)
+        pool[0].add(now)
         if args.baseline_chromium and _is_web(env_id):
-            times, same, total = measure_with(args.baseline_chromium, env_id, args.seeds, args.repeats, args.gap,
-                                              baseline_kwargs)
-            medians[name][1].append(statistics.median(times) * 1e3)
-            pooled[name][1].extend(times)
-            row += [f"{medians[name][1][-1]:.1f}", f"{float(np.percentile(times, 90)) * 1e3:.1f}", f"{same}/{total}"]
+            base = measure_with(args.baseline_chromium, env_id, args.seeds, args.repeats, args.gap, baseline_kwargs)
+            family[1].append(statistics.median(base.resets) * 1e3)
+            pool[1].add(base)
+            row += base.cells()
         elif args.baseline_chromium:
-            row += ["", "", ""]
+            row += ["", "", "", ""]
         table.add_row(*row)
     for name, (values, baseline) in medians.items():
-        row = [f"[bold]{name}.* (median of medians)", f"{statistics.median(values):.1f}", "", "", ""]
-        times, base_times = pooled[name]
-        every = [f"[bold]{name}.* (all {len(times)} resets)", f"{statistics.median(times) * 1e3:.1f}",
-                 f"{float(np.percentile(times, 90)) * 1e3:.1f}", "", ""]
+        now, base = pooled[name]
+        row = [f"[bold]{name}.* (median of medians)", f"{statistics.median(values):.1f}", "", "", "", ""]
+        every = [f"[bold]{name}.* (all {len(now.resets)} resets)", *now.cells(), ""]
         if args.baseline_chromium:
-            row += [f"{statistics.median(baseline):.1f}" if baseline else "", "", ""]
-            every += ([f"{statistics.median(base_times) * 1e3:.1f}", f"{float(np.percentile(base_times, 90)) * 1e3:.1f}", ""]
-                      if base_times else ["", "", ""])
+            row += [f"{statistics.median(baseline):.1f}" if baseline else "", "", "", ""]
+            every += base.cells() if base.resets else ["", "", "", ""]
         table.add_row(*row)
         table.add_row(*every)
     Console(width=200).print(table)

@@ -7,7 +7,11 @@ reset counts as identical when its text view (with a site session's own origin n
 scene graph, state key and frame equal the first reset to that seed. The site's tasks are the
 mutating ones: before each timed reset, one call changes the page or the database; `--gap`
 seconds of a policy's generation time may pass before the reset (the web envs make the next
-episode's browser context in the background meanwhile). `--baseline-chromium PATH` measures
+episode's browser context in the background meanwhile). The call is timed too ("call ms"):
+work a reset stops waiting for could have moved into it. Each timed reset follows a reset to
+the same seed, as a group's members do; a robot env keeps only the last layout's settled
+state, so a reset to another seed than the last rebuilds and settles its world (about 110 ms
+here, not part of this measurement). `--baseline-chromium PATH` measures
 each web env a second time, in the same run, driving that Chromium instead (e.g. the full
 browser, `/usr/bin/chromium`, against the headless shell the web env prefers), with the
 `--baseline-env-arg KEY=VALUE` pairs given to the env (e.g. `ahead=2`).

@@ -4,7 +4,8 @@
 
 Creates /tmp/bench-browsergym (a venv with `browsergym-miniwob`) on first use and runs
 BrowserGym there in a subprocess, pointed at /usr/bin/chromium and at the installed `miniwob`
-package's HTML folder (`MINIWOB_URL`, file://); agentloop runs here, serving the same files.
+package's HTML folder (`MINIWOB_URL`, file://); agentloop runs here, serving the same files,
+driving the same Chromium (`$AGENTLOOP_CHROMIUM`; by itself it would take the headless shell).
 
 BrowserGym runs with its defaults, as its users get them:
 - `BrowserEnv`: a new Chromium per `reset()` for the task, plus a second Chromium for its chat
@@ -50,6 +51,9 @@ from typing import Any
 
 VENV = Path("/tmp/bench-browsergym")
 CHROMIUM = "/usr/bin/chromium"
+# The same Chromium on both sides: agentloop would drive the headless shell where it is
+# installed, so it is pinned to BrowserGym's browser here (before any env is made).
+os.environ["AGENTLOOP_CHROMIUM"] = CHROMIUM
 # "Do nothing, let the page settle, observe": here the page must be quiet for 30 ms (at most 1 s);
 # BrowserGym's noop(0) waits nothing itself, then its pre-observation delay. (`wait(ms)` lets `ms`
 # of page time pass before that settle.)

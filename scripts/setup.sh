@@ -19,6 +19,17 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# Chromium's old headless mode, which the web env drives when it is there: a new page costs it
+# a fifth of the full browser's work, and each episode opens one. Not every release packages
+# it, so it is installed where the package index has it; without it the web env drives chromium.
+OPTIONAL_APT_PACKAGES=(chromium-headless-shell)
+for p in "${OPTIONAL_APT_PACKAGES[@]}"; do
+  if ! dpkg -s "$p" >/dev/null 2>&1 && apt-cache show "$p" >/dev/null 2>&1; then
+    echo "installing system package: $p"
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$p" >/dev/null \
+      || echo "could not install $p: the web env drives chromium instead"
+  fi
+done
 
 # A CPU build of torch first, so that the hf extra's `torch>=2.4` is already met and pip does
 # not pull a multi-GB CUDA build.

@@ -5,11 +5,21 @@ closed contexts do not pile up."""
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
-from agentloop.envs.web.browser import collect, release_browser, start_background, thread_browser
+from agentloop.envs.web.browser import (
+    ENV_VAR,
+    collect,
+    find_chromium,
+    release_browser,
+    start_background,
+    thread_browser,
+)
 from agentloop.envs.web.capture import decode
 from agentloop.envs.web.env import WebEnv
 from agentloop.perception import perception_of
@@ -37,6 +47,43 @@ def test_every_episode_gets_a_fresh_context(env):
         env.step("wait(ms=0)")
     # The current context, the next one, and at most one still closing.
     assert len(browser.contexts) <= 3
+
+
+def _descendant_executables() -> set[str]:
+    """What this process's descendants run (Playwright's driver, and the browser it launched)."""
+    procs: dict[int, tuple[int, str]] = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                procs[int(d.name)] = (ppid, (d / "cmdline").read_bytes().split(b"\0")[0].decode())
+            except (OSError, ValueError, IndexError):
+                continue  # gone meanwhile
+    mine, grew = {os.getpid()}, True
+    while grew:
+        more = {pid for pid, (ppid, _) in procs.items() if ppid in mine} - mine
+        mine |= more
+        grew = bool(more)
+    return {procs[pid][1] for pid in mine - {os.getpid()} if pid in procs}
+
+
+def test_headless_runs_drive_the_headless_shell_where_it_is_installed(env, monkeypatch):
+    if os.environ.get(ENV_VAR):
+        pytest.skip(f"${ENV_VAR} names the browser this run drives")
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    full, headless = find_chromium(headless=False), find_chromium(headless=True)
+    assert "headless-shell" not in (full or "")  # a window needs the full browser
+    env.reset(seed=0)
+    ran = _descendant_executables()
+    if shutil.which("chromium-headless-shell"):
+        assert headless is not None and "headless-shell" in headless
+        assert any(exe.endswith("/chromium-headless-shell") for exe in ran), ran
+    else:  # the full browser, as before there was a shell to prefer
+        assert headless == full
+        assert not any("headless-shell" in exe for exe in ran), ran
+    if full is not None:  # the variable names the browser, whichever mode
+        monkeypatch.setenv(ENV_VAR, full)
+        assert find_chromium(headless=True) == full
 
 
 def test_screenshot_matches_playwright_and_hides_the_caret(env):

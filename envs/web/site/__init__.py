@@ -20,7 +20,9 @@ def register() -> None:
             f"agentloop/{name}", "agentloop.envs.web.env:WebEnv", max_episode_steps=_STEPS[name],
             description=(cls.__doc__ or "").split("\n")[0],
             task="agentloop.envs.web.site.tasks:make_task", task_kwargs={"task": name},
-            # Two episodes' pages made (and looked at) ahead, not one: a reset right after a
-            # reset (a trainer's group start, an episode over at once) still finds one ready.
-            ahead=2,
+            # Three episodes' pages made (and looked at) ahead: a page moves on only while the
+            # env talks to the browser (not while a policy thinks), and a one-call episode gives
+            # it less of that than it needs, so with two a reset right after such an episode
+            # (a trainer's group start, an episode over at once) still waited for one.
+            ahead=3,
         )

@@ -34,6 +34,7 @@ from agentloop.prompts.messages import GOAL_SPEC
 from agentloop.prompts.replies import PLANNER_ROLES, choice_of, plan_reply, reflect_reply, reply_text
 from agentloop.records import Candidate, Feedback, FeedbackSource, ModelCallRecord, Plan, StepRecord
 from agentloop.roles.context import Context, HistoryItem, call_targets
+from agentloop.roles.factory import load_planner
 from agentloop.roles.planner import Planner
 from agentloop.roles.vlm import VLMPlanner
 from agentloop.roles.vlm_schemas import PlanReply, ReflectReply
@@ -65,11 +66,7 @@ class Vocabulary:
         path = self.scripted_planner if spec == "scripted" else spec
         if not path:
             raise ConfigError(f"{env_id} has no scripted planner to teach with; name one as --teacher module:Factory")
-        factory = load_object(path)
-        planner = factory() if callable(factory) else factory
-        if not isinstance(planner, Planner):
-            raise ConfigError(f"--teacher {spec!r} did not produce a planner (name, reset, propose, feedback)")
-        return planner
+        return load_planner(path)
 
 
 @dataclass

@@ -47,10 +47,15 @@ def build_planner(config: RunConfig, env: gym.Env[Any, Any], model: Model | None
                 "or --planner module:Factory"
             )
         choice = path
-    factory = load_object(choice)
+    return load_planner(choice)
+
+
+def load_planner(path: str) -> Planner:
+    """The planner a `module:Factory` (or `module:Class`) makes."""
+    factory = load_object(path)
     planner = factory() if callable(factory) else factory
     if not isinstance(planner, Planner):
-        raise ConfigError(f"{choice!r} did not produce a planner (name, reset, propose, feedback)")
+        raise ConfigError(f"{path!r} did not produce a planner (name, reset, propose, feedback)")
     return planner
 
 

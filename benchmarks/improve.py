@@ -9,12 +9,15 @@
    model in the closed loop on other training seeds: its refused and failed candidates, with
    the scripted runs' steps, are the `prm` rows a step classifier is trained on with TRL's PRM
    trainer.
-4. Run the model as `--model hf:PATH` runs it (the same factory, backend and loop), on seeds it
+4. DAgger: run the fine-tuned model on other training seeds, export its runs with the scripted
+   planner as teacher (`--teacher scripted`: the prompt it was sent at each state it reached,
+   the teacher's decision there), and train on the scripted rows and those together.
+5. Run the model as `--model hf:PATH` runs it (the same factory, backend and loop), on seeds it
    never saw: untrained, trained open loop, trained closed loop, trained with the learned
    critic picking among candidates (`--critic rule+prm:PATH --candidates N`), and the scripted
    planner as the ceiling; with no failures injected and with failures at 0.3.
 
-    python benchmarks/improve.py                  # the full run (tens of minutes on 2 cores)
+    python benchmarks/improve.py                  # the full run (about an hour per 1,000 steps on 2 cores)
     python benchmarks/improve.py --quick          # a smoke run of the whole path (minutes)
 
 Decoding is constrained to the skills and the ids in view (the planner's grounded schemas), so

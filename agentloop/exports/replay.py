@@ -113,13 +113,14 @@ class DecisionModel:
         return parse_into(Completion(text=reply_text(reply), model=self.name), schema)
 
 
-def _decision(cand: Candidate, skills: list[SkillSpec]) -> SkillCall | str:
-    if cand.call is not None:
-        return cand.call
+def _decision(action: SkillCall | str, skills: list[SkillSpec]) -> SkillCall | str:
+    """A decision as a call, or its text where it does not parse (handed on as it was)."""
+    if isinstance(action, SkillCall):
+        return action
     try:
-        return SkillCall.parse(cand.text, skills or None)
+        return SkillCall.parse(action, skills or None)
     except ActionError:
-        return cand.text
+        return action
 
 
 class Replay:
@@ -195,7 +196,7 @@ class Replay:
         if self.teacher is not None:
             self._teach(ctx)
         else:
-            self.model.choice = _decision(cand, self.vocab.skills)
+            self.model.choice = _decision(cand.call or cand.text, self.vocab.skills)
             self.model.plan = step.plan or Plan(subgoals=[ctx.goal])
             self.model.reflected = step.plan_reflected or self.model.plan
         ctx.model_calls = []
@@ -212,8 +213,7 @@ class Replay:
         self.teacher.reset(state)
         proposal = self.teacher.propose(state)
         action = proposal.action
-        self.model.choice = action if isinstance(action, SkillCall) else _decision(Candidate(text=str(action)),
-                                                                                    self.vocab.skills)
+        self.model.choice = _decision(action if isinstance(action, SkillCall) else str(action), self.vocab.skills)
         self.model.plan = proposal.plan or Plan(subgoals=[ctx.goal])
         self.model.reflected = proposal.reflected or self.model.plan
 

@@ -5,11 +5,12 @@ closed contexts do not pile up."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
+import psutil
 import pytest
 
 from agentloop.envs.web.browser import (
@@ -51,20 +52,11 @@ def test_every_episode_gets_a_fresh_context(env):
 
 def _descendant_executables() -> set[str]:
     """What this process's descendants run (Playwright's driver, and the browser it launched)."""
-    procs: dict[int, tuple[int, str]] = {}
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
-                procs[int(d.name)] = (ppid, (d / "cmdline").read_bytes().split(b"\0")[0].decode())
-            except (OSError, ValueError, IndexError):
-                continue  # gone meanwhile
-    mine, grew = {os.getpid()}, True
-    while grew:
-        more = {pid for pid, (ppid, _) in procs.items() if ppid in mine} - mine
-        mine |= more
-        grew = bool(more)
-    return {procs[pid][1] for pid in mine - {os.getpid()} if pid in procs}
+    out = set()
+    for proc in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.Error):  # gone meanwhile
+            out.update(proc.cmdline()[:1])
+    return out
 
 
 def test_headless_runs_drive_the_headless_shell_where_it_is_installed(env, monkeypatch):

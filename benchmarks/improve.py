@@ -66,6 +66,11 @@ class Task:
     env_id: str
     failure: str  # the env argument that injects failures at a probability
     train_episodes: int
+    steps: int  # SFT optimisation steps: the robot's ids take longer to learn to copy
+
+    @property
+    def name(self) -> str:
+        return self.env_id.split("/")[-1]
 
 
 @dataclass(frozen=True)
@@ -98,7 +103,7 @@ class Result:
         return sum(r.model_errors for r in self.records)
 
 
-TASKS = [Task("agentloop/toy.switches", "slip", 1500), Task("agentloop/robot.pick-place", "disturb", 900)]
+TASKS = [Task("agentloop/toy.switches", "slip", 1500, 1000), Task("agentloop/robot.pick-place", "disturb", 900, 2000)]
 ARMS = [
     Arm("untrained model", "untrained"),
     Arm("trained, open loop", "trained", critic="none", validator="none"),
@@ -108,6 +113,7 @@ ARMS = [
 ]
 TRAIN_SEED, EXPLORE_SEED, DAGGER_SEED, FAILURE_RATES = 1000, 5000, 7000, (0.0, 0.3)
 BATCH = 16
+VOCAB = 4000
 EXPLORE_EPISODES = {"agentloop/toy.switches": 60, "agentloop/robot.pick-place": 30}
 DAGGER_EPISODES = {"agentloop/toy.switches": 200, "agentloop/robot.pick-place": 60}
 MAX_STEPS = 12  # per held-out episode: the scripted planner needs at most about half of it
@@ -117,8 +123,7 @@ def record(task: Task, out: Path, episodes: int, model: str | None = None, kind:
            seed: int = TRAIN_SEED) -> Path:
     """Runs in the closed loop on training seeds, failures injected at 0.3: the scripted
     planner's, or with `model` a model's (its run named `kind`, from `seed` on)."""
-    name = task.env_id.split("/")[-1]
-    run = out / "record" / (name if model is None else f"{name}-{kind}")
+    run = out / "record" / (task.name if model is None else f"{task.name}-{kind}")
     have = len(list((run / "episodes").glob("*/episode.json"))) if (run / "run.json").exists() else 0
     if have >= episodes:
         return run
@@ -132,19 +137,14 @@ def record(task: Task, out: Path, episodes: int, model: str | None = None, kind:
     return run
 
 
-def rows(runs: list[Path], fmt: str, out: Path, balance: bool = False, teacher: str | None = None) -> datasets.Dataset:
+def rows(runs: list[Path], fmt: str, out: Path, teacher: str | None = None) -> datasets.Dataset:
     """The `fmt` export of every run, one dataset (single-call prompts, text only). With
-    `balance`, a run with fewer rows is repeated up to the largest, so that each task weighs
-    alike in training (a robot episode is dearer to record than a toy one). With `teacher`,
-    every step's prompt gets the teacher's decision there (DAgger's relabelling)."""
+    `teacher`, every step's prompt gets the teacher's decision there (DAgger's relabelling)."""
     options = PromptOptions(mode=PlannerMode.SINGLE, images=False, teacher=teacher)
     folder = fmt if teacher is None else f"{fmt}-relabeled"
     parts = [datasets.load_dataset("parquet", split="train",
                                    data_files=str(export(run, fmt, out / folder / run.name, options=options)))
              for run in runs]
-    if balance:
-        most = max(len(p) for p in parts)
-        parts = [p for part in parts for p in [part] * max(1, round(most / len(part)))]
     return datasets.concatenate_datasets(parts).shuffle(seed=0)
 
 
@@ -160,38 +160,42 @@ def relabeled(rows: datasets.Dataset, scripted: int) -> datasets.Dataset:
     return unique.select(range(min(len(unique), scripted // 3)))
 
 
-def train(runs: list[Path], out: Path, steps: int, scale: float) -> dict[str, str]:
-    """The untrained and trained planner models and the learned critic, saved under `out`."""
-    sft = rows(runs, "sft", out, balance=True)
-    tok = tiny.train_tokenizer(tiny.row_texts(sft), vocab_size=4000)
+def train(task: Task, run: Path, out: Path, steps: int, scale: float) -> dict[str, str]:
+    """The task's untrained and trained planner models and its learned critic, saved under
+    `out/models/<task>`. Each task gets its own model: trained together, the robot's rows
+    (longer, with many more ids to copy) slowed the toy's learning to a third."""
+    models = out / "models" / task.name
+    sft = rows([run], "sft", out)
+    tok = tiny.train_tokenizer(tiny.row_texts(sft), vocab_size=VOCAB)
     torch.manual_seed(0)
-    untrained = out / "models" / "untrained"
+    untrained = models / "untrained"
     model = tiny.causal_lm(tok, hidden=96, layers=4)
     model.save_pretrained(untrained)
     tok.save_pretrained(untrained)
     TrainedFor.current(PlannerMode.SINGLE, images=False).write(untrained)
-    explored = [record(task, out, max(2, int(EXPLORE_EPISODES[task.env_id] * scale)), f"hf:{untrained}",
-                       seed=EXPLORE_SEED) for task in TASKS]
+    explored = record(task, out, max(2, int(EXPLORE_EPISODES[task.env_id] * scale)), f"hf:{untrained}",
+                      seed=EXPLORE_SEED)
     t = time.perf_counter()
-    first = tiny.train_sft(model, tok, sft, out / "models" / "behaviour-cloned", steps=steps,
+    first = tiny.train_sft(model, tok, sft, models / "behaviour-cloned", steps=steps,
                            mode=PlannerMode.SINGLE, batch=BATCH, lr=3e-3)
-    console.print(f"SFT: {len(sft)} rows, {steps} steps, {sum(p.numel() for p in model.parameters()):,} "
+    console.print(f"{task.name} SFT: {len(sft)} rows, {steps} steps, {sum(p.numel() for p in model.parameters()):,} "
                   f"parameters, {time.perf_counter() - t:.0f} s")
     # DAgger: the model's own runs reach states the scripted runs never do (a wrong lamp on, the
     # wrong object in hand); the scripted planner, as teacher, says what to do in each of them.
     t = time.perf_counter()
-    dagger = [record(task, out, max(2, int(DAGGER_EPISODES[task.env_id] * scale)), f"hf:{first}", "dagger",
-                     DAGGER_SEED) for task in TASKS]
-    aggregated = datasets.concatenate_datasets([sft, relabeled(rows(dagger, "sft", out, teacher="scripted"), len(sft))])
-    trained = tiny.train_sft(model, tok, aggregated, out / "models" / "trained", steps=max(10, steps // 2),
+    dagger = record(task, out, max(2, int(DAGGER_EPISODES[task.env_id] * scale)), f"hf:{first}", "dagger",
+                    DAGGER_SEED)
+    aggregated = datasets.concatenate_datasets([sft, relabeled(rows([dagger], "sft", out, teacher="scripted"),
+                                                               len(sft))])
+    trained = tiny.train_sft(model, tok, aggregated, models / "trained", steps=max(10, steps // 2),
                              mode=PlannerMode.SINGLE, batch=BATCH, lr=1e-3)
-    console.print(f"DAgger: {len(aggregated) - len(sft)} relabelled rows from the model's own runs, "
+    console.print(f"{task.name} DAgger: {len(aggregated) - len(sft)} relabelled rows from the model's own runs, "
                   f"{max(10, steps // 2)} more steps, {time.perf_counter() - t:.0f} s")
     t = time.perf_counter()
-    prm = rows(runs + explored + dagger, "prm", out)
-    critic = tiny.train_prm(tiny.step_classifier(tok, hidden=64, layers=2), tok, prm, out / "models" / "prm",
-                            steps=max(30, steps // 3), batch=16, lr=3e-3)
-    console.print(f"PRM: {len(prm)} rows ({sum(not r[0] for r in prm['labels'])} wrong), "
+    prm = rows([run, explored, dagger], "prm", out)
+    critic = tiny.train_prm(tiny.step_classifier(tok, hidden=64, layers=2), tok, prm, models / "prm",
+                            steps=max(30, steps // 4), batch=16, lr=3e-3)
+    console.print(f"{task.name} PRM: {len(prm)} rows ({sum(not r[0] for r in prm['labels'])} wrong), "
                   f"{time.perf_counter() - t:.0f} s")
     return {"untrained": f"hf:{untrained}", "trained": f"hf:{trained}", "prm": f"prm:{critic}"}
 
@@ -203,13 +207,12 @@ def evaluate(task: Task, arm: Arm, rate: float, seeds: range, models: dict[str, 
     config = RunConfig(env_id=task.env_id, planner="auto", critic=critic, validator=arm.validator, model=spec,
                        candidates=arm.candidates, env_kwargs={task.failure: rate})
     env = registry.make(task.env_id, **config.env_kwargs)
-    limit = MAX_STEPS
     model = pool.get(spec) if spec else None
     out = Result()
     try:
         for seed in seeds:
             roles = build_roles(config, env, model, pool)
-            limits = LoopLimits(max_steps=limit, candidates=arm.candidates)
+            limits = LoopLimits(max_steps=MAX_STEPS, candidates=arm.candidates)
             out.records.append(run_episode(env, EpisodeSpec(task.env_id, seed=seed), roles, limits).record)
     finally:
         env.close()
@@ -220,7 +223,7 @@ def table(results: dict[tuple[str, float, str], Result], seeds: int) -> Table:
     """Success per task and failure rate (columns) for each arm (rows)."""
     t = Table(title=f"success on {seeds} held-out seeds per cell (critic accuracy: accepted actions the validator passed)")
     t.add_column("arm")
-    cols = [(task.env_id.split("/")[-1], rate) for task in TASKS for rate in FAILURE_RATES]
+    cols = [(task.name, rate) for task in TASKS for rate in FAILURE_RATES]
     for name, rate in cols:
         t.add_column(f"{name}\nfailures {rate:.1f}", justify="right")
     for arm in ARMS:
@@ -237,25 +240,26 @@ def table(results: dict[tuple[str, float, str], Result], seeds: int) -> Table:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "recordings" / "improve")
-    parser.add_argument("--steps", type=int, default=3000, help="SFT optimisation steps")
+    parser.add_argument("--steps", type=int, help="SFT optimisation steps per task (default: the task's own)")
     parser.add_argument("--seeds", type=int, default=20, help="held-out seeds per cell")
     parser.add_argument("--quick", action="store_true", help="a few episodes and steps: the path, not the numbers")
     args = parser.parse_args()
     torch.set_num_threads(os.cpu_count() or 1)  # training is most of the time; the runs it starts keep to one
     scale = 0.1 if args.quick else 1.0
-    steps, seeds = (30, 3) if args.quick else (args.steps, args.seeds)
+    seeds = 3 if args.quick else args.seeds
     t0 = time.perf_counter()
-    runs = [record(task, args.out, max(3, int(task.train_episodes * scale))) for task in TASKS]
+    runs = {task.name: record(task, args.out, max(3, int(task.train_episodes * scale))) for task in TASKS}
     console.print(f"recorded {len(runs)} scripted runs in {time.perf_counter() - t0:.0f} s")
-    models = train(runs, args.out, steps, scale)
+    models = {task.name: train(task, runs[task.name], args.out, 30 if args.quick else args.steps or task.steps, scale)
+              for task in TASKS}
     results: dict[tuple[str, float, str], Result] = {}
     with ModelPool() as pool:
         for task in TASKS:
             for rate in FAILURE_RATES:
                 for arm in ARMS:
                     t = time.perf_counter()
-                    r = evaluate(task, arm, rate, range(seeds), models, pool)
-                    results[(task.env_id.split("/")[-1], rate, arm.name)] = r
+                    r = evaluate(task, arm, rate, range(seeds), models[task.name], pool)
+                    results[(task.name, rate, arm.name)] = r
                     console.print(f"{task.env_id} failures {rate}: {arm.name}: {r.success:.0%} "
                                   f"({time.perf_counter() - t:.0f} s)", highlight=False)
     console.print(table(results, seeds))

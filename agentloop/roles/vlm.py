@@ -92,7 +92,8 @@ class VLMPlanner:
     one call asks for the next action. Single (`mode=PlannerMode.SINGLE`): one call a step with
     the compact prompt, for small models trained on it. Feedback from the critic, the validator, action
     errors and a human is kept and shown in every later prompt. Another best-of-N draw at the
-    same step (`ctx.candidate` > 0) samples with `sample_temperature`, so candidates differ."""
+    same step (another best-of-N candidate, or a proposal after the critic refused one) samples
+    with `sample_temperature`, so draws differ."""
 
     name = "vlm"
 
@@ -202,7 +203,9 @@ class VLMPlanner:
     def _next_action(self, ctx: Context, plan: Plan | None, candidate: int) -> str:
         """The next call as text; an unusable reply is handed on raw, for the loop to record
         as an action error and feed back."""
-        temperature = self.sample_temperature if ctx.candidate > 0 else self.temperature
+        # Any later draw at the same step samples: another best-of-N candidate, or a proposal
+        # after the critic refused one (greedy decoding would only ask for the refused call again).
+        temperature = self.sample_temperature if candidate > 0 else self.temperature
         messages = (single_messages(ctx, self.received, self.images) if self.mode is PlannerMode.SINGLE
                     else action_messages(ctx, self.received, self.images, plan=plan))
         try:

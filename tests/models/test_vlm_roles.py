@@ -80,6 +80,20 @@ def test_another_candidate_at_the_same_step_is_sampled(env):
     assert by_kind == {"plan": 0.0, "reflect": 0.0, "action": 0.9}
 
 
+def test_a_proposal_after_a_refusal_at_the_same_step_is_sampled(env):
+    model = ScriptedModel({"action": [ON_2, ON_4]})
+    planner, ctx = VLMPlanner(model, mode=PlannerMode.SINGLE, sample_temperature=0.7), _ctx(env)
+    planner.reset(ctx)
+    assert planner.propose(ctx).action == 'switch_on(lamp="lamp_2")'
+    fb = Feedback(source=FeedbackSource.CRITIC, message="lamp_2 is not in the goal", step=0)
+    ctx.feedback.append(fb)
+    planner.feedback(fb, ctx)
+    assert planner.propose(ctx).action == 'switch_on(lamp="lamp_4")'  # same step, candidate 0 again
+    ctx.step += 1
+    planner.propose(ctx)
+    assert [s["temperature"] for s in model.sampling] == [0.0, 0.7, 0.0]
+
+
 def test_a_plan_without_a_next_action_asks_for_one_under_the_reflected_plan(env):
     no_action = {"phase": "explore", "subgoals": ["find the lamps"], "steps": ["look()"], "rationale": "r"}
     model = ScriptedModel({"plan": [no_action], "reflect": [_reflect()], "action": [ON_2]})

@@ -165,11 +165,11 @@ def train(task: Task, run: Path, out: Path, steps: int, scale: float) -> dict[st
     `out/models/<task>`. Each task gets its own model: trained together, the robot's rows
     (longer, with many more ids to copy) slowed the toy's learning to a third."""
     models = out / "models" / task.name
-    saved = {"untrained": models / "untrained", "trained": models / "trained", "prm": models / "prm"}
-    if all((path / "model.safetensors").exists() for path in saved.values()):  # a benchmark cut short, run again
+    specs = {"untrained": f"hf:{models / 'untrained'}", "trained": f"hf:{models / 'trained'}",
+             "prm": f"prm:{models / 'prm'}"}
+    if all((models / name / "model.safetensors").exists() for name in specs):  # a benchmark cut short, run again
         console.print(f"{task.name}: the models in {models} are reused; delete the folder to train them again")
-        return {"untrained": f"hf:{saved['untrained']}", "trained": f"hf:{saved['trained']}",
-                "prm": f"prm:{saved['prm']}"}
+        return specs
     sft = rows([run], "sft", out)
     tok = tiny.train_tokenizer(tiny.row_texts(sft), vocab_size=VOCAB)
     torch.manual_seed(0)
@@ -192,17 +192,17 @@ def train(task: Task, run: Path, out: Path, steps: int, scale: float) -> dict[st
                     DAGGER_SEED)
     aggregated = datasets.concatenate_datasets([sft, relabeled(rows([dagger], "sft", out, teacher="scripted"),
                                                                len(sft))])
-    trained = tiny.train_sft(model, tok, aggregated, models / "trained", steps=max(10, steps // 2),
-                             mode=PlannerMode.SINGLE, batch=BATCH, lr=1e-3)
+    tiny.train_sft(model, tok, aggregated, models / "trained", steps=max(10, steps // 2),
+                   mode=PlannerMode.SINGLE, batch=BATCH, lr=1e-3)
     console.print(f"{task.name} DAgger: {len(aggregated) - len(sft)} relabelled rows from the model's own runs, "
                   f"{max(10, steps // 2)} more steps, {time.perf_counter() - t:.0f} s")
     t = time.perf_counter()
     prm = rows([run, explored, dagger], "prm", out)
-    critic = tiny.train_prm(tiny.step_classifier(tok, hidden=64, layers=2), tok, prm, models / "prm",
-                            steps=max(30, steps // 4), batch=16, lr=3e-3)
+    tiny.train_prm(tiny.step_classifier(tok, hidden=64, layers=2), tok, prm, models / "prm",
+                   steps=max(30, steps // 4), batch=16, lr=3e-3)
     console.print(f"{task.name} PRM: {len(prm)} rows ({sum(not r[0] for r in prm['labels'])} wrong), "
                   f"{time.perf_counter() - t:.0f} s")
-    return {"untrained": f"hf:{untrained}", "trained": f"hf:{trained}", "prm": f"prm:{critic}"}
+    return specs
 
 
 def evaluate(task: Task, arm: Arm, rate: float, seeds: range, models: dict[str, str], pool: ModelPool) -> Result:

@@ -43,7 +43,7 @@ def begin(s: EpisodeState, d: Deps) -> Phase | None:
     """Reset the env to the episode's seed and the planner to the new episode."""
     try:
         obs, info = d.env.reset(seed=d.spec.seed)
-        s.ctx = Context.of(d.spec.env_id, obs, info, d.skillset)
+        s.ctx = Context.of(d.spec.env_id, obs, info, d.skillset, sampling_seed=d.spec.sampling_seed)
     except Exception as e:
         s.env_ok = False
         return end(s, d, Outcome.ERROR, f"env reset failed: {e!r}")
@@ -163,7 +163,7 @@ def act(s: EpisodeState, d: Deps) -> Phase | None:
     try:
         obs, reward, terminated, truncated, info = d.env.step(chosen.call)
         after = Context.of(d.spec.env_id, obs, info, d.skillset, step=s.index + 1, history=s.ctx.history,
-                           feedback=s.ctx.feedback, plan=s.ctx.plan)
+                           feedback=s.ctx.feedback, plan=s.ctx.plan, sampling_seed=s.ctx.sampling_seed)
     except Exception as e:
         step.timed("act", t)
         step.record.action_error = f"env crashed during {chosen.call}: {e!r}"

@@ -12,7 +12,7 @@ import gymnasium as gym
 from agentloop.recording.sink import EpisodeSink
 from agentloop.records import EpisodeRecord, Outcome, StepRecord, Verdict, now
 from agentloop.roles import Roles
-from agentloop.roles.context import Context
+from agentloop.roles.context import Context, draw_seed
 from agentloop.skillset import BoundCall, SkillSet
 
 HumanInput = Callable[[Context], "str | None"]
@@ -34,6 +34,12 @@ class EpisodeSpec:
     def episode_id(self) -> str:
         safe = self.task.replace("/", "_").replace(":", "_")
         return f"{safe}__s{self.seed:05d}__r{self.rollout:02d}"
+
+    @property
+    def sampling_seed(self) -> int:
+        """The seed the episode's sampled model calls derive theirs from: a rerun draws the same
+        proposals, and the rollouts of one task seed (a GRPO group) draw different ones."""
+        return draw_seed(self.seed, self.rollout)
 
 
 @dataclass(frozen=True)

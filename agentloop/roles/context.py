@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,13 @@ from agentloop.perception import Perception, perception_of
 from agentloop.records import Feedback, ModelCallRecord, Plan, Verdict
 from agentloop.scene import SceneGraph
 from agentloop.skillset import SkillSet
+
+
+def draw_seed(*parts: int | str) -> int:
+    """A 31-bit seed that depends on every one of `parts` (an episode's task seed and rollout, a
+    step, a role, a candidate), stable across processes and Python versions, unlike `hash()`."""
+    digest = hashlib.blake2b(":".join(map(str, parts)).encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big") & 0x7FFFFFFF
 
 
 @dataclass
@@ -43,6 +51,9 @@ class Context:
     plan: Plan | None = None
     # Roles append their model calls here; the loop moves them into the step record.
     model_calls: list[ModelCallRecord] = field(default_factory=list)
+    # The episode's `EpisodeSpec.sampling_seed`: a role that samples seeds each draw from it
+    # and the step (`draw_seed`), so a rerun repeats its draws. None outside the loop.
+    sampling_seed: int | None = None
 
     @classmethod
     def of(cls, env_id: str, observation: Any, info: Mapping[str, Any],

@@ -20,6 +20,7 @@ from agentloop.calls import SkillCall
 from agentloop.errors import ActionError, ErrorKind
 from agentloop.models import Model
 from agentloop.models.base import accepts_images
+from agentloop.models.types import Sampling
 from agentloop.prompts import PlannerMode
 from agentloop.prompts.messages import (
     action_messages,
@@ -30,7 +31,7 @@ from agentloop.prompts.messages import (
 )
 from agentloop.prompts.replies import call_text
 from agentloop.records import CallRole, Feedback, Plan, Verdict, VerdictSource
-from agentloop.roles.context import Context
+from agentloop.roles.context import Context, draw_seed
 from agentloop.roles.critic import Critic, PreconditionCritic, is_irreversible
 from agentloop.roles.planner import Proposal
 from agentloop.roles.validator import EffectValidator, Validator
@@ -93,7 +94,8 @@ class VLMPlanner:
     the compact prompt, for small models trained on it. Feedback from the critic, the validator, action
     errors and a human is kept and shown in every later prompt. Another best-of-N draw at the
     same step (another best-of-N candidate, or a proposal after the critic refused one) samples
-    with `sample_temperature`, so draws differ."""
+    with `sample_temperature`, so draws differ; each sampled call is seeded from the episode's
+    seed and rollout (`Context.sampling_seed`), the step and the candidate, so a rerun repeats it."""
 
     name = "vlm"
 
@@ -152,7 +154,7 @@ class VLMPlanner:
         messages = planner_messages(ctx, template, self.received, self.images, **extra)
         return call_json(self.model, role, messages, grounded(schema, ctx.skills, ctx.scene), ctx.model_calls,
                          retries=self.retries, check=self._check(ctx), candidate=candidate,
-                         temperature=temperature, max_tokens=self.max_tokens)
+                         **_sampling(ctx, role, candidate, temperature, self.max_tokens))
 
     def _plan(self, ctx: Context, candidate: int) -> Plan:
         """Stage one: a plan, and the call it starts with (committed until reflection)."""
@@ -211,11 +213,20 @@ class VLMPlanner:
         try:
             reply = call_json(
                 self.model, CallRole.ACTION, messages, grounded(ActionChoice, ctx.skills, ctx.scene), ctx.model_calls,
-                retries=self.retries, check=self._check(ctx), candidate=candidate, temperature=temperature,
-                max_tokens=self.max_tokens)
+                retries=self.retries, check=self._check(ctx), candidate=candidate,
+                **_sampling(ctx, CallRole.ACTION, candidate, temperature, self.max_tokens))
         except UnusableReply as e:
             return e.raw or f"(unusable model reply: {e.reason})"
         return call_text(reply)
+
+
+def _sampling(ctx: Context, role: CallRole, candidate: int, temperature: float, max_tokens: int) -> Sampling:
+    """A planner call's sampling settings; where it samples, a seed drawn from the episode's, the
+    step, the role and the candidate, so a rerun repeats its draws and two candidates differ."""
+    out: Sampling = {"temperature": temperature, "max_tokens": max_tokens}
+    if temperature > 0 and ctx.sampling_seed is not None:
+        out["seed"] = draw_seed(ctx.sampling_seed, ctx.step, role.value, candidate)
+    return out
 
 
 class VLMCritic:

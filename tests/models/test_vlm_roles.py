@@ -166,3 +166,41 @@ def test_calls_through_a_server_are_recorded_token_exact_and_grounded(env):
     assert [v["properties"]["skill"]["const"] for v in variants] == [s.name for s in SKILLS]
     lamp = variants[0]["properties"]["args"]["properties"]["lamp"]
     assert lamp == {"enum": [f"lamp_{i}" for i in range(5)]}
+
+
+class _Steps:
+    """An episode sink that keeps the step records in memory."""
+
+    def __init__(self):
+        self.steps = []
+
+    def frame(self, index, frame):
+        return f"frame_{index:03d}.png"
+
+    def step(self, record):
+        self.steps.append(record)
+
+
+def test_sampled_draws_are_seeded_from_the_episode_so_a_rerun_repeats_them():
+    from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
+    from agentloop.roles import Roles
+    from agentloop.roles.critic import PreconditionCritic
+
+    def seeds(rollout: int) -> tuple[list[object], list[object]]:
+        model = ScriptedModel(fallback=lambda kind, prompt: ON_2)
+        roles = Roles(planner=VLMPlanner(model, mode=PlannerMode.SINGLE), critic=PreconditionCritic(),
+                      validator=EffectValidator())
+        sink = _Steps()
+        with SwitchesEnv() as env:
+            run_episode(env, EpisodeSpec("agentloop/toy.switches", seed=3, rollout=rollout), roles,
+                        LoopLimits(max_steps=2, candidates=3), sink)
+        recorded = [c.sampling.get("seed") for s in sink.steps for c in s.model_calls]
+        return [s.get("seed") for s in model.sampling], recorded
+
+    first, recorded = seeds(0)
+    again, _ = seeds(0)
+    other, _ = seeds(1)
+    # Per step: the greedy candidate carries no seed, the two sampled ones each their own.
+    assert first[0] is None and first[1] != first[2] and None not in first[1:3]
+    assert first == again and recorded == first  # a rerun draws alike; the record says the seeds
+    assert other[1:3] != first[1:3]  # another rollout of the same task seed draws otherwise

@@ -103,7 +103,7 @@ class Result:
         return sum(r.model_errors for r in self.records)
 
 
-TASKS = [Task("agentloop/toy.switches", "slip", 1500, 1000), Task("agentloop/robot.pick-place", "disturb", 900, 2000)]
+TASKS = [Task("agentloop/toy.switches", "slip", 1500, 800), Task("agentloop/robot.pick-place", "disturb", 900, 1600)]
 ARMS = [
     Arm("untrained model", "untrained"),
     Arm("trained, open loop", "trained", critic="none", validator="none"),
@@ -182,7 +182,7 @@ def train(task: Task, run: Path, out: Path, steps: int, scale: float) -> dict[st
                       seed=EXPLORE_SEED)
     t = time.perf_counter()
     first = tiny.train_sft(model, tok, sft, models / "behaviour-cloned", steps=steps,
-                           mode=PlannerMode.SINGLE, batch=BATCH, lr=3e-3)
+                           mode=PlannerMode.SINGLE, batch=BATCH)
     console.print(f"{task.name} SFT: {len(sft)} rows, {steps} steps, {sum(p.numel() for p in model.parameters()):,} "
                   f"parameters, {time.perf_counter() - t:.0f} s")
     # DAgger: the model's own runs reach states the scripted runs never do (a wrong lamp on, the
@@ -193,7 +193,7 @@ def train(task: Task, run: Path, out: Path, steps: int, scale: float) -> dict[st
     aggregated = datasets.concatenate_datasets([sft, relabeled(rows([dagger], "sft", out, teacher="scripted"),
                                                                len(sft))])
     tiny.train_sft(model, tok, aggregated, models / "trained", steps=max(10, steps // 2),
-                   mode=PlannerMode.SINGLE, batch=BATCH, lr=1e-3)
+                   mode=PlannerMode.SINGLE, batch=BATCH)
     console.print(f"{task.name} DAgger: {len(aggregated) - len(sft)} relabelled rows from the model's own runs, "
                   f"{max(10, steps // 2)} more steps, {time.perf_counter() - t:.0f} s")
     t = time.perf_counter()

@@ -103,15 +103,21 @@ def _strings(value: object) -> list[str]:
 
 
 def _args(out: Path, steps: int, batch: int, lr: float) -> dict[str, Any]:
-    """Trainer arguments for a short CPU run that saves nothing on the way."""
+    """Trainer arguments for a short CPU run that saves nothing on the way.
+
+    The rate stays constant after warm-up. A small model first learns the reply's format and
+    the answers' frequencies, and sits on that plateau for hundreds of steps before it learns to
+    read the ids it must copy out of the prompt; a decaying rate ends the run before it does,
+    and a rate much above 3e-4 keeps it on the plateau (on `toy.switches`, held-out replies
+    exact after 600 steps: 98 % at 3e-4 constant, 33 % at 3e-4 cosine, under 40 % at 1e-3)."""
     return {"output_dir": str(out / "trainer"), "max_steps": steps, "per_device_train_batch_size": batch,
-            "learning_rate": lr, "lr_scheduler_type": "cosine", "warmup_steps": min(20, steps // 10),
+            "learning_rate": lr, "lr_scheduler_type": "constant_with_warmup", "warmup_steps": min(20, steps // 10),
             "report_to": "none", "use_cpu": True, "save_strategy": "no", "logging_steps": max(1, steps // 10),
             "dataloader_num_workers": 0, "disable_tqdm": True, "seed": 0}
 
 
 def train_sft(model: Any, tok: PreTrainedTokenizerFast, rows: datasets.Dataset, out: Path | str, steps: int,
-              mode: PlannerMode, batch: int = 8, lr: float = 3e-3) -> Path:
+              mode: PlannerMode, batch: int = 8, lr: float = 3e-4) -> Path:
     """Fine-tune `model` on an `sft` export with TRL's SFT trainer (loss on the replies only),
     then save it with its tokenizer and the prompts it learned (`agentloop_prompts.json`)."""
     import trl

@@ -255,15 +255,14 @@ def main() -> None:
     t0 = time.perf_counter()
     runs = {task.name: record(task, args.out, max(3, int(task.train_episodes * scale))) for task in TASKS}
     console.print(f"recorded {len(runs)} scripted runs in {time.perf_counter() - t0:.0f} s")
-    models = {task.name: train(task, runs[task.name], args.out, 30 if args.quick else args.steps or task.steps, scale)
-              for task in TASKS}
     results: dict[tuple[str, float, str], Result] = {}
     with ModelPool() as pool:
-        for task in TASKS:
+        for task in TASKS:  # a task's numbers come as soon as its models are trained
+            models = train(task, runs[task.name], args.out, 30 if args.quick else args.steps or task.steps, scale)
             for rate in FAILURE_RATES:
                 for arm in ARMS:
                     t = time.perf_counter()
-                    r = evaluate(task, arm, rate, range(seeds), models[task.name], pool)
+                    r = evaluate(task, arm, rate, range(seeds), models, pool)
                     results[(task.name, rate, arm.name)] = r
                     console.print(f"{task.env_id} failures {rate}: {arm.name}: {r.success:.0%} "
                                   f"({time.perf_counter() - t:.0f} s)", highlight=False)

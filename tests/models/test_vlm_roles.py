@@ -168,29 +168,17 @@ def test_calls_through_a_server_are_recorded_token_exact_and_grounded(env):
     assert lamp == {"enum": [f"lamp_{i}" for i in range(5)]}
 
 
-class _Steps:
-    """An episode sink that keeps the step records in memory."""
-
-    def __init__(self):
-        self.steps = []
-
-    def frame(self, index, frame):
-        return f"frame_{index:03d}.png"
-
-    def step(self, record):
-        self.steps.append(record)
-
-
 def test_sampled_draws_are_seeded_from_the_episode_so_a_rerun_repeats_them():
     from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
     from agentloop.roles import Roles
     from agentloop.roles.critic import PreconditionCritic
+    from tests.learning.conftest import Sink
 
     def seeds(rollout: int) -> tuple[list[object], list[object]]:
         model = ScriptedModel(fallback=lambda kind, prompt: ON_2)
         roles = Roles(planner=VLMPlanner(model, mode=PlannerMode.SINGLE), critic=PreconditionCritic(),
                       validator=EffectValidator())
-        sink = _Steps()
+        sink = Sink()
         with SwitchesEnv() as env:
             run_episode(env, EpisodeSpec("agentloop/toy.switches", seed=3, rollout=rollout), roles,
                         LoopLimits(max_steps=2, candidates=3), sink)

@@ -66,6 +66,9 @@ class Verdict(BaseModel):
     suggestion: str | None = None
     source: VerdictSource = VerdictSource.RULE
     predicted_outcome: str | None = Field(default=None, description="what the critic expects")
+    overruled: str | None = Field(
+        default=None, description="the judge's own failure reason, when the env's account (success or "
+        "more progress) overruled it: the step passed")
 
     @property
     def judged(self) -> bool:
@@ -231,7 +234,8 @@ class EpisodeRecord(BaseModel):
     goal: str = ""
     outcome: Outcome
     success: bool
-    error: str | None = None
+    error: str | None = Field(default=None, description="one line: why the episode ended as an error")
+    error_trace: str | None = Field(default=None, description="the traceback behind `error`, when code crashed")
     steps: int = 0
     replans: int = 0
     critic_rejections: int = 0

@@ -3,16 +3,15 @@
 Pages are answered by Playwright route interception on a made-up origin
 (`http://miniwob.local`), so no server runs and nothing leaves the machine. The page's own
 10 s episode timer is switched off (set to the largest timeout a browser accepts, and its
-once-a-second countdown display stopped, so a frame does not depend on when it is taken); the
-time-scaled reward is recomputed from the wall time since the episode started, the raw reward
-is kept apart, and success is the raw reward reaching 1 (partial credit counts as progress).
+once-a-second countdown display stopped, so a frame does not depend on when it is taken). The
+env reward is the page's raw reward (see `evaluate`), success is the raw reward reaching 1
+(partial credit counts as progress).
 """
 
 from __future__ import annotations
 
 import json
 import mimetypes
-import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,6 @@ from .. import js
 from ..task import TaskResult
 
 ORIGIN = "http://miniwob.local"
-EPISODE_SECONDS = 10.0  # MiniWoB's own time scale for the time-scaled reward
 _NO_TIMER = 2**31 - 1  # setTimeout's maximum; anything larger fires at once
 
 
@@ -108,8 +106,6 @@ class MiniWoBTask:
         self.url = f"{ORIGIN}/miniwob/{task}.html"
         # Milliseconds of virtual time per action (`WebEnv` moves the clock), or None: wall clock.
         self.virtual_clock_ms: int | None = CLOCK_STEP_MS if task in VIRTUAL_CLOCK else None
-        self._t0 = 0.0
-        self._done_at: float | None = None
 
     def origins(self) -> list[str]:
         return [ORIGIN]
@@ -150,19 +146,20 @@ class MiniWoBTask:
         goal = page.evaluate(js.MINIWOB_START, [seed, _NO_TIMER, self.virtual_clock_ms is not None])
         if isinstance(goal, dict):  # the natural-language tasks answer {utterance, fields}
             goal = str(goal.get("utterance") or json.dumps(goal, sort_keys=True))
-        self._t0, self._done_at = time.perf_counter(), None
         return goal
 
     def evaluate(self, page: Any) -> TaskResult:
         done, raw, reason = page.evaluate(js.MINIWOB_STATE)
         if not done:
             return TaskResult(reward=0.0, success=False, progress=0.0, terminated=False, raw_reward=0.0)
-        if self._done_at is None:
-            self._done_at = time.perf_counter()
         raw = float(raw)
-        scaled = raw * max(0.0, 1.0 - (self._done_at - self._t0) / EPISODE_SECONDS) if raw > 0 else raw
+        # The env reward is the raw reward, not MiniWoB's time-scaled one (raw times the share
+        # of its 10 s left): time since reset is mostly the model's latency, so the same seed and
+        # actions earned 1.0 from a fast planner and 0.0 from a slow one. Scaling by steps instead
+        # would count length twice (the derived returns are already discounted per step), and
+        # the virtual clock runs on only the pages that move with time.
         return TaskResult(
-            reward=scaled, success=raw >= 1.0, progress=max(0.0, min(1.0, raw)), terminated=True,
+            reward=raw, success=raw >= 1.0, progress=max(0.0, min(1.0, raw)), terminated=True,
             raw_reward=raw, details={"reason": reason} if reason else None,
         )
 

@@ -9,7 +9,6 @@ what is out of reach, with the world untouched. `PandaArm.run` executes a plan.
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import NamedTuple
 
@@ -59,17 +58,16 @@ def _along(path: np.ndarray, s: float) -> np.ndarray:
     return path[i] + (path[min(i + 1, last)] - path[i]) * (u - i)
 
 
-@functools.cache
-def _shared_ik() -> ArmIK:
-    return ArmIK()  # one solver per process: it holds only the arm's own model
-
-
 class PandaArm:
-    """The arm of one episode's world: plans, tracks, grips and welds."""
+    """The arm of one episode's world: plans, tracks, grips and welds. `ik`: the solver to
+    plan with, one its env owns (a new one if none is given)."""
 
-    def __init__(self, world: World):
+    def __init__(self, world: World, ik: ArmIK | None = None):
         self.world, m = world, world.model
-        self.ik = _shared_ik()
+        # Never one solver for the process: an `ArmIK` solves in its own MjData and mink
+        # configuration and tasks, so two envs on two threads sharing one would overwrite each
+        # other's targets and joints mid-solve (other plans, other outcomes, even a crash).
+        self.ik = ik if ik is not None else ArmIK()
         self.qadr = [int(m.jnt_qposadr[m.joint(j).id]) for j in ARM_JOINTS]
         self.fadr = [int(m.jnt_qposadr[m.joint(j).id]) for j in FINGER_JOINTS]
         by_joint = {int(m.actuator_trnid[a, 0]): a for a in range(m.nu)}

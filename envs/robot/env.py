@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 os.environ.setdefault("MUJOCO_GL", "egl")
 
@@ -56,6 +56,9 @@ from agentloop.skills.robot import (
 )
 from agentloop.skillset import BoundCall, Executors
 from agentloop.spaces import SkillSpace, fit_text, observation_space
+
+if TYPE_CHECKING:
+    from agentloop.envs.robot.ik import ArmIK
 
 MAX_TEXT = 8192
 PUSH = {"left": (-0.08, 0.0), "right": (0.08, 0.0), "forward": (0.0, -0.08), "back": (0.0, 0.08)}
@@ -104,6 +107,10 @@ class RobotEnv(SkillEnv):
         self._start: tuple[str, np.ndarray] | None = None  # the last built layout and its settled state
         self.sim_seconds = 0.0  # simulated time the last skill took
         self.camera: Camera | None = None
+        # This env's own IK solver, made with its first arm and kept across its episodes (it
+        # keeps nothing from one solve to the next). Never shared with another env: a solver
+        # holds mutable MjData and mink tasks, and envs run side by side on threads.
+        self._ik: ArmIK | None = None
         self.instance: TaskInstance | None = None
         self.disturber = Disturber(disturb, np.random.default_rng(0))
 
@@ -139,9 +146,12 @@ class RobotEnv(SkillEnv):
     def _make_hand(self, world: World) -> Hand:
         if self.arm is ArmMode.NONE:
             return MocapHand(world)
-        from agentloop.envs.robot.panda import PandaHand  # needs mink: only with the arm
+        from agentloop.envs.robot.ik import ArmIK  # needs mink: only with the arm
+        from agentloop.envs.robot.panda import PandaHand
 
-        return PandaHand(world)
+        if self._ik is None:
+            self._ik = ArmIK()
+        return PandaHand(world, self._ik)
 
     def _observe(self) -> tuple[dict[str, Any], SceneGraph]:
         w, cam = _need(self.world), _need(self.camera)

@@ -140,7 +140,11 @@ def tune(model: mujoco.MjModel) -> None:
 
 @functools.cache
 def ik_model() -> mujoco.MjModel:
-    """The arm alone on its base (no table, no objects), for inverse kinematics."""
+    """The arm alone on its base (no table, no objects), for inverse kinematics.
+
+    One compiled model for the process, shared by every env's solver on every thread: safe
+    because nothing writes to it (mink and `ArmIK` only read an MjModel; each solver does its
+    kinematics in an MjData of its own). Whatever changes per solve lives in that MjData."""
     head, body, _ = arm_parts()
     xml = f'<mujoco model="panda"><compiler angle="radian"/>{head}<worldbody>{body}</worldbody></mujoco>'
     return mujoco.MjModel.from_xml_string(xml)

@@ -19,7 +19,7 @@ import numpy as np
 
 from agentloop.envs.robot.arm import PandaArm, Segment, Waypoint
 from agentloop.envs.robot.grasps import ranked_grasps
-from agentloop.envs.robot.ik import down
+from agentloop.envs.robot.ik import ArmIK, down
 from agentloop.envs.robot.scene import DRAWER_TRAVEL, HANDLE_Y
 from agentloop.envs.robot.world import World
 from agentloop.errors import ActionError
@@ -44,9 +44,9 @@ def _yaw_period(shape: str) -> float | None:
 class PandaHand:
     """The tabletop's skills as Panda motions (see the module's docstring)."""
 
-    def __init__(self, world: World):
+    def __init__(self, world: World, ik: ArmIK | None = None):
         self.world = world
-        self.arm = PandaArm(world)
+        self.arm = PandaArm(world, ik)
 
     def gripper(self) -> tuple[np.ndarray, bool]:
         return self.arm.grip_point(), self.arm.fingers_open

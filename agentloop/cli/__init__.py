@@ -6,9 +6,11 @@ stderr and exit code 2, never with a traceback.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import os
 import sys
+from pathlib import Path
 from types import ModuleType
 
 import click
@@ -16,6 +18,7 @@ import typer
 from rich.console import Console
 
 from agentloop.errors import AgentLoopError, ConfigError
+from agentloop.recording import RunDir
 
 _tc: ModuleType
 try:  # typer >= 0.20 vendors click; accept both families of exceptions
@@ -40,6 +43,30 @@ app = typer.Typer(
 console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, soft_wrap=True)
 
+
+
+def open_run(path: Path) -> RunDir:
+    """The run folder at `path`; a path that is not there is said so, not called "not a run folder"."""
+    if not path.exists():
+        raise ConfigError(f"{path}: no such folder")
+    if not path.is_dir():
+        raise ConfigError(f"{path} is a file; name a run folder (it holds run.json)")
+    return RunDir(path)
+
+
+def _close(option: str, possibilities: list[str]) -> list[str]:
+    """The options a mistyped one most likely meant: one it is a prefix of (or that is a prefix
+    of it), else those spelled nearly alike; click's own list reaches further (--model for --episode)."""
+    bare = option.lstrip("-")
+    prefixed = [p for p in possibilities if p.lstrip("-").startswith(bare) or bare.startswith(p.lstrip("-"))]
+    return prefixed or difflib.get_close_matches(option, possibilities, n=2, cutoff=0.8)
+
+
+def _message(e: Exception) -> str:
+    """An error's one line, without pydantic's "Value error, " before what a validator said."""
+    return str(e).replace("Value error, ", "")
+
+
 # Command modules; each registers its commands on `app` when imported.
 COMMAND_MODULES = ("envs", "run", "show", "export", "report", "serve")
 for _name in COMMAND_MODULES:
@@ -56,13 +83,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         app(args=argv, standalone_mode=False, prog_name="agentloop")
     except _NO_SUCH_OPTION as e:
-        hint = f" (did you mean {' or '.join(e.possibilities)}?)" if e.possibilities else ""
+        close = _close(e.option_name, list(e.possibilities or []))
+        hint = f" (did you mean {' or '.join(close)}?)" if close else ""
         err_console.print(f"error: no such option {e.option_name}{hint}; see --help", highlight=False)
         return 2
     except _USAGE as e:
         if type(e).__name__ == "NoArgsIsHelpError":
             return 2
-        err_console.print(f"error: {e.format_message()}; see --help", highlight=False)
+        err_console.print(f"error: {_message(Exception(e.format_message()))}; see --help", highlight=False)
         return 2
     except _EXIT as e:
         return int(getattr(e, "exit_code", 0))
@@ -73,10 +101,10 @@ def main(argv: list[str] | None = None) -> int:
         err_console.print(f"error: {e.format_message()}", highlight=False)
         return 2
     except (ConfigError, FileNotFoundError) as e:
-        err_console.print(f"error: {e}", highlight=False)
+        err_console.print(f"error: {_message(e)}", highlight=False)
         return 2
     except AgentLoopError as e:
-        err_console.print(f"error: {e}", highlight=False)
+        err_console.print(f"error: {_message(e)}", highlight=False)
         return 1
     except KeyboardInterrupt:
         err_console.print("interrupted; finished episodes are kept, rerun with --resume to continue")

@@ -7,6 +7,7 @@ from rich.table import Table
 
 from agentloop import registry
 from agentloop.cli import app, console
+from agentloop.errors import ConfigError
 
 
 @app.command("list")
@@ -17,8 +18,11 @@ def list_cmd(
     """List the environments you can run."""
     entries = registry.list_envs(all_gym=all_gym)
     if family:
+        families = sorted({e.family for e in entries})
+        if family not in families:
+            raise ConfigError(f"no family {family!r}; the families are {', '.join(families)}")
         entries = [e for e in entries if e.family == family]
-    table = Table(title=f"{len(entries)} environments")
+    table = Table(title=f"{len(entries)} environment{'' if len(entries) == 1 else 's'}")
     table.add_column("id")
     table.add_column("family")
     table.add_column("description")

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from agentloop.cli import app, console
+from agentloop.cli import app, console, open_run
 from agentloop.errors import ConfigError
 from agentloop.recording import RunDir, read_steps
+from agentloop.records import EpisodeRecord, RunManifest, StepRecord
+from agentloop.report.kinds import StepKind, step_kinds
 from agentloop.runner.summary import run_summary
+
+# One letter a step in the rollout list, for its most telling kind.
+VERDICT_LETTERS = {
+    StepKind.ACCEPTED: ".", StepKind.SUCCESS: "S", StepKind.REJECTED: "r", StepKind.VALIDATOR_FAILED: "f",
+    StepKind.ACTION_ERROR: "e", StepKind.HUMAN: "h",
+}
 
 
 @app.command("show")
@@ -18,31 +28,68 @@ def show_cmd(
     run_dir: Path = typer.Argument(..., help="a run folder (holds run.json)"),
     episode: str = typer.Option(None, "--episode", "-e", help="show this episode's steps"),
 ) -> None:
-    """Summarise a run, or list one episode's steps."""
-    rd = RunDir(run_dir)
+    """Summarise a run (with its rollouts, where a seed has several), or list one episode's steps."""
+    rd = open_run(run_dir)
     manifest = rd.manifest()
     if episode:
-        d = rd.episodes_dir / episode
-        if episode not in rd.finished_ids():
-            raise ConfigError(f"no finished episode {episode!r} in {run_dir}")
-        table = Table(title=episode)
-        for col in ("#", "action", "critic", "validator", "error", "reward", "progress"):
-            table.add_column(col)
-        for s in read_steps(d):
-            table.add_row(
-                str(s.index), s.action_text or (s.candidates[-1].text if s.candidates else "-"),
-                ("ok" if s.critic.ok else "reject") if s.critic else "-",
-                ("ok" if s.validator.ok else f"fail: {s.validator.reason[:50]}") if s.validator else "-",
-                (s.action_error or "")[:60], f"{s.rewards.env:.2f}",
-                f"{s.progress:.2f}" if s.progress is not None else "-",
-            )
-        console.print(table, highlight=False)
+        _episode(rd, episode)
         return
     records = [rec for _, rec in rd.episodes()]
     c = manifest.config
     console.print(
         f"run {manifest.run_id}: {c.env_id}, planner={c.planner} critic={c.critic} "
-        f"validator={c.validator} model={c.model or '-'}; {len(records)}/{c.episodes * c.group_size} episodes finished",
+        f"validator={c.validator} model={c.model or '-'}; {_finished(manifest, records)}",
         highlight=False,
     )
     console.print(run_summary(rd, records, title=str(run_dir)))
+    if any(n > 1 for n in Counter((r.task, r.seed) for r in records).values()):
+        console.print(_rollouts(rd, records))
+
+
+def _finished(manifest: RunManifest, records: Sequence[EpisodeRecord]) -> str:
+    """How much of the run landed, counted as rollouts where a seed has several. A run driven
+    from outside the loop (a trainer, a server) plans no count: its rollouts are counted only."""
+    c = manifest.config
+    seeds = len({(r.task, r.seed) for r in records})
+    planned = c.episodes * c.group_size
+    if len(records) > planned:
+        return f"{len(records)} rollouts of {seeds} seed{'' if seeds == 1 else 's'} recorded ({c.planner} chose how many)"
+    if c.group_size > 1 or len(records) > seeds:
+        return f"{len(records)}/{planned} rollouts finished ({c.episodes} seeds x {c.group_size} rollouts)"
+    return f"{len(records)}/{planned} episodes finished"
+
+
+def _verdicts(steps: Sequence[StepRecord]) -> str:
+    return "".join(VERDICT_LETTERS[step_kinds(s)[0]] for s in steps) or "-"
+
+
+def _rollouts(rd: RunDir, records: Sequence[EpisodeRecord]) -> Table:
+    """A row per rollout: its outcome, counts and a letter per step for what the judges said."""
+    legend = ", ".join(f"{letter} {kind.label}" for kind, letter in VERDICT_LETTERS.items())
+    table = Table(title="rollouts", caption=f"verdicts, a letter a step: {legend}")
+    for col in ("episode", "outcome", "steps", "rejections", "failures", "progress", "verdicts"):
+        table.add_column(col, no_wrap=col == "episode", justify="left" if col in ("episode", "verdicts") else "right")
+    for r in sorted(records, key=lambda r: (r.task, r.seed, r.rollout)):
+        steps = read_steps(rd.episodes_dir / r.episode_id) if r.steps else []
+        table.add_row(r.episode_id, r.outcome.value, str(r.steps), str(r.critic_rejections),
+                      str(r.validator_failures), f"{r.final_progress:.2f}" if r.final_progress is not None else "-",
+                      _verdicts(steps))
+    return table
+
+
+def _episode(rd: RunDir, episode: str) -> None:
+    """One episode's steps."""
+    if episode not in rd.finished_ids():
+        raise ConfigError(f"no finished episode {episode!r} in {rd.path} (its episodes are the folders in {rd.episodes_dir})")
+    table = Table(title=episode)
+    for col in ("#", "action", "critic", "validator", "error", "reward", "progress"):
+        table.add_column(col)
+    for s in read_steps(rd.episodes_dir / episode):
+        table.add_row(
+            str(s.index), s.action_text or (s.candidates[-1].text if s.candidates else "-"),
+            ("ok" if s.critic.ok else "reject") if s.critic else "-",
+            ("ok" if s.validator.ok else f"fail: {s.validator.reason[:50]}") if s.validator else "-",
+            (s.action_error or "")[:60], f"{s.rewards.env:.2f}",
+            f"{s.progress:.2f}" if s.progress is not None else "-",
+        )
+    console.print(table, highlight=False)

@@ -7,13 +7,14 @@ def register() -> None:
     from agentloop.registry import register as reg
 
     try:
-        from .miniwob.tasks import task_names
+        from .miniwob.descriptions import describe
+        from .miniwob.tasks import html_root, task_names
         names = task_names()
     except ImportError:
         names = []
     for t in names:
         reg(f"agentloop/miniwob.{t}", "agentloop.envs.web.env:WebEnv", max_episode_steps=30,
-            description=f"MiniWoB++ {t} (offline)",
+            description=f"MiniWoB++: {describe(html_root().parent, t)}",
             task="agentloop.envs.web.miniwob.tasks:make", task_kwargs={"task": t}, viewport=(400, 420))
     try:
         from . import site

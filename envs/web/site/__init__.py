@@ -18,7 +18,7 @@ def register() -> None:
     for name, cls in TASKS.items():
         _register(
             f"agentloop/{name}", "agentloop.envs.web.env:WebEnv", max_episode_steps=_STEPS[name],
-            description=(cls.__doc__ or "").split("\n")[0],
+            description=" ".join((cls.__doc__ or "").split("\n\n")[0].split()),  # the first paragraph, whole
             task="agentloop.envs.web.site.tasks:make_task", task_kwargs={"task": name},
             # Three episodes' pages made (and looked at) ahead: a page moves on only while the
             # env talks to the browser (not while a policy thinks), and a one-call episode gives

@@ -20,6 +20,16 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from agentloop.effects import Effect, attr, changed
 from agentloop.scene import SceneGraph
+from agentloop.skills.web_effects import (
+    KEY_STEPS,
+    PAGE_KIND,
+    AnyOf,
+    at_end,
+    click_effect,
+    differs,
+    node_at,
+    or_ended,
+)
 from agentloop.skillset import Skill, SkillSet
 
 
@@ -108,7 +118,11 @@ def _need(scene: SceneGraph, eid: str, *, editable: bool = False, enabled: bool 
     n = scene.node(eid)
     if n is None:
         return f"there is no element {eid} in view"
-    if not n.get("visible", True):
+    if n.kind == PAGE_KIND:
+        return f"{eid} is the page itself, not one of its elements"
+    # A node clipped by its scroll box is no reason to refuse: the env scrolls it into view
+    # before it acts (the graph reports clipped nodes only where a scroll box can reveal them).
+    if not n.get("visible", True) and not n.get("clipped"):
         return f"element {eid} is not visible"
     if enabled and n.get("disabled"):
         return f"element {eid} is disabled"
@@ -127,7 +141,7 @@ class Click(Skill):
         return _need(scene, args.element)
 
     def expected_effect(self, scene: SceneGraph, args: ElementArgs) -> list[Effect]:
-        return [changed()]
+        return [click_effect(scene, args.element)]
 
 
 class Type(Skill):
@@ -140,7 +154,7 @@ class Type(Skill):
         return _need(scene, args.element, editable=True)
 
     def expected_effect(self, scene: SceneGraph, args: TypeArgs) -> list[Effect]:
-        return [attr(args.element, "value", args.text)]
+        return [or_ended(attr(args.element, "value", args.text))]
 
 
 class Select(Skill):
@@ -151,12 +165,19 @@ class Select(Skill):
 
     def precondition(self, scene: SceneGraph, args: SelectArgs) -> str | None:
         why, n = _need(scene, args.element), scene.node(args.element)
-        if why is None and n is not None and n.kind not in ("combobox", "listbox"):
+        # The env selects in a <select> only (a jQuery UI menu is a listbox too, but is clicked).
+        if why is None and n is not None and n.get("tag", "select") != "select":
             return f"element {args.element} is not a drop-down list"
         return why
 
     def expected_effect(self, scene: SceneGraph, args: SelectArgs) -> list[Effect]:
-        return [changed(args.element)]
+        # The list then holds the option (by value or label; a label matched ignoring case shows
+        # as a change of the list); one chosen already is no failure.
+        wanted = [args.option] if isinstance(args.option, str) else list(args.option)
+        options = [attr(args.element, "selected_options", wanted), changed(args.element)]
+        if isinstance(args.option, str):
+            options.insert(0, attr(args.element, "value", args.option))
+        return [or_ended(AnyOf(options=options))]
 
 
 class Check(Skill):
@@ -166,13 +187,11 @@ class Check(Skill):
     Args = ElementArgs
 
     def precondition(self, scene: SceneGraph, args: ElementArgs) -> str | None:
-        why, n = _need(scene, args.element), scene.node(args.element)
-        if why is None and n is not None and n.get("checked"):
-            return f"element {args.element} is already checked"
-        return why
+        # One checked already is no reason to refuse: the env leaves it so, and it stays checked.
+        return _need(scene, args.element)
 
     def expected_effect(self, scene: SceneGraph, args: ElementArgs) -> list[Effect]:
-        return [attr(args.element, "checked", True)]
+        return [or_ended(attr(args.element, "checked", True))]
 
 
 class Uncheck(Skill):
@@ -182,13 +201,11 @@ class Uncheck(Skill):
     Args = ElementArgs
 
     def precondition(self, scene: SceneGraph, args: ElementArgs) -> str | None:
-        why, n = _need(scene, args.element), scene.node(args.element)
-        if why is None and n is not None and not n.get("checked"):
-            return f"element {args.element} is not checked"
-        return why
+        # One unchecked already is no reason to refuse: the env leaves it so.
+        return _need(scene, args.element)
 
     def expected_effect(self, scene: SceneGraph, args: ElementArgs) -> list[Effect]:
-        return [attr(args.element, "checked", False)]
+        return [or_ended(attr(args.element, "checked", False))]
 
 
 class Hover(Skill):
@@ -222,6 +239,13 @@ class Press(Skill):
         if args.element and scene.node(args.element) is None:
             return f"there is no element {args.element} in view"
         return None
+
+    def expected_effect(self, scene: SceneGraph, args: PressArgs) -> list[Effect]:
+        n = scene.node(args.element) if args.element else None
+        step = KEY_STEPS.get(args.key)
+        if n is None or step is None or n.kind not in ("slider", "spinbutton"):
+            return []  # what another key does is the page's to say
+        return [] if at_end(n, step) else [or_ended(differs(n.id, "value", n.get("value")))]
 
 
 class Drag(Skill):
@@ -292,19 +316,6 @@ def _in_view(scene: SceneGraph, *points: tuple[float, float]) -> str | None:
     return None
 
 
-def node_at(scene: SceneGraph, x: float, y: float) -> str | None:
-    """The id of the smallest visible node whose box holds the point, or None."""
-    best: tuple[float, str] | None = None
-    for n in scene.nodes:
-        box = n.get("bbox")
-        if not box or not n.get("visible", True):
-            continue
-        bx, by, bw, bh = box
-        if bx <= x < bx + bw and by <= y < by + bh and (best is None or bw * bh < best[0]):
-            best = (bw * bh, n.id)
-    return best[1] if best else None
-
-
 class ClickAt(Skill):
     """Click at a point (x, y) of the screenshot."""
 
@@ -315,7 +326,7 @@ class ClickAt(Skill):
         return _in_view(scene, (args.x, args.y))
 
     def expected_effect(self, scene: SceneGraph, args: PointArgs) -> list[Effect]:
-        return [changed()]
+        return [click_effect(scene, node_at(scene, args.x, args.y))]
 
 
 class DoubleClickAt(Skill):
@@ -376,6 +387,11 @@ class DragAt(Skill):
         return _in_view(scene, (args.x, args.y), (args.to_x, args.to_y))
 
     def expected_effect(self, scene: SceneGraph, args: DragAtArgs) -> list[Effect]:
+        # A stroke on a canvas draws: the canvas's pixels change (the graph keeps their digest).
+        eid = node_at(scene, args.x, args.y)
+        n = scene.node(eid) if eid else None
+        if n is not None and n.kind == "canvas" and n.get("pixels") is not None:
+            return [or_ended(differs(n.id, "pixels", n.get("pixels")))]
         return [changed()]
 
 

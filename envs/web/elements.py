@@ -24,9 +24,14 @@ Node schema (`agentloop.scene.Node`):
   (sliders, spin buttons), `emphasis` (bold/emphasised words of a sentence, e.g. the task's
   instruction), `color` (`#rrggbb` background of a clickable element without text: swatches),
   `scrollable` (True) and `scroll` ([x, y, max_x, max_y] scroll offsets) on scroll boxes,
-  `selected_options` (labels) on a list that takes several, `icons` (the glyphs named by the icon
-  classes inside a small control: `ui-icon-disk` -> "disk"). An icon inside a sentence shows as
-  `[disk]`.
+  `selected_options` (the chosen options' labels) on a `<select>`, `icons` (the glyphs named by
+  the icon classes inside a small control: `ui-icon-disk` -> "disk"), `pixels` (a digest of a
+  canvas's pixels: a stroke changes it). An icon inside a sentence shows as `[disk]`.
+
+The page itself is a node too: id `page`, kind `page`, named by its title, with `url` and
+`ended` (the task said its episode is over: MiniWoB's page covers itself when it ends one), so
+that a navigation or the episode's end is a change of the graph. It has no box; the text view
+leaves it out (its URL heads the view).
 
 Kinds beyond the tag's and ARIA's roles: `scrollable` (a scroll box without a role), `listbox`
 and `option` (jQuery UI menus and autocompletes), `slider` (also jQuery UI's slider and its
@@ -53,22 +58,25 @@ from typing import Any
 
 from agentloop.scene import Node, Relation, SceneGraph
 from agentloop.skills.web import Rel
+from agentloop.skills.web_effects import PAGE, PAGE_KIND
 
 SPATIAL_PER_NODE = 4
 NEAR_PX = 60.0
 NAME_VIEW = 100  # characters of a name the text view shows before its `…`
 ATTRS = ("tag", "value", "checked", "selected", "disabled", "editable", "focused", "visible", "clipped",
          "scroll_box", "bbox", "href", "placeholder", "clickable", "irreversible", "dom_id")
-OPTIONAL = ("type", "readonly", "min", "max", "emphasis", "color", "scrollable", "scroll", "selected_options", "icons")
+OPTIONAL = ("type", "readonly", "min", "max", "emphasis", "color", "scrollable", "scroll", "selected_options", "icons",
+            "pixels")
 # The kind a tag has anyway: the text view names the tag only where it tells something more.
 NATURAL_TAG = {"button": "button", "a": "link", "li": "listitem", "td": "cell", "th": "columnheader",
                "img": "img", "label": "label", "option": "option", "select": "combobox", "tr": "row",
                "table": "table", "canvas": "canvas", "h1": "heading", "h2": "heading", "h3": "heading",
                "h4": "heading", "h5": "heading", "h6": "heading", "textarea": "textbox"}
 
-def build_scene(snap: dict[str, Any]) -> SceneGraph:
-    """Turn the snapshot script's output into a `SceneGraph` with child_of and spatial relations."""
-    nodes: list[Node] = []
+def build_scene(snap: dict[str, Any], ended: bool = False) -> SceneGraph:
+    """Turn the snapshot script's output into a `SceneGraph` with child_of and spatial relations,
+    and the page's own node (`ended`: the task said its episode is over)."""
+    nodes = [Node(id=PAGE, kind=PAGE_KIND, name=snap["title"], attrs={"url": snap["url"], "ended": ended})]
     rels: list[Relation] = []
     ids = {n["id"] for n in snap["nodes"]}
     for raw in snap["nodes"]:
@@ -163,6 +171,8 @@ def text_view(scene: SceneGraph, goal: str) -> str:
     parent = {r.src: r.dst for r in scene.relations if r.rel == Rel.CHILD_OF}
     lines = [f"GOAL: {goal}", f"URL: {scene.meta.get('url', '')}"]
     for n in scene.nodes:
+        if n.kind == PAGE_KIND:  # its URL is the line above
+            continue
         a = n.attrs
         up = by_id.get(parent.get(n.id, ""))
         if n.kind in ("text", "generic") and n.name and up is not None and up.name == n.name and (

@@ -103,6 +103,7 @@ class WebEnv(SkillEnv):
         self._contexts = Contexts(self.task, self.viewport, action_timeout_ms, ahead, look=self._look)
         self._seen = PageReport()
         self._result: TaskResult | None = None
+        self._judged = False  # `_result` judges the state `_observe` saw last
 
     @property
     def task_name(self) -> str:
@@ -310,7 +311,9 @@ class WebEnv(SkillEnv):
             t1 = time.perf_counter()
             png = screenshot(self.page, capture)
         t2 = time.perf_counter()
-        scene = build_scene(snap)
+        # The task's verdict on this very state: whether its episode is over is in the graph.
+        self._result, self._judged = self.task.evaluate(self.page), True
+        scene = build_scene(snap, ended=self._result.terminated)
         t3 = time.perf_counter()
         frame = decode(png, self.viewport)
         text = fit_text(text_view(scene, self.goal), self.max_text)
@@ -336,7 +339,9 @@ class WebEnv(SkillEnv):
             return page.evaluate(js.SNAPSHOT, arg)
 
     def _evaluate(self) -> Evaluation:
-        r = self._result = self.task.evaluate(self.page)
+        if not self._judged or self._result is None:  # no observation since the action: judge now
+            self._result = self.task.evaluate(self.page)
+        r, self._judged = self._result, False
         return Evaluation(r.reward, r.success, r.progress, r.terminated)
 
     def _report(self) -> dict[str, Any]:

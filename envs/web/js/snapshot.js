@@ -99,6 +99,16 @@
     return id;
   };
   const clean = s => s.replace(/\s+/g, ' ').trim();
+  // What a canvas shows, as a digest of its pixels: a stroke on it changes the digest. A large
+  // canvas is not read (its encoding costs milliseconds a step), nor one another origin tainted.
+  const digest = c => {
+    if (c.width * c.height > 1e6) return null;
+    let data;
+    try { data = c.toDataURL(); } catch (e) { return null; }
+    let h = 0x811c9dc5;
+    for (let i = 0; i < data.length; i++) { h ^= data.charCodeAt(i); h = Math.imul(h, 0x01000193); }
+    return (h >>> 0).toString(16).padStart(8, '0');
+  };
   const cap = s => s.length > NAME_MAX ? s.slice(0, NAME_MAX - 1) + '…' : s;
   const hex = c => {
     const m = c && c.match(/rgba?\(([\d.]+),\s*([\d.]+),\s*([\d.]+)(?:,\s*([\d.]+))?\)/);
@@ -198,7 +208,7 @@
     else if (tag === 'SELECT') { value = el.value; if (el.multiple || el.size > 1) kind = role || 'listbox'; }
     else if (tag === 'OPTION') { selected = el.selected; value = el.value; }
     if (el.isContentEditable && tag !== 'INPUT' && tag !== 'TEXTAREA') { editable = true; kind = kind || 'textbox'; }
-    const chosen = tag === 'SELECT' && el.multiple ? Array.from(el.selectedOptions).map(o => o.label) : null;
+    const chosen = tag === 'SELECT' ? Array.from(el.selectedOptions).map(o => o.label) : null;
     // Widgets that say what they are in ARIA or in jQuery UI's classes.
     const cls = el.classList;
     if (cls.contains('ui-autocomplete') || (cls.contains('ui-menu') && !role)) kind = 'listbox';
@@ -283,6 +293,7 @@
     if (max !== null) node.max = max;
     if (emphasis) node.emphasis = emphasis;
     if (chosen) node.selected_options = chosen;
+    if (tag === 'CANVAS') { const d = digest(el); if (d !== null) node.pixels = d; }
     // The icons a small control holds (a menu item's ui-icon-disk): a model may be asked for them.
     if (clickable && el.childElementCount && el.getElementsByTagName('*').length <= 20) {
       const icons = [];

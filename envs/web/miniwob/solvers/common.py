@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from enum import Enum
 
 from agentloop.calls import SkillCall
+from agentloop.errors import ActionError
 from agentloop.roles.context import Context
 from agentloop.scene import Node, SceneGraph
-from agentloop.skills.web import Rel
+from agentloop.skills.web import WEB_SKILLS, Rel
 
 from ...solving import Solver
 
@@ -70,8 +71,22 @@ class Skill(str, Enum):
     HOVER_AT = "hover_at"
 
 
+def canonical(action: SkillCall | str) -> str:
+    """A call as the loop records it: its arguments in the skill's own order. A solver's memory
+    compares its calls with the history's as text, and the loop records
+    `scroll(element=…, direction=…)` as `scroll(direction=…, element=…)`."""
+    try:
+        return str(WEB_SKILLS.bind(action).call)
+    except ActionError:  # not a valid web call: its text as it is
+        return str(action)
+
+
 def call(skill: Skill, **args: object) -> SkillCall:
-    return SkillCall(name=skill.value, args=dict(args))
+    made = SkillCall(name=skill.value, args=dict(args))
+    try:
+        return WEB_SKILLS.bind(made).call  # in the skill's own argument order, as the loop records it
+    except ActionError:
+        return made
 
 
 def click(n: Node) -> SkillCall:
@@ -187,8 +202,8 @@ def fill_then(ctx: Context, values: list[str], label: str = "submit") -> Action:
 
 
 def done_actions(ctx: Context) -> set[str]:
-    """The calls that ran without an error this episode."""
-    return {h.action for h in ctx.history if not h.action_error}
+    """The calls that ran without an error this episode, as text in the skill's own argument order."""
+    return {canonical(h.action) for h in ctx.history if not h.action_error}
 
 
 def untried(ctx: Context, candidates: list[Node]) -> Node | None:
@@ -198,4 +213,4 @@ def untried(ctx: Context, candidates: list[Node]) -> Node | None:
 
 
 def last_action(ctx: Context) -> str | None:
-    return ctx.history[-1].action if ctx.history else None
+    return canonical(ctx.history[-1].action) if ctx.history else None

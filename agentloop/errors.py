@@ -62,3 +62,24 @@ class EnvCrashed(AgentLoopError):
 class ModelError(AgentLoopError):
     """A model backend failed after its retries (transport, timeout, refusal)."""
 
+
+
+class Role(str, Enum):
+    """The parts of the loop that a crash is charged to: each is plug-in code the loop calls."""
+
+    PLANNER = "planner"
+    CRITIC = "critic"
+    VALIDATOR = "validator"
+    SINK = "recorder"  # where the steps go: the run folder's writer, or a caller's sink
+    HUMAN = "human input"
+    LOOP = "loop"  # agentloop's own code: a bug here is ours, and still ends only its episode
+
+
+class RoleCrashed(AgentLoopError):
+    """Code in one of the loop's roles raised where it should have answered: the episode ends
+    as `error`, with this one line as its reason and the cause's traceback in its record."""
+
+    def __init__(self, role: Role, cause: BaseException):
+        first = (str(cause).strip().splitlines() or [""])[0]
+        super().__init__(f"{role.value} crashed: {type(cause).__name__}" + (f": {first}" if first else ""))
+        self.role = role

@@ -24,18 +24,15 @@ from agentloop.calls import SkillCall
 from agentloop.errors import AgentLoopError, ConfigError, EnvCrashed
 from agentloop.integrations.recorder import RolloutRecorder
 from agentloop.integrations.tools import skillset_of
-from agentloop.loop import EpisodeSpec, LoopLimits
-from agentloop.loop.phases import Phase, begin, decide, end
-from agentloop.loop.state import Deps, EpisodeState
+from agentloop.loop import EpisodeRun, EpisodeSpec, LoopLimits, make_env
 from agentloop.models import ModelPool
 from agentloop.perception import Perception
 from agentloop.recording import EpisodeSink, EpisodeWriter, NullSink
-from agentloop.records import EpisodeRecord, Feedback, Outcome, RunConfig, StepRecord, now
+from agentloop.records import EpisodeRecord, Feedback, RunConfig, StepRecord
 from agentloop.roles import Roles
 from agentloop.roles.context import Context
 from agentloop.roles.factory import build_critic, build_validator
 from agentloop.roles.planner import Proposal
-from agentloop.runner.worker import episode_step_limit
 from agentloop.skillset import SkillSet
 
 Action = str | Mapping[str, Any] | SkillCall
@@ -117,9 +114,7 @@ class Session:
         self._roles = Roles(self.policy, build_critic(self.config, model, self._models),
                             build_validator(self.config, model))
         self._envs: dict[str, gym.Env[Any, Any]] = {}
-        self._state: EpisodeState | None = None
-        self._deps: Deps | None = None
-        self._phase: Phase | None = None
+        self._run: EpisodeRun | None = None
         self._writer: EpisodeWriter | None = None
         self._tap = _Tap(NullSink())
         self.record: EpisodeRecord | None = None  # the last finished episode's
@@ -131,19 +126,19 @@ class Session:
 
     @property
     def running(self) -> bool:
-        return self._phase is not None
+        return self._run is not None and not self._run.done
 
     @property
     def spec(self) -> EpisodeSpec | None:
         """The current (or last) episode: its env, seed and rollout."""
-        return self._deps.spec if self._deps is not None else None
+        return self._run.spec if self._run is not None else None
 
     def env(self, env_id: str | None = None) -> gym.Env[Any, Any]:
         """The session's env for `env_id` (default: the configured one), made on first use."""
         env_id = registry.resolve(env_id) if env_id else self.config.env_id
         env = self._envs.get(env_id)
         if env is None:
-            env = self._envs[env_id] = as_skill_env(registry.make(env_id, **self.config.env_kwargs))
+            env = self._envs[env_id] = as_skill_env(make_env(self.config, env_id))
         return env
 
     def skillset(self, env_id: str | None = None) -> SkillSet:
@@ -166,11 +161,10 @@ class Session:
         spec = self.recorder.spec(env_id, seed) if self.recorder else EpisodeSpec(env_id, seed)
         error = ""
         for _ in range(2):  # an env that failed to reset is rebuilt once
-            self._open(spec)
-            assert self._state is not None
-            if self._state.env_ok and self._state.ctx is not None and self._phase is not None:
-                return Turn(self._state.ctx)
-            error = self._state.error or "the episode ended at its reset"
+            run = self._open(spec)
+            if not run.done and run.context is not None:
+                return Turn(run.context)
+            error = run.finish().record.error or "the episode ended at its reset"
             self._discard()
             self._drop_env(env_id)
         raise EnvCrashed(f"{env_id} could not be reset to seed {seed}: {error}")
@@ -178,24 +172,22 @@ class Session:
     def act(self, action: Action) -> Turn:
         """Run one call through critic, env and validator; the step it made and what it led to.
         A call after the episode ended makes no step (the turn carries the last record)."""
-        if self._phase is None or self._state is None or self._deps is None:
-            if self._state is None or self._state.ctx is None:
-                raise AgentLoopError("reset the session before acting")
-            return Turn(self._state.ctx, episode=self.record)
+        run = self._run
+        if run is None or run.context is None:
+            raise AgentLoopError("reset the session before acting")
+        if run.done:
+            return Turn(run.context, episode=self.record)
         before = len(self._tap.steps)
         self.policy.hand(action)
         self._advance()
         step = self._tap.steps[-1] if len(self._tap.steps) > before else None
-        assert self._state.ctx is not None
         reward = step.rewards.env if step is not None else 0.0
-        return Turn(self._state.ctx, step, reward, None if self._phase is not None else self.record)
+        return Turn(run.context, step, reward, None if not run.done else self.record)
 
     def finish(self) -> EpisodeRecord | None:
         """End the running episode (as truncated: the policy stopped) and land it; the record
         of the episode that ended last, or None before the first."""
-        if self._phase is not None and self._state is not None and self._deps is not None:
-            self._state.step = None  # the step opened for a call that never came
-            self._phase = end(self._state, self._deps, Outcome.TRUNCATED)
+        if self.running:
             self._close_episode()
         return self.record
 
@@ -208,52 +200,40 @@ class Session:
                 self._drop_env(env_id)
             self._models.close()
 
-    # ---- the episode's phases ------------------------------------------------------------------
-    def _open(self, spec: EpisodeSpec) -> None:
+    # ---- the episode's run ----------------------------------------------------------------------
+    def _open(self, spec: EpisodeSpec) -> EpisodeRun:
         env = self.env(spec.env_id)
         self._writer = self.recorder.writer(spec) if self.recorder else None
         self._tap = _Tap(self._writer or NullSink())
-        limits = LoopLimits(max_steps=episode_step_limit(self.config, env), max_critic_rejections=0,
-                            max_replans=self.config.max_replans, candidates=1)
-        self._deps = Deps(env=env, skillset=self.skillset(spec.env_id), spec=spec, roles=self._roles,
-                          limits=limits, sink=self._tap, human=None)
-        self._state = EpisodeState.start(spec, self._roles)
+        self._run = EpisodeRun(env, spec, self._roles, LoopLimits.of(self.config, spec.env_id), self._tap)
         self.record = None
-        self._phase = begin
         self._advance()
+        return self._run
 
     def _advance(self) -> None:
-        """Run phases until the next step waits for its action, or the episode is over."""
-        assert self._state is not None and self._deps is not None
-        while self._phase is not None:
-            self._phase = self._phase(self._state, self._deps)
-            if self._phase is decide:
-                return
-        self._close_episode()
+        """Run the episode until its next step waits for the policy's action, or it is over."""
+        assert self._run is not None
+        if not self._run.to_decision():
+            self._close_episode()
 
     def _close_episode(self) -> None:
-        """The episode is over: complete its record (as `run_episode` does) and land it."""
-        assert self._state is not None
-        s = self._state
-        rec = s.record
-        rec.outcome, rec.success, rec.error = s.outcome, s.outcome is Outcome.SUCCESS, s.error
-        rec.final_progress = s.ctx.perception.progress if s.ctx is not None else None
-        rec.ended_at = now()
-        rec.duration_s = (rec.ended_at - rec.started_at).total_seconds()
-        self.record = rec
-        if not s.env_ok:
-            self._drop_env(rec.env_id)
-        if s.ctx is None:  # the reset itself failed: nothing to land
+        """The episode is over (or ends now, as truncated: the policy stopped): land it."""
+        assert self._run is not None
+        result = self._run.finish()
+        self.record = result.record
+        if not result.env_ok:
+            self._drop_env(result.record.env_id)
+        if self._run.context is None:  # the reset itself failed: nothing to land
             return
         writer, self._writer = self._writer, None
         if writer is not None:
-            writer.finish(rec)
+            writer.finish(result.record)
 
     def _discard(self) -> None:
         writer, self._writer = self._writer, None
         if writer is not None:
             writer.abort()
-        self._phase = None
+        self._run = None
 
     def _drop_env(self, env_id: str) -> None:
         env = self._envs.pop(env_id, None)

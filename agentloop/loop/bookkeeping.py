@@ -4,10 +4,25 @@ label and timings, the sink, and every episode counter, all read off the step re
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from agentloop.errors import ErrorKind
+from agentloop.errors import ErrorKind, ModelError, Role, RoleCrashed
 from agentloop.loop.state import Deps, EpisodeState
 from agentloop.records import CriticAgreement, Feedback, FeedbackSource, StepRecord, now
+
+
+@contextmanager
+def guarded(role: Role) -> Iterator[None]:
+    """Charge whatever the code inside raises to `role`: the episode then ends as an error that
+    names it (`EpisodeRun` does that, the same under every executor). A model's failure is no
+    crash: the phases answer it themselves."""
+    try:
+        yield
+    except (ModelError, RoleCrashed):
+        raise
+    except Exception as e:
+        raise RoleCrashed(role, e) from e
 
 
 def give(s: EpisodeState, d: Deps, fb: Feedback) -> None:
@@ -15,7 +30,8 @@ def give(s: EpisodeState, d: Deps, fb: Feedback) -> None:
     assert s.step is not None and s.ctx is not None
     s.step.record.feedback.append(fb)
     s.ctx.feedback.append(fb)
-    d.roles.planner.feedback(fb, s.ctx)
+    with guarded(Role.PLANNER):
+        d.roles.planner.feedback(fb, s.ctx)
 
 
 def close_step(s: EpisodeState, d: Deps) -> None:
@@ -27,9 +43,10 @@ def close_step(s: EpisodeState, d: Deps) -> None:
         rec.validator is None or not rec.validator.judged or rec.validator.ok)
     step.timings["total"] = time.perf_counter() - step.t0
     rec.timings = step.timings
-    d.sink.step(rec)
+    s.step = None  # closed once, even when the sink fails to keep it
+    with guarded(Role.SINK):
+        d.sink.step(rec)
     _count(s, rec)
-    s.step = None
     s.index += 1
 
 

@@ -11,8 +11,8 @@ import time
 from collections.abc import Callable
 from typing import Optional
 
-from agentloop.errors import ActionError, ErrorKind, ModelError
-from agentloop.loop.bookkeeping import close_step, give
+from agentloop.errors import ActionError, ErrorKind, ModelError, Role
+from agentloop.loop.bookkeeping import close_step, give, guarded
 from agentloop.loop.state import Deps, EpisodeState, StepState
 from agentloop.records import (
     Candidate,
@@ -26,6 +26,7 @@ from agentloop.records import (
     now,
 )
 from agentloop.roles.context import Context, HistoryItem, call_targets
+from agentloop.roles.validator import grounded
 from agentloop.skillset import BoundCall
 
 Phase = Callable[[EpisodeState, Deps], Optional["Phase"]]
@@ -48,11 +49,10 @@ def begin(s: EpisodeState, d: Deps) -> Phase | None:
         s.env_ok = False
         return end(s, d, Outcome.ERROR, f"env reset failed: {e!r}")
     s.record.goal = s.ctx.goal
-    s.frame_ref = d.sink.frame(0, s.ctx.frame)
-    try:
+    with guarded(Role.SINK):
+        s.frame_ref = d.sink.frame(0, s.ctx.frame)
+    with guarded(Role.PLANNER):
         d.roles.planner.reset(s.ctx)
-    except Exception as e:
-        return end(s, d, Outcome.ERROR, f"planner reset failed: {e!r}")
     return perceive
 
 
@@ -69,7 +69,9 @@ def perceive(s: EpisodeState, d: Deps) -> Phase | None:
         frame=s.frame_ref, text_view=ctx.text, state_key=scene.state_key() if scene else None,
         scene_graph=scene.model_dump(mode="json") if scene is not None else None,
     ))
-    if d.human is not None and (text := d.human(ctx)):
+    with guarded(Role.HUMAN):
+        text = d.human(ctx) if d.human is not None else None
+    if text:
         s.step.record.human_feedback = text
         give(s, d, Feedback(source=FeedbackSource.HUMAN, message=text, step=s.index))
     return decide
@@ -88,13 +90,10 @@ def decide(s: EpisodeState, d: Deps) -> Phase | None:
                                 message=v.reason if v else "rejected", suggestion=v.suggestion if v else None))
     except ModelError as e:
         step.record.action_error, step.record.action_error_kind = f"model_error: {e}", ErrorKind.MODEL
-        step.record.model_calls = list(s.ctx.model_calls)
         give(s, d, Feedback(source=FeedbackSource.MODEL_ERROR, message=str(e), step=s.index))
         return refused
-    except Exception as e:
+    finally:  # what the model was asked is kept, whatever happened (a crashed role included)
         step.record.model_calls = list(s.ctx.model_calls)
-        return end(s, d, Outcome.ERROR, f"planner failed: {e!r}")
-    step.record.model_calls = list(s.ctx.model_calls)
     return act if step.chosen is not None else refused
 
 
@@ -108,7 +107,8 @@ def _draw(s: EpisodeState, d: Deps) -> bool:
     for i in range(d.limits.candidates):
         ctx.candidate = i
         t = time.perf_counter()
-        proposal = d.roles.planner.propose(ctx)
+        with guarded(Role.PLANNER):
+            proposal = d.roles.planner.propose(ctx)
         step.timed("propose", t)
         if proposal.plan is not None:
             step.record.plan, step.record.plan_reflected = proposal.plan, proposal.reflected
@@ -122,7 +122,8 @@ def _draw(s: EpisodeState, d: Deps) -> bool:
             continue
         cand.call = bound.call
         t = time.perf_counter()
-        cand.verdict = step.verdict = d.roles.critic.review(bound, ctx)
+        with guarded(Role.CRITIC):
+            cand.verdict = step.verdict = d.roles.critic.review(bound, ctx)
         step.timed("critic", t)
         score = cand.verdict.score if cand.verdict.score is not None else 0.5
         if cand.verdict.ok and (best is None or score > best[0]):
@@ -172,7 +173,8 @@ def act(s: EpisodeState, d: Deps) -> Phase | None:
     step.timed("act", t)
     step.timings.update({f"env.{k}": float(v) for k, v in after.perception.timings.items()})
     step.after, step.terminated, step.truncated = after, bool(terminated), bool(truncated)
-    s.frame_ref = step.record.frame_after = d.sink.frame(s.index + 1, after.frame)
+    with guarded(Role.SINK):
+        s.frame_ref = step.record.frame_after = d.sink.frame(s.index + 1, after.frame)
     failure = after.perception.action_error
     if failure is not None:
         step.record.action_error, step.record.action_error_kind = str(failure), failure.kind
@@ -187,7 +189,8 @@ def validate(s: EpisodeState, d: Deps) -> Phase | None:
     assert chosen is not None
     t = time.perf_counter()
     try:
-        check = d.roles.validator.check(chosen, before, after)
+        with guarded(Role.VALIDATOR):
+            check = grounded(d.roles.validator.check(chosen, before, after), before, after)
     except ModelError as e:
         check = Verdict(ok=True, reason=f"validator unavailable: {e}", source=VerdictSource.ERROR)
     step.timed("validate", t)

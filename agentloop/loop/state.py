@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -9,8 +10,9 @@ from typing import Any
 
 import gymnasium as gym
 
+from agentloop import registry
 from agentloop.recording.sink import EpisodeSink
-from agentloop.records import EpisodeRecord, Outcome, StepRecord, Verdict, now
+from agentloop.records import EpisodeRecord, Outcome, RunConfig, StepRecord, Verdict, now
 from agentloop.roles import Roles
 from agentloop.roles.context import Context, draw_seed
 from agentloop.skillset import BoundCall, SkillSet
@@ -51,6 +53,33 @@ class LoopLimits:
     max_critic_rejections: int = 3
     max_replans: int = 20
     candidates: int = 1
+
+    @classmethod
+    def of(cls, config: RunConfig, env_id: str | None = None) -> LoopLimits:
+        """The limits a run's configuration sets for the episodes of `env_id` (default: its env)."""
+        return cls(max_steps=step_limit(config, env_id), max_critic_rejections=config.max_critic_rejections,
+                   max_replans=config.max_replans, candidates=config.candidates)
+
+
+DEFAULT_STEP_LIMIT = 30
+
+
+def step_limit(config: RunConfig, env_id: str | None = None) -> int:
+    """The one step limit of an episode: `--max-steps`, else the limit the env was registered
+    with, else 30. The loop counts it (a refused step counts too), and the env is made with the
+    same limit (`make_env`), so Gymnasium's `TimeLimit` never cuts an episode shorter."""
+    if config.max_steps:
+        return config.max_steps
+    env_id = registry.resolve(env_id or config.env_id)
+    if ":" in env_id:  # `module:Id`: the module registers the id when it is imported
+        module, env_id = env_id.split(":", 1)
+        importlib.import_module(module)
+    return int(gym.spec(env_id).max_episode_steps or DEFAULT_STEP_LIMIT)
+
+
+def make_env(config: RunConfig, env_id: str | None = None) -> gym.Env[Any, Any]:
+    """The env a run's episodes run on, its Gymnasium step limit the loop's own."""
+    return registry.make(env_id or config.env_id, max_episode_steps=step_limit(config, env_id), **config.env_kwargs)
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,18 @@ class RunDir:
     def episodes_dir(self) -> Path:
         return self.path / "episodes"
 
+    @property
+    def errors_log(self) -> Path:
+        """`errors.log`: the traceback of every episode that code crashed, where a person reads it
+        (the terminal gets the one-line reason only)."""
+        return self.path / "errors.log"
+
+    def log_error(self, record: EpisodeRecord) -> None:
+        """Append an error episode's traceback to `errors.log` (nothing for one without)."""
+        if record.error_trace:
+            with self.errors_log.open("a", encoding="utf-8") as f:
+                f.write(f"== {record.episode_id}: {record.error}\n{record.error_trace}\n")
+
     def exists(self) -> bool:
         return self.manifest_path.exists()
 

@@ -38,6 +38,24 @@ class NoValidator:
         return Verdict(ok=True, source=VerdictSource.NONE)
 
 
+def grounded(verdict: Verdict, before: Context, after: Context) -> Verdict:
+    """The env's own account comes first: a step after which the env reports success, or more
+    progress than before, passed, whatever a judge made of it. The judge's reason is kept in
+    `overruled`, so its accuracy can still be measured."""
+    if verdict.ok or not verdict.judged:
+        return verdict
+    was, now = before.perception, after.perception
+    if now.success:
+        why = "the env reports success"
+    elif now.progress is not None and was.progress is not None and now.progress > was.progress:
+        why = f"the env reports progress {was.progress:.2f} -> {now.progress:.2f}"
+    else:
+        return verdict
+    return verdict.model_copy(update={
+        "ok": True, "score": 1.0, "overruled": verdict.reason,
+        "reason": f"{why}; the judge's objection is overruled ({verdict.reason})"})
+
+
 def _env_error(after: Context) -> Verdict | None:
     err = after.perception.action_error
     if err is not None:

@@ -56,21 +56,27 @@ def execute(
     on_done: Callable[[EpisodeRecord], None], human: HumanInput | None = None,
 ) -> None:
     """Run `specs` with the executor the config names; `on_done` gets each record once its
-    episode has landed."""
+    episode has landed. Every executor hands its records back here, so a crash's traceback
+    goes to the run's `errors.log` alike under each."""
     if not specs:
         return
+    rd = RunDir(run_dir)
+
+    def landed(record: EpisodeRecord) -> None:
+        rd.log_error(record)
+        on_done(record)
     if config.executor == "ray":
         from agentloop.runner.ray_executor import run_ray
 
-        run_ray(specs, config, run_dir, on_done)
+        run_ray(specs, config, run_dir, landed)
     elif config.workers <= 1 or human is not None:
         from agentloop.runner.local import run_in_process
 
-        run_in_process(specs, config, run_dir, on_done, human)
+        run_in_process(specs, config, run_dir, landed, human)
     else:
         from agentloop.runner.local import run_processes
 
-        run_processes(specs, config, run_dir, on_done)
+        run_processes(specs, config, run_dir, landed)
 
 
 def conclude(rd: RunDir) -> list[GroupAdvantages]:

@@ -15,10 +15,9 @@ from typing import Any
 
 import gymnasium as gym
 
-from agentloop import registry
 from agentloop.adapter import as_skill_env
 from agentloop.errors import AgentLoopError
-from agentloop.loop import EpisodeSpec, HumanInput, LoopLimits, run_episode
+from agentloop.loop import EpisodeSpec, HumanInput, LoopLimits, make_env, run_episode
 from agentloop.models import Model, ModelPool
 from agentloop.recording import EpisodeWriter, FramePool, RecordingError
 from agentloop.records import EpisodeRecord, Outcome, RunConfig, now
@@ -71,7 +70,7 @@ class Worker:
         """The worker's env for `env_id`, made on first use."""
         env = self._envs.get(env_id)
         if env is None:
-            env = self._envs[env_id] = as_skill_env(registry.make(env_id, **self.config.env_kwargs))
+            env = self._envs[env_id] = as_skill_env(make_env(self.config, env_id))
         return env
 
     def drop_env(self, env_id: str) -> None:
@@ -107,12 +106,7 @@ class Worker:
         except Exception as e:  # the env could not even be built: this episode is an error
             self.drop_env(spec.env_id)
             return error_record(spec, f"env could not be created: {e!r}")
-        limits = LoopLimits(
-            max_steps=episode_step_limit(self.config, env),
-            max_critic_rejections=self.config.max_critic_rejections,
-            max_replans=self.config.max_replans, candidates=self.config.candidates,
-        )
-        result = run_episode(env, spec, roles, limits, writer, self.human)
+        result = run_episode(env, spec, roles, LoopLimits.of(self.config, spec.env_id), writer, self.human)
         if self.config.model:
             result.record.models = [self.config.model]
         if not result.env_ok:
@@ -134,14 +128,6 @@ class Worker:
         self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None,
     ) -> None:
         self.close()
-
-
-def episode_step_limit(config: RunConfig, env: gym.Env[Any, Any]) -> int:
-    """`--max-steps`, else the limit the env was registered with, else 30."""
-    if config.max_steps:
-        return config.max_steps
-    spec = getattr(env, "spec", None)
-    return int(getattr(spec, "max_episode_steps", None) or 30)
 
 
 def error_record(spec: EpisodeSpec, error: str) -> EpisodeRecord:

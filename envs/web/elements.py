@@ -28,9 +28,10 @@ Node schema (`agentloop.scene.Node`):
   the icon classes inside a small control: `ui-icon-disk` -> "disk"), `pixels` (a digest of a
   canvas's pixels: a stroke changes it). An icon inside a sentence shows as `[disk]`.
 
-The page itself is a node too: id `page`, kind `page`, named by its title, with `url` and
-`ended` (the task said its episode is over: MiniWoB's page covers itself when it ends one), so
-that a navigation or the episode's end is a change of the graph. It has no box; the text view
+The page itself is a node too: id `page`, kind `page`, named by its title, with `url`,
+`selection` (the text selected on it) and `ended` (the task said its episode is over: MiniWoB's
+page covers itself when it ends one), so that a navigation, a highlight or the episode's end is a
+change of the graph. It has no box; the text view
 leaves it out (its URL heads the view).
 
 Kinds beyond the tag's and ARIA's roles: `scrollable` (a scroll box without a role), `listbox`
@@ -76,7 +77,8 @@ NATURAL_TAG = {"button": "button", "a": "link", "li": "listitem", "td": "cell", 
 def build_scene(snap: dict[str, Any], ended: bool = False) -> SceneGraph:
     """Turn the snapshot script's output into a `SceneGraph` with child_of and spatial relations,
     and the page's own node (`ended`: the task said its episode is over)."""
-    nodes = [Node(id=PAGE, kind=PAGE_KIND, name=snap["title"], attrs={"url": snap["url"], "ended": ended})]
+    page = {"url": snap["url"], "selection": snap.get("selection", ""), "ended": ended}
+    nodes = [Node(id=PAGE, kind=PAGE_KIND, name=snap["title"], attrs=page)]
     rels: list[Relation] = []
     ids = {n["id"] for n in snap["nodes"]}
     for raw in snap["nodes"]:

@@ -309,6 +309,8 @@
                      el.scrollWidth - el.clientWidth, el.scrollHeight - el.clientHeight]; }
     out.push(node);
   }
+  // The text a person has selected (a drag across a sentence highlights it): part of the page's node.
+  const selection = cap(clean(String(window.getSelection ? window.getSelection() : '')));
   return {nodes: out, offscreen: offscreen + clippedLeft, url: location.href, title: document.title,
-          scroll: [window.scrollX, window.scrollY], viewport: [W, H]};
+          scroll: [window.scrollX, window.scrollY], viewport: [W, H], selection};
 }

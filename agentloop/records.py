@@ -7,7 +7,6 @@ A run folder holds `run.json` (a `RunManifest`), and per episode `steps.jsonl` (
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timezone
 from enum import Enum
 from typing import Any, Literal
@@ -18,8 +17,6 @@ from agentloop.calls import SkillCall
 from agentloop.errors import ErrorKind
 
 SCHEMA_VERSION = "2.0"
-# A learned critic: a process reward model at PATH, alone or after the rule critic.
-_LEARNED_CRITIC = re.compile(r"(rule\+)?prm:.+")
 
 
 class Outcome(str, Enum):
@@ -254,39 +251,104 @@ class EpisodeRecord(BaseModel):
     models: list[str] = Field(default_factory=list)
 
 
-class RunConfig(BaseModel):
-    """Everything that determines a run. Stored in `run.json`; never holds a secret."""
+class CriticKind(str, Enum):
+    """Who judges a proposed action before it runs."""
+
+    NONE = "none"  # nobody: every action runs
+    RULE = "rule"  # the skill's preconditions on the scene graph
+    VLM = "vlm"  # the rules first, then a model
+    LEARNED = "prm"  # a process reward model, alone or after the rules
+
+
+_LEARNED_PREFIX, _RULE_FIRST = "prm:", "rule+"
+
+
+class CriticSpec(BaseModel):
+    """`--critic` read once: none, rule, vlm, `prm:PATH` (a learned critic) or `rule+prm:PATH`
+    (the rules first, then the learned one). `str()` gives the text back."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: CriticKind
+    model: str | None = Field(default=None, description="the learned critic's model spec, prm:PATH")
+    rule_first: bool = Field(default=False, description="the rule critic judges before the learned one")
+
+    @classmethod
+    def parse(cls, text: str) -> CriticSpec:
+        """The spec `text` names; `ValueError` naming the accepted forms otherwise."""
+        if text in (CriticKind.NONE.value, CriticKind.RULE.value, CriticKind.VLM.value):
+            return cls(kind=CriticKind(text))
+        rule_first = text.startswith(_RULE_FIRST)
+        model = text[len(_RULE_FIRST):] if rule_first else text
+        if model.startswith(_LEARNED_PREFIX) and len(model) > len(_LEARNED_PREFIX):
+            return cls(kind=CriticKind.LEARNED, model=model, rule_first=rule_first)
+        raise ValueError(f"critic {text!r}: expected none, rule, vlm, prm:PATH or rule+prm:PATH")
+
+    def __str__(self) -> str:
+        if self.kind is not CriticKind.LEARNED:
+            return self.kind.value
+        return (_RULE_FIRST if self.rule_first else "") + str(self.model)
+
+
+class LoopSettings(BaseModel):
+    """How each episode is judged and bounded: the settings a recorded run, the TRL factory and
+    the OpenEnv server share, declared here once with the help text the command line shows."""
 
     model_config = ConfigDict(extra="forbid")
 
-    env_id: str
-    episodes: int = Field(default=1, ge=1, description="episodes (task seeds) to run")
-    seed: int = Field(default=0, description="seed of the first episode; episode i uses seed+i")
-    group_size: int = Field(default=1, ge=1, description="rollouts per task and seed (GiGPO groups)")
-    planner: str = Field(default="auto", description="auto | scripted | model | module:Factory")
-    critic: str = Field(default="rule", description="none | rule | vlm | prm:PATH | rule+prm:PATH")
-    validator: Literal["none", "rule", "vlm"] = "rule"
-    model: str | None = Field(default=None, description="backend spec, e.g. openai:NAME or hf:PATH")
-    candidates: int = Field(default=1, ge=1, description="best-of-N action candidates")
+    critic: str = Field(
+        default="rule", description="judge of each action before it runs: none, rule (skill "
+        "preconditions), vlm (rules, then --model), prm:PATH (a learned critic) or rule+prm:PATH")
+    validator: Literal["none", "rule", "vlm"] = Field(
+        default="rule", description="judge of each action after it ran: none, rule (expected effects) "
+        "or vlm (rules, then --model)")
+    model: str | None = Field(
+        default=None, description="model backend: openai:NAME (an OpenAI-compatible server) or "
+        "hf:PATH_OR_ID (local transformers)")
+    base_url: str | None = Field(
+        default=None, description="server of an openai:NAME model (default: $OPENAI_BASE_URL); "
+        "no key is ever stored")
     max_steps: int | None = Field(
-        default=None, ge=1, description="step limit; default: the env's own limit, else 30")
-    max_critic_rejections: int = Field(default=3, ge=0, description="per step before it is skipped")
-    max_replans: int = Field(default=20, ge=0, description="per episode before it ends as failure")
-    workers: int = Field(default=1, ge=1)
-    concurrency: int = Field(default=1, ge=1, description="episodes in flight per worker (threads)")
-    executor: Literal["local", "ray"] = "local"
-    out: str = "recordings"
-    record_frames: bool = True
-    human: bool = False
-    env_kwargs: dict[str, Any] = Field(default_factory=dict)
-    base_url: str | None = Field(default=None, description="model server URL (no key is ever stored)")
+        default=None, ge=1, description="steps per episode (default: the env's own limit, else 30)")
+    max_replans: int = Field(
+        default=20, ge=0, description="validator failures per episode before it ends as failure")
+    record_frames: bool = Field(default=True, description="write frame images beside the step records")
+    env_kwargs: dict[str, Any] = Field(
+        default_factory=dict, description="the env constructor's keyword arguments (KEY=VALUE on the "
+        "command line, the value read as JSON where it is)")
 
     @field_validator("critic")
     @classmethod
     def _critic_choice(cls, value: str) -> str:
-        if value in ("none", "rule", "vlm") or _LEARNED_CRITIC.fullmatch(value):
-            return value
-        raise ValueError(f"critic {value!r}: expected none, rule, vlm, prm:PATH or rule+prm:PATH")
+        CriticSpec.parse(value)
+        return value
+
+    @property
+    def critic_spec(self) -> CriticSpec:
+        """`critic`, parsed."""
+        return CriticSpec.parse(self.critic)
+
+
+class RunConfig(LoopSettings):
+    """Everything that determines a run. Stored in `run.json`; never holds a secret. Each
+    field's description is the help of its `agentloop run` option."""
+
+    env_id: str = Field(description="e.g. agentloop/robot.pick-place, agentloop/miniwob.click-button")
+    episodes: int = Field(default=1, ge=1, description="episodes (task seeds) to run")
+    seed: int = Field(default=0, description="seed of the first episode; episode i uses seed+i")
+    group_size: int = Field(default=1, ge=1, description="rollouts per task and seed (GiGPO groups)")
+    planner: str = Field(
+        default="auto", description="who proposes each action: auto (model with --model, else "
+        "scripted), the env's scripted planner, the model planner (in the mode it was trained for, "
+        "or the one named) or a planner a module:Factory makes")
+    candidates: int = Field(default=1, ge=1, description="best-of-N action candidates")
+    max_critic_rejections: int = Field(default=3, ge=0, description="per step before it is skipped")
+    workers: int = Field(default=1, ge=1, description="worker processes")
+    concurrency: int = Field(default=1, ge=1, description="episodes in flight per worker (threads)")
+    executor: Literal["local", "ray"] = Field(
+        default="local", description="local processes, or a Ray cluster ($RAY_ADDRESS)")
+    out: str = Field(default="recordings", description="run folder (default: recordings/<task>-<time>)")
+    human: bool = Field(default=False, description="type corrections at each step")
 
 
 class RunManifest(BaseModel):

@@ -1,6 +1,6 @@
 """Finding environments: Gymnasium's registry, filled by the `agentloop.envs` entry points.
 
-Built-in families register lazy `"module:Class"` strings, so listing envs imports neither
+The entry points themselves are loaded by `agentloop.plugins`. Built-in families register lazy `"module:Class"` strings, so listing envs imports neither
 Playwright nor MuJoCo. Third-party packages add their own family through the same
 entry-point group; any other registered Gymnasium id (or `module:Id`, which Gymnasium
 imports first) runs as well.
@@ -9,37 +9,17 @@ imports first) runs as well.
 from __future__ import annotations
 
 import difflib
-import importlib.metadata as md
-import threading
 from dataclasses import dataclass
 from typing import Any
 
 import gymnasium as gym
 
+from agentloop.env import SCRIPTED_PLANNER
 from agentloop.errors import ConfigError, EnvNotFound
+from agentloop.plugins import ENTRY_POINT_GROUP, load_object, load_plugins, plugin_errors
+from agentloop.skillset import SkillSet
 
 NAMESPACE = "agentloop"
-ENTRY_POINT_GROUP = "agentloop.envs"
-
-_loaded = False
-_lock = threading.Lock()
-plugin_errors: dict[str, str] = {}
-
-
-def load_plugins() -> None:
-    """Call every `agentloop.envs` entry point once (each registers its envs)."""
-    global _loaded
-    with _lock:
-        if _loaded:
-            return
-        _loaded = True
-        for ep in md.entry_points(group=ENTRY_POINT_GROUP):
-            try:
-                obj = ep.load()
-                if callable(obj):
-                    obj()
-            except Exception as e:  # one broken plugin must not hide the others
-                plugin_errors[ep.name] = f"{type(e).__name__}: {e}"
 
 
 DESCRIPTIONS: dict[str, str] = {}
@@ -103,9 +83,48 @@ def resolve(env_id: str) -> str:
     raise EnvNotFound(f"unknown environment {env_id!r}{hint}{extra}")
 
 
+@dataclass(frozen=True)
+class EnvClass:
+    """What a registered env declares on its class, read without making the env (no simulator
+    or browser starts): its skill set and its scripted planner, where it names them."""
+
+    env_id: str
+    entry: Any  # the class (or factory) the id's entry point names
+
+    @property
+    def skillset(self) -> SkillSet | None:
+        """The skill set the class declares (a `SkillEnv`'s), else None."""
+        found = getattr(self.entry, "skillset", None)
+        return found if isinstance(found, SkillSet) else None
+
+    @property
+    def scripted_planner(self) -> str | None:
+        """The `module:Class` of the env's scripted planner, if its metadata names one."""
+        return scripted_planner(self.entry)
+
+
+def env_class(env_id: str) -> EnvClass:
+    """The class behind `env_id`, its entry point imported but nothing made."""
+    env_id = resolve(env_id)
+    entry = gym.spec(env_id).entry_point
+    return EnvClass(env_id, load_object(entry) if isinstance(entry, str) else entry)
+
+
+def scripted_planner(env: Any) -> str | None:
+    """The `module:Class` of the scripted planner an env (made, or its class) names in its
+    metadata, if any."""
+    owner = env.unwrapped if isinstance(env, gym.Env) else env
+    path = (getattr(owner, "metadata", None) or {}).get(SCRIPTED_PLANNER)
+    return str(path) if path else None
+
+
 def make(env_id: str, **kwargs: Any) -> gym.Env:
     env_id = resolve(env_id)
     try:
         return gym.make(env_id, **kwargs)
     except gym.error.Error as e:
         raise ConfigError(f"cannot make {env_id!r}: {e}") from e
+
+
+__all__ = ["DESCRIPTIONS", "ENTRY_POINT_GROUP", "NAMESPACE", "EnvClass", "EnvEntry", "env_class", "list_envs",
+           "load_plugins", "make", "plugin_errors", "register", "resolve", "scripted_planner"]

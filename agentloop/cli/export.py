@@ -11,6 +11,9 @@ from agentloop.cli import app, console
 from agentloop.errors import ConfigError
 from agentloop.prompts import PlannerMode
 
+# `agentloop.exports.FORMATS`, written out so that the command line starts without the exports.
+FORMAT_FORMS = "parquet|minari|sft|dpo|prm|stepwise|groups|lerobot"
+
 
 def _date(value: str | None, flag: str) -> datetime | None:
     if value is None:
@@ -24,22 +27,24 @@ def _date(value: str | None, flag: str) -> datetime | None:
 @app.command("export")
 def export_cmd(
     run_dir: Path = typer.Argument(..., help="a run folder (holds run.json)"),
-    fmt: str = typer.Option(..., "--format", "-f",
-                            help="parquet | minari | sft | dpo | prm | stepwise | groups | lerobot"),
-    out: Path = typer.Option(..., "--out", "-o", help="output folder"),
+    fmt: str = typer.Option(..., "--format", "-f", metavar=FORMAT_FORMS, help="the dataset's format"),
+    out: Path = typer.Option(..., "--out", "-o", metavar="DIR", help="output folder"),
     success_only: bool = typer.Option(False, "--success-only", help="only successful episodes"),
-    task: str | None = typer.Option(None, "--task", help="only this task (e.g. robot.pick-place)"),
-    since: str | None = typer.Option(None, "--since", help="episodes started at or after (ISO date, UTC)"),
-    until: str | None = typer.Option(None, "--until", help="episodes started at or before (ISO date, UTC)"),
+    task: str | None = typer.Option(None, "--task", metavar="T", help="only this task (e.g. robot.pick-place)"),
+    since: str | None = typer.Option(None, "--since", metavar="DATE",
+                                     help="episodes started at or after (ISO date, UTC)"),
+    until: str | None = typer.Option(None, "--until", metavar="DATE",
+                                     help="episodes started at or before (ISO date, UTC)"),
     prompt_mode: PlannerMode = typer.Option(
         PlannerMode.STAGED, "--prompt-mode",
         help="where a scripted planner ran, the model planner's calls to render: staged (plan, reflect, "
-             "action) or single (one action call a step; run the trained model with --planner model:single)"),
+             "action) or single (one action call a step). A model trained on the export runs in its mode "
+             "with --model hf:PATH (the mode is in its agentloop_prompts.json)"),
     text_only: bool = typer.Option(False, "--text-only", help="prompts without frames, for text-only models"),
     teacher: str | None = typer.Option(
-        None, "--teacher",
+        None, "--teacher", metavar="scripted|module:Factory",
         help="sft: every step's prompt with this planner's decision there as the target (DAgger): "
-             "scripted (the env's own) or module:Factory"),
+             "scripted (the env's own) or a planner a module:Factory makes"),
 ) -> None:
     """Export a run for training; derived rewards and advantages are computed if missing."""
     from agentloop.exports import Filters, PromptOptions, export

@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from agentloop import registry
 from agentloop.cli import app, console
+from agentloop.cli.options import argument, option, problems, settings
 from agentloop.errors import ConfigError
 from agentloop.loop import EpisodeSpec
 from agentloop.recording import RunDir, default_run_dir
@@ -25,7 +26,7 @@ from agentloop.runner.summary import run_summary
 
 
 class Switch(str, Enum):
-    """`--critic` and `--validator`: off, by rule, or by a model."""
+    """`--validator`: off, by rule, or by a model."""
 
     none = "none"
     rule = "rule"
@@ -82,42 +83,47 @@ def _terminal_human(ctx: Context) -> str | None:
     return text or None
 
 
+PLANNER_FORMS = "auto|scripted|model[:single|:staged]|module:Factory"
+CRITIC_FORMS = "none|rule|vlm|prm:PATH|rule+prm:PATH"
+MODEL_FORMS = "openai:NAME|hf:PATH_OR_ID"
+
+
 @app.command("run")
 def run_cmd(
-    env_id: str = typer.Argument(..., help="e.g. agentloop/robot.pick-place, agentloop/miniwob.click-button"),
-    episodes: int = typer.Option(1, "--episodes", "-n", min=1, help="episodes (task seeds)"),
-    seed: int = typer.Option(0, "--seed", help="seed of the first episode; episode i uses seed+i"),
-    group_size: int = typer.Option(1, "--group-size", min=1, help="rollouts per task and seed"),
-    planner: str = typer.Option("auto", "--planner", help="auto | scripted | model | module:Factory"),
-    critic: str = typer.Option("rule", "--critic",
-                               help="none | rule | vlm | prm:PATH (a learned critic) | rule+prm:PATH"),
-    validator: Switch = typer.Option(Switch.rule, "--validator", help="none | rule | vlm"),
-    model: str | None = typer.Option(None, "--model", help="openai:NAME | hf:PATH_OR_ID"),
-    base_url: str | None = typer.Option(None, "--base-url", help="model server (default: $OPENAI_BASE_URL)"),
-    api_key: str | None = typer.Option(None, "--api-key", help="default: $OPENAI_API_KEY; never recorded"),
-    candidates: int = typer.Option(1, "--candidates", min=1, help="best-of-N action candidates"),
-    max_steps: int | None = typer.Option(None, "--max-steps", min=1, help="default: the env's own step limit"),
-    workers: int = typer.Option(1, "--workers", "-w", min=1, help="worker processes"),
-    concurrency: int = typer.Option(1, "--concurrency", min=1, help="episodes in flight per worker"),
-    executor: Executor = typer.Option(Executor.local, "--executor", help="local | ray"),
-    out: Path | None = typer.Option(None, "--out", "-o", help="run folder (default: recordings/<task>-<time>)"),
+    env_id: str = argument(RunConfig, "env_id"),
+    episodes: int = option(RunConfig, "episodes", "--episodes", "-n", metavar="N"),
+    seed: int = option(RunConfig, "seed", "--seed", metavar="S"),
+    group_size: int = option(RunConfig, "group_size", "--group-size", metavar="G"),
+    planner: str = option(RunConfig, "planner", "--planner", metavar=PLANNER_FORMS),
+    critic: str = option(RunConfig, "critic", "--critic", metavar=CRITIC_FORMS),
+    validator: Switch = option(RunConfig, "validator", "--validator", default=Switch.rule),
+    model: str | None = option(RunConfig, "model", "--model", metavar=MODEL_FORMS),
+    base_url: str | None = option(RunConfig, "base_url", "--base-url", metavar="URL"),
+    api_key: str | None = typer.Option(None, "--api-key", metavar="KEY",
+                                       help="key of the model server (default: $OPENAI_API_KEY); never recorded"),
+    candidates: int = option(RunConfig, "candidates", "--candidates", metavar="N"),
+    max_steps: int | None = option(RunConfig, "max_steps", "--max-steps", metavar="K"),
+    max_critic_rejections: int = option(RunConfig, "max_critic_rejections", "--max-critic-rejections", metavar="R"),
+    max_replans: int = option(RunConfig, "max_replans", "--max-replans", metavar="R"),
+    workers: int = option(RunConfig, "workers", "--workers", "-w", metavar="W"),
+    concurrency: int = option(RunConfig, "concurrency", "--concurrency", metavar="C"),
+    executor: Executor = option(RunConfig, "executor", "--executor", default=Executor.local),
+    out: Path | None = option(RunConfig, "out", "--out", "-o", default=None, metavar="DIR"),
     resume: bool = typer.Option(False, "--resume", help="finish a killed run in --out (or the latest one)"),
-    disturb: float | None = typer.Option(None, "--disturb", min=0.0, max=1.0, help="robot: failure probability per skill"),
-    env_arg: list[str] = typer.Option([], "--env-arg", help="KEY=VALUE passed to the env constructor"),
-    human: bool = typer.Option(False, "--human", help="type corrections at each step"),
-    no_frames: bool = typer.Option(False, "--no-frames", help="do not write frame images"),
+    disturb: float | None = typer.Option(None, "--disturb", min=0.0, max=1.0, metavar="P",
+                                         help="robot: failure probability per skill"),
+    env_arg: list[str] = option(RunConfig, "env_kwargs", "--env-arg", default=[], metavar="KEY=VALUE"),
+    human: bool = option(RunConfig, "human", "--human"),
+    record_frames: bool = option(RunConfig, "record_frames", "--frames/--no-frames"),
 ) -> None:
     """Run episodes and record them; prints a summary table at the end."""
+    given = dict(locals())
     env_id = registry.resolve(env_id)
     if api_key:
         os.environ["OPENAI_API_KEY"] = api_key  # reaches worker processes, never the record
-    config = _validated(lambda: RunConfig(
-        env_id=env_id, episodes=episodes, seed=seed, group_size=group_size, planner=planner,
-        critic=critic, validator=validator.value, model=model, candidates=candidates,
-        max_steps=max_steps, workers=workers, concurrency=concurrency,
-        executor=executor.value, out=str(out or "recordings"), record_frames=not no_frames, human=human,
-        env_kwargs=_env_kwargs(env_arg, disturb), base_url=base_url,
-    ))
+    config = _validated(lambda: RunConfig(**{
+        **settings(RunConfig, given), "env_id": env_id, "out": str(out or "recordings"),
+        "env_kwargs": _env_kwargs(env_arg, disturb)}))
     if human and not sys.stdin.isatty():
         raise ConfigError("--human needs an interactive terminal")
     rd, todo, finished = prepare(config, _run_dir(out, resume, env_id), resume)
@@ -131,19 +137,18 @@ def _validated(make: Callable[[], RunConfig]) -> RunConfig:
     try:
         return make()
     except ValidationError as e:
-        raise ConfigError("; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors())) from None
+        raise ConfigError(problems(e)) from None
 
 
 def _run_dir(out: Path | None, resume: bool, env_id: str) -> Path:
-    """`--out`, else (with `--resume`) the latest run of the env, else a new folder."""
+    """`--out`, else (with `--resume`) the latest run of the env, else a new folder. A run
+    already there without `--resume` is refused where the folder is prepared."""
     if out is not None:
         run_dir = out
     elif resume:
         run_dir = _latest_run(Path("recordings"), env_id) or Path("recordings")
     else:
         run_dir = default_run_dir(Path("recordings"), env_id)
-    if RunDir(run_dir).exists() and not resume:
-        raise ConfigError(f"{run_dir} already holds a run; add --resume to finish it, or pick another --out")
     if resume and not RunDir(run_dir).exists():
         raise ConfigError(f"--resume: no run of {env_id} found in {run_dir}")
     return run_dir

@@ -15,7 +15,6 @@ from collections import deque
 from dataclasses import dataclass, replace
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from pydantic import BaseModel
 from typing_extensions import Unpack
@@ -23,13 +22,11 @@ from typing_extensions import Unpack
 from agentloop import registry
 from agentloop.adapter import PassThroughSkillSet
 from agentloop.calls import SkillCall, SkillSpec
-from agentloop.env import SCRIPTED_PLANNER, SkillEnv
 from agentloop.errors import ActionError, ConfigError
 from agentloop.exports.source import Episode, PromptOptions
 from agentloop.models.base import parse_into
 from agentloop.models.types import Completion, Message, Sampling
 from agentloop.perception import Perception
-from agentloop.plugins import load_object
 from agentloop.prompts.messages import GOAL_SPEC
 from agentloop.prompts.replies import PLANNER_ROLES, choice_of, plan_reply, reflect_reply, reply_text
 from agentloop.records import Candidate, Feedback, FeedbackSource, ModelCallRecord, Plan, StepRecord
@@ -55,11 +52,9 @@ class Vocabulary:
     @classmethod
     def of(cls, env_id: str) -> Vocabulary:
         """From the env's class, without making the env (no simulator or browser starts)."""
-        spec = gym.spec(registry.resolve(env_id))
-        entry = load_object(spec.entry_point) if isinstance(spec.entry_point, str) else spec.entry_point
-        skillset = entry.skillset if isinstance(entry, type) and issubclass(entry, SkillEnv) else PassThroughSkillSet()
-        scripted = (getattr(entry, "metadata", None) or {}).get(SCRIPTED_PLANNER)
-        return cls(skills=skillset.specs(), skillset=skillset, scripted_planner=scripted)
+        declared = registry.env_class(env_id)
+        skillset = declared.skillset or PassThroughSkillSet()  # a plain env's own actions pass through
+        return cls(skills=skillset.specs(), skillset=skillset, scripted_planner=declared.scripted_planner)
 
     def teacher(self, spec: str, env_id: str) -> Planner:
         """The planner `spec` names: `scripted` (the env's own) or a `module:Factory`."""

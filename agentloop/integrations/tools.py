@@ -15,14 +15,12 @@ import keyword
 from collections.abc import Callable
 from typing import Any
 
-import gymnasium as gym
 from pydantic.fields import FieldInfo
 
 from agentloop import registry
 from agentloop.adapter import as_skill_env
 from agentloop.calls import SkillCall
 from agentloop.errors import ConfigError
-from agentloop.plugins import load_object
 from agentloop.skillset import Skill, SkillSet
 
 RESERVED = frozenset({"reset", "get_reward"})  # the trainer's own methods on an environment
@@ -33,12 +31,10 @@ _BOUNDS = (("minimum", "at least"), ("maximum", "at most"), ("minLength", "at le
 def skillset_of(env_id: str, env_kwargs: dict[str, Any] | None = None) -> SkillSet:
     """The vocabulary of `env_id`: read from its class where the class declares one (no env
     is made, no browser started), else from an env made and closed for the purpose."""
-    env_id = registry.resolve(env_id)
-    entry = gym.spec(env_id).entry_point
-    cls = load_object(entry) if isinstance(entry, str) else entry
-    found = getattr(cls, "skillset", None)
-    if isinstance(found, SkillSet):
-        return found
+    declared = registry.env_class(env_id)
+    if declared.skillset is not None:
+        return declared.skillset
+    env_id = declared.env_id
     env = as_skill_env(registry.make(env_id, **(env_kwargs or {})))
     try:
         found = env.get_wrapper_attr("skillset")

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ValidationError
 from typing_extensions import Unpack
 
 from agentloop.errors import ConfigError
 from agentloop.models.types import Completion, Message, Sampling
+
+if TYPE_CHECKING:
+    from agentloop.prompts.trained import TrainedFor
 
 
 class ModelUnreachable(ConfigError):
@@ -26,9 +29,15 @@ class Model(Protocol):
     Transport failures after retries raise `agentloop.errors.ModelError`; a reply that does
     not fit `schema` is returned with `parse_error` set, so callers can feed it back.
 
-    Optional, where a backend has them: `check()` raises `ModelUnreachable` when the model
-    cannot be reached (called once before a run starts), and `accepts_images` (default True)
-    says whether frames may be sent; roles leave them out for a text-only model.
+    Optional, where a backend has them, each declared below as a protocol of its own and read
+    through one function (a backend without it gets the default):
+
+    - `check()` (`Reachable`, `check_model`): raises `ModelUnreachable` when the model cannot be
+      reached; called once before a run starts. Default: reachable.
+    - `accepts_images` (`ImageAware`, `accepts_images`): whether frames may be sent; roles leave
+      them out for a text-only model. Default: True.
+    - `trained_for` (`Trained`, `trained_for`): the prompts a fine-tuned model learned, so its
+      planner renders the same ones. Default: None.
     """
 
     name: str
@@ -36,6 +45,28 @@ class Model(Protocol):
     def complete(self, messages: list[Message], schema: type[BaseModel] | None = None,
                  **sampling: Unpack[Sampling]) -> Completion:
         """Answer `messages`; with `schema`, parse the reply into it (see the class docstring)."""
+
+
+@runtime_checkable
+class Reachable(Protocol):
+    """A backend that can say, before a run, whether its model can be reached."""
+
+    def check(self) -> None:
+        """Raise `ModelUnreachable` (one line naming where and the fix) when it cannot."""
+
+
+@runtime_checkable
+class ImageAware(Protocol):
+    """A backend that says whether its model takes images."""
+
+    accepts_images: bool
+
+
+@runtime_checkable
+class Trained(Protocol):
+    """A backend whose model was fine-tuned on agentloop's prompts, and says which."""
+
+    trained_for: TrainedFor | None
 
 
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
@@ -85,13 +116,17 @@ def _short(e: Exception) -> str:
 
 
 def accepts_images(model: Model) -> bool:
-    """Whether `model` takes images (a backend without the attribute is assumed to)."""
-    return bool(getattr(model, "accepts_images", True))
+    """Whether `model` takes images (True for a backend that does not say)."""
+    return bool(model.accepts_images) if isinstance(model, ImageAware) else True
 
 
 def check_model(model: Model) -> None:
-    """Raise `ModelUnreachable` if `model` says it cannot be reached (backends without a
-    `check()` are taken as reachable)."""
-    check = getattr(model, "check", None)
-    if callable(check):
-        check()
+    """Raise `ModelUnreachable` if `model` says it cannot be reached (a backend without a
+    `check()` is taken as reachable)."""
+    if isinstance(model, Reachable):
+        model.check()
+
+
+def trained_for(model: Model) -> TrainedFor | None:
+    """The prompts `model` was fine-tuned on, if it says."""
+    return model.trained_for if isinstance(model, Trained) else None

@@ -13,22 +13,19 @@ from typing import Any
 
 import gymnasium as gym
 
-from agentloop.env import SCRIPTED_PLANNER
+from agentloop import registry
 from agentloop.errors import ConfigError
 from agentloop.models import Model, ModelPool, check_spec, from_spec
+from agentloop.models.base import trained_for
 from agentloop.plugins import load_object
 from agentloop.prompts import PlannerMode
-from agentloop.records import RunConfig
+from agentloop.records import CriticKind, RunConfig
 from agentloop.roles import Roles
 from agentloop.roles.critic import Critic, NoCritic, PreconditionCritic
 from agentloop.roles.planner import Planner
 from agentloop.roles.validator import EffectValidator, NoValidator, Validator
 
-
-def scripted_planner_path(env: gym.Env[Any, Any]) -> str | None:
-    """The `module:Class` of the env's scripted planner, if it names one in its metadata."""
-    path = (getattr(env.unwrapped, "metadata", None) or {}).get(SCRIPTED_PLANNER)
-    return str(path) if path else None
+scripted_planner_path = registry.scripted_planner  # the name the benchmarks know it by
 
 
 def build_planner(config: RunConfig, env: gym.Env[Any, Any], model: Model | None = None) -> Planner:
@@ -40,7 +37,7 @@ def build_planner(config: RunConfig, env: gym.Env[Any, Any], model: Model | None
     if choice == "model" or choice.startswith("model:"):
         return _model_planner(choice, model)
     if choice == "scripted":
-        path = scripted_planner_path(env)
+        path = registry.scripted_planner(env)
         if not path:
             raise ConfigError(
                 f"{config.env_id} has no scripted planner; pass --model (e.g. --model openai:NAME) "
@@ -71,7 +68,7 @@ def _model_planner(choice: str, model: Model | None) -> Planner:
         except ValueError:
             raise ConfigError(f"--planner {choice}: expected model, model:staged or model:single") from None
     else:
-        trained = getattr(model, "trained_for", None)
+        trained = trained_for(model)
         mode = trained.mode if trained is not None else PlannerMode.STAGED
     return VLMPlanner(model, mode=mode)
 
@@ -80,11 +77,12 @@ def build_critic(config: RunConfig, model: Model | None = None, models: ModelPoo
     """`none`, `rule` (skill preconditions), `vlm` (the rules first, then the model),
     `prm:PATH` (a learned critic) or `rule+prm:PATH` (the rules first, then the learned one).
     The learned critic's model comes from `models` when given (shared, loaded once)."""
-    if config.critic == "none":
+    spec = config.critic_spec
+    if spec.kind is CriticKind.NONE:
         return NoCritic()
-    if config.critic == "rule":
+    if spec.kind is CriticKind.RULE:
         return PreconditionCritic()
-    if config.critic == "vlm":
+    if spec.kind is CriticKind.VLM:
         if model is None:
             raise ConfigError("--critic vlm needs --model")
         from agentloop.roles.vlm import ChainedCritic, VLMCritic
@@ -93,12 +91,10 @@ def build_critic(config: RunConfig, model: Model | None = None, models: ModelPoo
     from agentloop.roles.prm import PRMCritic
     from agentloop.roles.vlm import ChainedCritic
 
-    rule, _, spec = config.critic.rpartition("+")
-    scorer = models.get(spec) if models is not None else from_spec(spec)  # no pool: loaded per episode
+    path = str(spec.model)
+    scorer = models.get(path) if models is not None else from_spec(path)  # no pool: loaded per episode
     learned = PRMCritic(scorer)
-    if not rule:
-        return learned
-    return ChainedCritic(PreconditionCritic(), learned)
+    return ChainedCritic(PreconditionCritic(), learned) if spec.rule_first else learned
 
 
 def build_validator(config: RunConfig, model: Model | None = None) -> Validator:
@@ -115,19 +111,13 @@ def build_validator(config: RunConfig, model: Model | None = None) -> Validator:
     return ChainedValidator(EffectValidator(), VLMValidator(model))
 
 
-def learned_critic_spec(config: RunConfig) -> str | None:
-    """The `prm:PATH` model spec of a learned critic, if the run has one."""
-    spec = config.critic.rpartition("+")[2]
-    return spec if spec.startswith("prm:") else None
-
-
 def check_models(config: RunConfig) -> None:
     """Before any episode starts: raise `ModelUnreachable` (one line naming where and the
     fix) when a model the run names cannot be reached."""
     if config.model:
         check_spec(config.model, config.base_url)
-    if (spec := learned_critic_spec(config)) is not None:
-        check_spec(spec)
+    if (learned := config.critic_spec.model) is not None:
+        check_spec(learned)
 
 
 def build_roles(config: RunConfig, env: gym.Env[Any, Any], model: Model | None = None,

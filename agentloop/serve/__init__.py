@@ -15,7 +15,7 @@ import importlib
 from typing import Any
 
 TOKEN_ENV = "AGENTLOOP_SERVE_TOKEN"  # where `agentloop serve` reads its token from
-_EXPORTS = {"ServeConfig": "app", "build_app": "app", "serve": "app", "check_bind": "auth", "is_loopback": "auth"}
+_EXPORTS = {"ServeConfig": "config", "build_app": "app", "serve": "app", "check_bind": "auth", "is_loopback": "auth"}
 
 
 def __getattr__(name: str) -> Any:

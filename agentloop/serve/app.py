@@ -22,29 +22,18 @@ from openenv.core.env_server.types import (
     ServerCapacityStatus,
     WSErrorCode,
 )
-from pydantic import Field, SecretStr
 from starlette.websockets import WebSocketState
 
 import agentloop
 from agentloop import registry
-from agentloop.integrations.options import LoopOptions
 from agentloop.integrations.recorder import RolloutRecorder
 from agentloop.integrations.tools import skillset_of
 from agentloop.records import RunConfig
 from agentloop.serve.auth import TokenGate, check_bind, deny
+from agentloop.serve.config import ServeConfig
 from agentloop.serve.lanes import Lanes
 from agentloop.serve.protocol import SessionState, SkillAction, SkillObservation
 from agentloop.serve.sessions import ServedSession
-
-
-class ServeConfig(LoopOptions):
-    """What `agentloop serve` serves: the env, the loop's options, and the server's limits."""
-
-    env_id: str
-    max_sessions: int = Field(default=16, ge=1)  # sessions at once; one more is refused with 503
-    threads: int | None = Field(default=None, ge=1)  # lanes the envs run on; default: min(max_sessions, 4)
-    token: SecretStr | None = None  # every request and handshake must present it
-    frames: bool = True  # observations carry the frame as a base64 PNG
 
 
 class Server:

@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from agentloop import registry
 from agentloop.integrations import Session, Turn
 from agentloop.plugins import load_object
 from agentloop.records import RunConfig
-from agentloop.roles.factory import scripted_planner_path
 
 SEED = 11
 
@@ -59,7 +59,7 @@ def test_site_sessions_have_their_own_database_and_a_reset_restores_it():
         seeded = _database(a)
         _same_start(start, b.reset(SEED))
         assert _database(b) == seeded
-        planner = load_object(scripted_planner_path(a.env()))()
+        planner = load_object(registry.scripted_planner(a.env()))()
         planner.reset(start.context)
         turn = start
         for _ in range(12):  # the scripted planner deletes the address the goal names

@@ -12,6 +12,7 @@ from datasets import Dataset
 from transformers.utils import get_json_schema
 from trl import GRPOConfig, GRPOTrainer
 
+from agentloop import registry
 from agentloop.calls import SkillCall
 from agentloop.integrations import Session, tiny
 from agentloop.integrations.answers import describe
@@ -19,7 +20,6 @@ from agentloop.integrations.trl import environment_factory
 from agentloop.plugins import load_object
 from agentloop.recording import RunDir, read_steps
 from agentloop.records import RunConfig
-from agentloop.roles.factory import scripted_planner_path
 
 os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
 SEED = 3
@@ -32,7 +32,7 @@ def _moves(env_id: str) -> tuple[str, list[SkillCall], list[str]]:
     session = Session(RunConfig(env_id=env_id))
     try:
         turn = session.reset(SEED)
-        planner = load_object(scripted_planner_path(session.env()))()
+        planner = load_object(registry.scripted_planner(session.env()))()
         planner.reset(turn.context)
         right = session.skillset().bind(planner.propose(turn.context).action).call
         arg = next(iter(right.args))

@@ -10,15 +10,13 @@ import subprocess
 import sys
 import time
 
-import gymnasium as gym
 import httpx
 import pytest
 from openenv.core.generic_client import GenericEnvClient
 from websockets.sync.client import connect
 
+from agentloop import registry
 from agentloop.cli import main
-from agentloop.env import SCRIPTED_PLANNER
-from agentloop.plugins import load_object
 from agentloop.recording import RunDir, read_steps
 from tests.serve.helpers import ObservationPolicy, active_sessions, frame_of, server
 
@@ -28,7 +26,7 @@ TOKEN = "t0ken-for-the-loopback-tests-only"
 
 
 def planner_of(env_id: str) -> str:
-    return load_object(gym.spec(env_id).entry_point).metadata[SCRIPTED_PLANNER]
+    return registry.env_class(env_id).scripted_planner
 
 
 def test_generic_client_plays_a_whole_episode(tmp_path):

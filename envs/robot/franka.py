@@ -86,7 +86,8 @@ def _inner(path: Path) -> str:
 
 @functools.cache
 def franka_assets() -> FrankaAssets:
-    """The Franka pieces from the installed package (read once per process)."""
+    """The Franka pieces from the installed package (read once per process; immutable
+    strings, so every env on every thread may share them)."""
     root = asset_dir()
     head = _inner(root / "assets.xml")
     if 'meshdir="franka_assets/meshes"' not in head:

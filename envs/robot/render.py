@@ -30,7 +30,10 @@ def load_triton_before_gl() -> None:
 
 
 class Camera:
-    """The fixed camera: an RGB frame and a segmentation pass of the same view."""
+    """The fixed camera: an RGB frame and a segmentation pass of the same view.
+
+    One per env, never shared: its renderer's GL context, scene and buffers change with every
+    frame, and the context belongs to the thread that made it (the env's worker thread)."""
 
     def __init__(self, model: mujoco.MjModel, height: int = 256, width: int = 256, camera: str = "main"):
         self.model, self.camera = model, camera

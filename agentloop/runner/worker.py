@@ -21,7 +21,9 @@ from agentloop.loop import EpisodeSpec, HumanInput, LoopLimits, make_env, run_ep
 from agentloop.models import Model, ModelPool
 from agentloop.recording import EpisodeWriter, FramePool, RecordingError
 from agentloop.records import EpisodeRecord, Outcome, RunConfig, now
-from agentloop.roles.factory import build_roles
+from agentloop.roles import Roles
+from agentloop.roles.factory import build_critic, build_roles, build_validator
+from agentloop.runner.replay import ReplayPlanner, replayed_run
 
 
 class Shared:
@@ -100,7 +102,7 @@ class Worker:
     def _episode(self, spec: EpisodeSpec, writer: EpisodeWriter) -> EpisodeRecord:
         try:
             env = self.env(spec.env_id)
-            roles = build_roles(self.config, env, self.model())
+            roles = self._roles(env)
         except AgentLoopError:  # a configuration the run cannot go on with
             raise
         except Exception as e:  # the env could not even be built: this episode is an error
@@ -112,6 +114,14 @@ class Worker:
         if not result.env_ok:
             self.drop_env(spec.env_id)
         return result.record
+
+    def _roles(self, env: gym.Env[Any, Any]) -> Roles:
+        """The episode's roles; with `--planner replay:RUN_DIR`, the recorded decisions plan."""
+        replayed = replayed_run(self.config.planner)
+        if replayed is None:
+            return build_roles(self.config, env, self.model())
+        return Roles(ReplayPlanner(replayed), build_critic(self.config, self.model(), self.shared.models),
+                     build_validator(self.config, self.model()))
 
     def close(self) -> None:
         try:

@@ -11,6 +11,7 @@ from pathlib import Path
 from PIL import Image
 
 from agentloop.records import StepRecord
+from agentloop.report.crop import Box, content_box
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class AnimationSize:
 
 PAGE = AnimationSize(side=320, max_frames=60, quality=70)
 THUMB = AnimationSize(side=96, max_frames=30, quality=50)
+CROP_SAMPLE = 12  # frames looked at to find where the content is (first and last among them)
 FRAME_MS = 500
 LAST_FRAME_MS = 1500  # the end state stays up long enough to be seen
 
@@ -51,9 +53,18 @@ def _load(path: Path, side: int) -> Image.Image:
     return im
 
 
-def _save(images: list[Image.Image], out: Path, size: AnimationSize) -> None:
+@dataclass(frozen=True)
+class Animated:
+    """What `write_animations` made: whether it wrote anything, and the part of the frames it
+    kept (in the frame files' pixels; None: the whole frame), which the page's frames show too."""
+
+    written: bool
+    crop: Box | None = None
+
+
+def _save(images: list[Image.Image], out: Path, size: AnimationSize, crop: Box | None) -> None:
     """One animation, written aside and renamed so that a page never shows half of it."""
-    images = [im.copy() for im in images]
+    images = [im.crop(crop.pil()) if crop else im.copy() for im in images]
     for im in images:
         if max(im.size) > size.side:
             im.thumbnail((size.side, size.side), Image.Resampling.BILINEAR)
@@ -69,18 +80,18 @@ def _save(images: list[Image.Image], out: Path, size: AnimationSize) -> None:
     os.replace(tmp, out)
 
 
-def write_animations(folder: Path, refs: list[str], outputs: Sequence[tuple[Path, AnimationSize]]) -> bool:
+def write_animations(folder: Path, refs: list[str], outputs: Sequence[tuple[Path, AnimationSize]]) -> Animated:
     """Write an animation of the frames `refs` (files under `folder`) to each output, at its
-    size; each frame is decoded once. False when there is no frame to animate."""
+    size, cropped to where the frames hold something; each frame is decoded once."""
     refs = [r for r in refs if (folder / r).exists()]
     if not refs:
-        return False
+        return Animated(False)
     side = max(size.side for _, size in outputs)
-    loaded: dict[str, Image.Image] = {}
+    picks = {out: _sample(refs, size.max_frames) for out, size in outputs}
+    loaded = {r: _load(folder / r, side) for r in dict.fromkeys(r for p in picks.values() for r in p)}
+    with Image.open(folder / refs[0]) as first:  # the header: the frame files' own size
+        factor = first.width / loaded[refs[0]].width
+    shown = content_box([loaded[r] for r in _sample(list(loaded), CROP_SAMPLE)])
     for out, size in outputs:
-        picked = _sample(refs, size.max_frames)
-        for r in picked:
-            if r not in loaded:
-                loaded[r] = _load(folder / r, side)
-        _save([loaded[r] for r in picked], out, size)
-    return True
+        _save([loaded[r] for r in picks[out]], out, size, shown)
+    return Animated(True, shown.scaled(factor) if shown else None)

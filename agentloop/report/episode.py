@@ -11,6 +11,7 @@ from agentloop.recording import read_steps
 from agentloop.recording.episode import STEPS_FILE
 from agentloop.records import EpisodeRecord, RunManifest, StepRecord
 from agentloop.report.animation import PAGE, THUMB, frame_files, write_animations
+from agentloop.report.crop import Box
 from agentloop.report.entries import EpisodeEntry, entry_of
 from agentloop.report.layout import Layout, href, write_atomic
 from agentloop.report.plot import PlotView, SeriesKind, plot_view
@@ -27,6 +28,7 @@ class FramePlacer:
 
     folder: Path
     url_prefix: str  # the episode folder as seen from the page
+    crop: Box | None = None  # the part of the frames shown (where they hold something)
 
     def __call__(self, ref: str | None, scene: SceneGraph | None) -> Frame | None:
         if not ref:
@@ -36,7 +38,8 @@ class FramePlacer:
                 width, height = im.size
         except OSError:
             return Frame(f"{self.url_prefix}/{href(ref)}", None, None, [])
-        return Frame(f"{self.url_prefix}/{href(ref)}", width, height, marks_of(scene))
+        crop = self.crop if self.crop and self.crop.x + self.crop.w <= width and self.crop.y + self.crop.h <= height else None
+        return Frame(f"{self.url_prefix}/{href(ref)}", width, height, marks_of(scene), crop)
 
 
 def _rewards(folder: Path, steps: list[StepRecord]) -> EpisodeRewards | None:
@@ -56,11 +59,11 @@ def build_episode(folder: Path, record: EpisodeRecord, manifest: RunManifest, la
     rewards = _rewards(folder, steps)
     eid = record.episode_id
     animated = write_animations(folder, frame_files(steps), [(layout.animation(eid), PAGE), (layout.thumbnail(eid), THUMB)])
-    entry = entry_of(record, steps, rewards, animated)
-    views = step_views(steps, rewards, FramePlacer(folder, layout.from_page(folder)))
+    entry = entry_of(record, steps, rewards, animated.written)
+    views = step_views(steps, rewards, FramePlacer(folder, layout.from_page(folder), animated.crop))
     html = environment().get_template("episode.html.j2").render(
         manifest=manifest, record=record, entry=entry, steps=views, plot=_plot(rewards),
-        animation=layout.from_page(layout.animation(eid)) if animated else None,
+        animation=layout.from_page(layout.animation(eid)) if animated.written else None,
         page={"id": eid},
     )
     write_atomic(layout.page(eid), html)

@@ -27,13 +27,14 @@ FLAG_LABELS = (
     (EpisodeFlag.HUMAN, "had human feedback"),
 )
 
-# The episode list's columns after the thumbnail: (entry field, header). Every one sorts.
+# The episode list's columns after the thumbnail: (entry field, header). Every one sorts. The
+# task is the start of the episode's id, and the goal is shown under it: the list fits a
+# 1280 px window.
 COLUMNS = (
-    ("id", "episode"), ("task", "task"), ("seed", "seed"), ("rollout", "rollout"), ("outcome", "outcome"),
-    ("steps", "steps"), ("replans", "replans"), ("critic_rejections", "rejections"),
+    ("id", "episode and goal"), ("seed", "seed"), ("rollout", "rollout"), ("outcome", "outcome"),
+    ("steps", "steps"), ("replans", "replans"), ("critic_rejections", "critic rejections"),
     ("validator_failures", "validator failures"), ("action_errors", "action errors"),
-    ("final_progress", "progress"), ("ret", "return"), ("duration_s", "duration"), ("flags", "flags"),
-    ("goal", "goal"),
+    ("final_progress", "final progress"), ("ret", "derived return"), ("duration_s", "duration"), ("flags", "flags"),
 )
 
 

@@ -15,6 +15,18 @@ class SeriesKind(str, Enum):
     REWARD = "reward"  # the derived step reward r_t
     RETURN = "return"  # the discounted return from each step
 
+    @property
+    def label(self) -> str:
+        """The series' name in the plot's key, with its unit."""
+        return _LABELS[self]
+
+
+_LABELS = {
+    SeriesKind.PROGRESS: "progress (share of the task, 0–1)",
+    SeriesKind.REWARD: "step reward",
+    SeriesKind.RETURN: "return (discounted, from the step)",
+}
+
 
 @dataclass(frozen=True)
 class Series:
@@ -53,14 +65,29 @@ class PlotView:
     zero: float  # y of the value 0
     series: list[Series]
     columns: list[Column]
+    x_ticks: list[tuple[float, int]]  # (x, step) of the labelled steps
+    y_ticks: list[tuple[float, float]]  # (y, value)
+
+    @property
+    def keys(self) -> list[tuple[float, SeriesKind]]:
+        """Where each series' entry of the key starts, one after the other below the axis."""
+        out, x = [], self.left
+        for s in self.series:
+            out.append((x, s.kind))
+            x += 30 + 5.5 * len(s.kind.label)
+        return out
 
 
-def plot_view(values: dict[SeriesKind, Sequence[float]], width: int = 640, height: int = 150) -> PlotView | None:
-    """The plot of per-step values (one value per step in each series); None without steps."""
+MAX_X_TICKS = 16  # step labels on the x axis; more steps are labelled every k-th
+
+
+def plot_view(values: dict[SeriesKind, Sequence[float]], width: int = 640, height: int = 190) -> PlotView | None:
+    """The plot of per-step values (one value per step in each series); None without steps.
+    Below the plotting area: the steps' labels, the x axis's title, then the key."""
     n = max((len(v) for v in values.values()), default=0)
     if n == 0:
         return None
-    left, right, top, bottom = 40.0, width - 10.0, 10.0, height - 22.0
+    left, right, top, bottom = 52.0, width - 10.0, 10.0, height - 58.0
     flat = [float(x) for v in values.values() for x in v]
     lo, hi = min(0.0, *flat), max(1.0, *flat)
     span = (right - left) / n
@@ -70,4 +97,7 @@ def plot_view(values: dict[SeriesKind, Sequence[float]], width: int = 640, heigh
 
     columns = [Column(i, left + span * (i + 0.5), left + span * i, span) for i in range(n)]
     series = [Series(kind, [(columns[i].x, y(float(v))) for i, v in enumerate(vs)]) for kind, vs in values.items()]
-    return PlotView(width, height, left, right, top, bottom, lo, hi, y(0.0), series, columns)
+    every = -(-n // MAX_X_TICKS)
+    x_ticks = [(c.x, c.index) for c in columns if c.index % every == 0]
+    y_ticks = [(y(v), v) for v in sorted({lo, 0.0, hi})]
+    return PlotView(width, height, left, right, top, bottom, lo, hi, y(0.0), series, columns, x_ticks, y_ticks)

@@ -10,6 +10,7 @@ from typing import Any
 
 from agentloop.records import StepRecord
 from agentloop.report.calls import CallView, call_view
+from agentloop.report.crop import Box
 from agentloop.report.kinds import StepKind, step_kinds
 from agentloop.rewards import EpisodeRewards
 from agentloop.scene import SceneDiff, SceneGraph
@@ -33,6 +34,14 @@ class Mark:
     w: float
     h: float
 
+    LABEL = 9.0  # the label's height in the frame's pixels
+
+    @property
+    def label_y(self) -> float:
+        """The baseline of the id's label: just above the box, so that it covers nothing the box
+        marks (below it where the box touches the frame's top)."""
+        return self.y - 3 if self.y >= self.LABEL + 3 else self.y + self.h + self.LABEL
+
 
 @dataclass(frozen=True)
 class Frame:
@@ -42,15 +51,32 @@ class Frame:
     width: int | None
     height: int | None
     marks: list[Mark]
+    crop: Box | None = None  # the part shown (None: all of it), in the frame's pixels
+
+    @property
+    def view(self) -> Box | None:
+        """The part of the frame the page shows; None when its size is unknown."""
+        if not self.width or not self.height:
+            return None
+        return self.crop or Box(0, 0, self.width, self.height)
 
     @property
     def shown_width(self) -> int:
-        """How wide the page shows it: small frames scaled up to 320 px, large ones down to 640."""
-        return min(640, max(320, self.width or 320))
+        """How wide the page shows its view: one and a half times its pixels, at least 360 px and
+        at most 600 (two side by side fit a 1280 px window; the page narrows them further)."""
+        return min(600, max(360, round(1.5 * self.view.w) if self.view else 360))
 
     @property
     def shown_height(self) -> int | None:
-        return round(self.shown_width * self.height / self.width) if self.width and self.height else None
+        v = self.view
+        return round(self.shown_width * v.h / v.w) if v else None
+
+    def percent(self) -> dict[str, str]:
+        """Where the whole frame sits in the shown view, in its percentages (CSS of the page)."""
+        v = self.view
+        assert v is not None and self.width
+        return {"left": f"{-100 * v.x / v.w:.3f}%", "top": f"{-100 * v.y / v.h:.3f}%",
+                "width": f"{100 * self.width / v.w:.3f}%"}
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@
   let current = -1;
   let prev = null, next = null;
 
+  let loaded = false;
+
   function select(i, push) {
     if (!steps.length) return;
     i = Math.max(0, Math.min(steps.length - 1, i));
@@ -22,7 +24,7 @@
       cursor.setAttribute("x1", hits[i].dataset.x);
       cursor.setAttribute("x2", hits[i].dataset.x);
     }
-    if (i !== current) {
+    if (i !== current && loaded) {
       let url = location.pathname + location.search + "#s" + i;
       if (push) history.pushState(null, "", url); else history.replaceState(null, "", url);
     }
@@ -75,6 +77,15 @@
     else return;
     ev.preventDefault();
   });
+  // The page opens at its top (title, goal, outcome, plot, timeline), also when its URL names
+  // a step: a URL that names a section while the page loads makes the browser scroll to it,
+  // so the step goes into the URL only once the page has loaded.
   neighbours();
   fromHash();
+  if (location.hash) history.replaceState(null, "", location.pathname + location.search);
+  window.addEventListener("load", function () {
+    loaded = true;
+    if (steps.length) history.replaceState(null, "", location.pathname + location.search + "#s" + current);
+    window.scrollTo(0, 0);
+  });
 }

@@ -26,16 +26,18 @@
 
   let CELLS = {
     id: function (e, query) {
-      let td = document.createElement("td"), a = text("a", e.id);
+      let td = document.createElement("td"), a = text("a", e.id), goal = text("div", e.goal, "goal");
       a.href = "episodes/" + encodeURIComponent(e.id) + ".html" + (query ? "?" + query : "");
+      goal.title = e.goal || "";
+      td.className = "episode";
       td.appendChild(a);
+      td.appendChild(goal);
       return td;
     },
     outcome: function (e) { let td = document.createElement("td"); td.appendChild(text("span", e.outcome, "outcome o-" + e.outcome)); return td; },
     final_progress: function (e) { return text("td", num(e.final_progress, 3), "n"); },
     ret: function (e) { return text("td", num(e.ret, 3), "n"); },
     duration_s: function (e) { return text("td", L.seconds(e.duration_s), "n"); },
-    goal: function (e) { let td = text("td", e.goal, "goal"); td.title = e.goal || ""; return td; },
     flags: function (e) {
       let td = document.createElement("td");
       td.className = "flags";

@@ -11,7 +11,7 @@ from agentloop.records import EpisodeRecord, Outcome, Plan, RunConfig, StepRecor
 from agentloop.registry import load_plugins, register
 from agentloop.roles import Roles
 from agentloop.scene import Node, Relation, SceneGraph
-from agentloop.skillset import Executors, Skill, SkillSet
+from agentloop.skillset import Executors, Skill, SkillSet, Unmet
 
 __version__ = "0.1.0"
 
@@ -43,6 +43,7 @@ __all__ = [
     "SkillCall",
     "SkillEnv",
     "SkillSet",
+    "Unmet",
     "SkillSpec",
     "StepRecord",
     "Verdict",

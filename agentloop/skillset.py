@@ -10,6 +10,7 @@ vocabularies themselves live in `agentloop.skills` (the repository's `skills/` f
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -25,6 +26,18 @@ class NoArgs(BaseModel):
     """The arguments of a skill that takes none."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+@dataclass(frozen=True)
+class Unmet:
+    """A precondition that does not hold: what is wrong now (`problem`, the critic's reason)
+    and the condition to reach first (`reach`, the critic's suggestion to the planner)."""
+
+    problem: str
+    reach: str
+
+    def __str__(self) -> str:
+        return self.problem
 
 
 class Skill:
@@ -56,7 +69,8 @@ class Skill:
             irreversible=cls.irreversible,
         )
 
-    def precondition(self, scene: SceneGraph, args: Any) -> str | None:
+    def precondition(self, scene: SceneGraph, args: Any) -> str | Unmet | None:
+        """What stops the call now (None: nothing does); an `Unmet` also says what to reach first."""
         return None
 
     def expected_effect(self, scene: SceneGraph, args: Any) -> list[Effect]:

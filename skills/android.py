@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from agentloop.effects import Effect, attr, changed
 from agentloop.scene import SceneGraph
-from agentloop.skillset import Skill, SkillSet
+from agentloop.skillset import Skill, SkillSet, Unmet
 
 
 class _Args(BaseModel):
@@ -22,14 +22,14 @@ class _Args(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def _element(scene: SceneGraph, index: int | None) -> str | None:
+def _element(scene: SceneGraph, index: int | None) -> Unmet | None:
     if index is None:
         return None
     n = scene.node(str(index))
     if n is None:
-        return f"there is no element {index} on screen"
+        return Unmet(f"there is no element {index} on screen", "an element number from the current screen")
     if n.get("enabled") is False:
-        return f"element {index} is disabled"
+        return Unmet(f"element {index} is disabled", f"element {index} enabled (fill what it waits for), or another")
     return None
 
 
@@ -62,7 +62,7 @@ class Click(Skill):
     name = "click"
     Args = ClickArgs
 
-    def precondition(self, scene: SceneGraph, args: ClickArgs) -> str | None:
+    def precondition(self, scene: SceneGraph, args: ClickArgs) -> Unmet | None:
         return _element(scene, args.element)
 
     def expected_effect(self, scene: SceneGraph, args: ClickArgs) -> list[Effect]:
@@ -75,7 +75,7 @@ class LongPress(Skill):
     name = "long_press"
     Args = ClickArgs
 
-    def precondition(self, scene: SceneGraph, args: ClickArgs) -> str | None:
+    def precondition(self, scene: SceneGraph, args: ClickArgs) -> Unmet | None:
         return _element(scene, args.element)
 
 
@@ -92,15 +92,15 @@ class InputText(Skill):
     name = "input_text"
     Args = InputTextArgs
 
-    def precondition(self, scene: SceneGraph, args: InputTextArgs) -> str | None:
+    def precondition(self, scene: SceneGraph, args: InputTextArgs) -> Unmet | None:
         if args.element is not None:
             problem = _element(scene, args.element)
             node = scene.node(str(args.element))
             if problem is None and node is not None and node.kind != "edittext":
-                problem = f"element {args.element} is not a text field"
+                problem = Unmet(f"element {args.element} is not a text field", "a text field (edittext) as element")
             return problem
         if not any(n.get("focused") for n in scene.nodes):
-            return "no text field has focus; give element"
+            return Unmet("no text field has focus", "a text field named as element, or one focused by a click")
         return None
 
     def expected_effect(self, scene: SceneGraph, args: InputTextArgs) -> list[Effect]:
@@ -124,7 +124,7 @@ class Scroll(Skill):
     name = "scroll"
     Args = ScrollArgs
 
-    def precondition(self, scene: SceneGraph, args: ScrollArgs) -> str | None:
+    def precondition(self, scene: SceneGraph, args: ScrollArgs) -> Unmet | None:
         return _element(scene, args.element)
 
 

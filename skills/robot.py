@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agentloop.effects import Effect, attr, changed, relation
 from agentloop.scene import SceneGraph
-from agentloop.skillset import Skill, SkillSet
+from agentloop.skillset import Skill, SkillSet, Unmet
 
 TABLE = "table"  # the target that means "set it down anywhere free on the table"
 GRIPPER = "gripper"  # the gripper's node id
@@ -99,10 +99,17 @@ def _undisturbed(scene: SceneGraph, *moved: str) -> list[Effect]:
             if r.rel in kept and r.src not in moved and r.dst not in moved]
 
 
-def _visible_object(scene: SceneGraph, oid: str) -> str | None:
+def _visible_object(scene: SceneGraph, oid: str) -> Unmet | None:
     n = scene.node(oid)
     if n is None or n.kind != NodeKind.OBJECT:
-        return f"{oid} is not a visible object"
+        return Unmet(f"{oid} is not a visible object",
+                     f"{oid} in view (open the drawer or lift the cover it may be in or under), or an object that is")
+    return None
+
+
+def _empty_hand(scene: SceneGraph) -> Unmet | None:
+    if (h := _holding(scene)) is not None:
+        return Unmet(f"the gripper holds {h}", f"an empty gripper: place {h} first")
     return None
 
 
@@ -112,13 +119,11 @@ class Pick(Skill):
     name = "pick"
     Args = ObjectArgs
 
-    def precondition(self, scene: SceneGraph, args: ObjectArgs) -> str | None:
-        if (p := _visible_object(scene, args.object)) is not None:
+    def precondition(self, scene: SceneGraph, args: ObjectArgs) -> Unmet | None:
+        if (p := _visible_object(scene, args.object) or _empty_hand(scene)) is not None:
             return p
-        if (h := _holding(scene)) is not None:
-            return f"the gripper already holds {h}; place it first"
-        if scene.sources(Rel.ON.value, args.object):
-            return f"something lies on {args.object}; move it first"
+        if on_top := scene.sources(Rel.ON.value, args.object):
+            return Unmet(f"{', '.join(on_top)} lies on {args.object}", f"nothing on {args.object}: move it off first")
         return None
 
     def expected_effect(self, scene: SceneGraph, args: ObjectArgs) -> list[Effect]:
@@ -132,20 +137,21 @@ class Place(Skill):
     name = "place"
     Args = PlaceArgs
 
-    def precondition(self, scene: SceneGraph, args: PlaceArgs) -> str | None:
+    def precondition(self, scene: SceneGraph, args: PlaceArgs) -> Unmet | None:
         if _holding(scene) != args.object:
-            return f"the gripper does not hold {args.object}"
+            return Unmet(f"the gripper does not hold {args.object}", f"{args.object} held: pick it first")
         if args.target == TABLE:
             return None
         t = scene.node(args.target)
         if t is None:
-            return f"{args.target} is not visible"
+            return Unmet(f"{args.target} is not visible", f"{args.target} in view, or a target that is")
         if t.kind == NodeKind.DRAWER and not t.get("open"):
-            return f"{args.target} is closed; open it first"
+            return Unmet(f"{args.target} is closed", f"{args.target} open: open it first")
         if t.kind not in (NodeKind.DRAWER, NodeKind.CONTAINER, NodeKind.OBJECT):
-            return f"cannot place anything on a {t.kind}"
+            return Unmet(f"nothing can be placed on a {t.kind}", "a target that is a container, an open drawer, "
+                         f"another object or {TABLE}")
         if t.kind == NodeKind.OBJECT and t.id == args.object:
-            return "cannot place an object on itself"
+            return Unmet("an object cannot be placed on itself", f"a target other than {args.object}")
         return None
 
     def expected_effect(self, scene: SceneGraph, args: PlaceArgs) -> list[Effect]:
@@ -166,15 +172,13 @@ class Open(Skill):
     name = "open"
     Args = ContainerArgs
 
-    def precondition(self, scene: SceneGraph, args: ContainerArgs) -> str | None:
+    def precondition(self, scene: SceneGraph, args: ContainerArgs) -> Unmet | None:
         n = scene.node(args.container)
         if n is None or n.kind != NodeKind.DRAWER:
-            return f"{args.container} is not a visible drawer"
+            return Unmet(f"{args.container} is not a visible drawer", "a drawer in view as the container")
         if n.get("open"):
-            return f"{args.container} is already open"
-        if _holding(scene) is not None:
-            return "the gripper is not empty"
-        return None
+            return Unmet(f"{args.container} is already open", f"nothing to do: {args.container} is open; go on")
+        return _empty_hand(scene)
 
     def expected_effect(self, scene: SceneGraph, args: ContainerArgs) -> list[Effect]:
         return [attr(args.container, "open", True), *_undisturbed(scene, args.container)]
@@ -186,15 +190,13 @@ class Close(Skill):
     name = "close"
     Args = ContainerArgs
 
-    def precondition(self, scene: SceneGraph, args: ContainerArgs) -> str | None:
+    def precondition(self, scene: SceneGraph, args: ContainerArgs) -> Unmet | None:
         n = scene.node(args.container)
         if n is None or n.kind != NodeKind.DRAWER:
-            return f"{args.container} is not a visible drawer"
+            return Unmet(f"{args.container} is not a visible drawer", "a drawer in view as the container")
         if not n.get("open"):
-            return f"{args.container} is already closed"
-        if _holding(scene) is not None:
-            return "the gripper is not empty"
-        return None
+            return Unmet(f"{args.container} is already closed", f"nothing to do: {args.container} is closed; go on")
+        return _empty_hand(scene)
 
     def expected_effect(self, scene: SceneGraph, args: ContainerArgs) -> list[Effect]:
         # What lies in the drawer goes out of sight with it.
@@ -207,12 +209,8 @@ class Push(Skill):
     name = "push"
     Args = PushArgs
 
-    def precondition(self, scene: SceneGraph, args: PushArgs) -> str | None:
-        if (p := _visible_object(scene, args.object)) is not None:
-            return p
-        if _holding(scene) is not None:
-            return "the gripper is not empty"
-        return None
+    def precondition(self, scene: SceneGraph, args: PushArgs) -> Unmet | None:
+        return _visible_object(scene, args.object) or _empty_hand(scene)
 
     def expected_effect(self, scene: SceneGraph, args: PushArgs) -> list[Effect]:
         return [changed(args.object), *_undisturbed(scene, args.object)]
@@ -224,15 +222,13 @@ class Lift(Skill):
     name = "lift"
     Args = CoverArgs
 
-    def precondition(self, scene: SceneGraph, args: CoverArgs) -> str | None:
+    def precondition(self, scene: SceneGraph, args: CoverArgs) -> Unmet | None:
         n = scene.node(args.cover)
         if n is None or n.kind != NodeKind.COVER:
-            return f"{args.cover} is not a visible cover"
+            return Unmet(f"{args.cover} is not a visible cover", "a cover in view")
         if n.get("lifted"):
-            return f"{args.cover} is already lifted"
-        if _holding(scene) is not None:
-            return "the gripper is not empty"
-        return None
+            return Unmet(f"{args.cover} is already lifted", f"nothing to do: {args.cover} is lifted; go on")
+        return _empty_hand(scene)
 
     def expected_effect(self, scene: SceneGraph, args: CoverArgs) -> list[Effect]:
         return [attr(args.cover, "lifted", True), *_undisturbed(scene, args.cover)]

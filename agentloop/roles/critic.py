@@ -11,7 +11,7 @@ from typing import Protocol, runtime_checkable
 
 from agentloop.records import Verdict, VerdictSource
 from agentloop.roles.context import Context, call_targets
-from agentloop.skillset import BoundCall
+from agentloop.skillset import BoundCall, Unmet
 
 
 @runtime_checkable
@@ -62,7 +62,7 @@ class PreconditionCritic:
         except Exception as e:  # a precondition that crashes must not take the episode down
             return Verdict(ok=False, score=0.0, reason=f"precondition check failed: {e!r}")
         if problem:
-            return Verdict(ok=False, score=0.0, reason=problem, suggestion=_suggest(problem))
+            return Verdict(ok=False, score=0.0, reason=str(problem), suggestion=_suggest(problem))
         return Verdict(ok=True, score=1.0, reason="preconditions hold")
 
 
@@ -81,5 +81,8 @@ def is_irreversible(action: BoundCall, ctx: Context) -> bool:
     return False
 
 
-def _suggest(problem: str) -> str:
-    return f"choose an action that first makes this hold: {problem}"
+def _suggest(problem: str | Unmet) -> str:
+    """The condition to reach, where the skill names it; else what to change."""
+    if isinstance(problem, Unmet):
+        return problem.reach
+    return f"choose an action that changes this first: {problem}"

@@ -7,8 +7,10 @@ Asked for them as vLLM is (`logprobs`, `return_token_ids`), it returns per-token
 log-probabilities and the prompt's and completion's token ids from a stand-in word-level
 tokenizer (`double_token_ids`); `refuse_token_ids=True` makes it reject `return_token_ids`
 the way a server without the extension does.
-It is a double: it does not run a model. Its default replies are schema-shaped JSON built from
-the prompt (first listed skills, node ids from the scene graph), enough to drive the loop.
+It is a double: it does not run a model. Its default replies are built from the JSON schema the
+request's `response_format` carries (`agentloop.testing.replies`), never from the prompt's
+wording: the planner's grounded schemas name the skills and node ids in view, so the replies
+drive the loop; `server.replies` steers their choices.
 
     with OpenAIServerDouble(latency_s=0.5) as server:
         os.environ["OPENAI_BASE_URL"] = server.base_url
@@ -19,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-import re
 import socket
 import threading
 import time
@@ -30,6 +31,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
 from pydantic import BaseModel
+
+from agentloop.testing.replies import SchemaReplies, request_schema
 
 JSON = dict[str, Any]  # a request or response body
 Responder = Callable[[JSON], str]
@@ -44,13 +47,14 @@ class Fault(BaseModel):
 
 class OpenAIServerDouble:
     """An OpenAI-compatible chat server on a loopback port that replies from a script, a
-    responder function or schema-shaped defaults, and misbehaves on request (see the module)."""
+    responder function or the request's schema, and misbehaves on request (see the module)."""
 
     def __init__(self, latency_s: float = 0.0, responder: Responder | None = None, host: str = "127.0.0.1",
                  port: int = 0, refuse_token_ids: bool = False):
         self.latency_s = latency_s
         self.refuse_token_ids = refuse_token_ids
-        self.responder = responder or default_responder
+        self.replies = SchemaReplies()  # the default replies; a test may steer their choices
+        self.responder = responder or schema_responder(self.replies)
         self.script: deque[str] = deque()       # replies used before the responder
         self.faults: deque[Fault] = deque()     # misbehaviours used before anything else
         self.requests: list[JSON] = []
@@ -243,54 +247,11 @@ def _content_text(content: object) -> str:
     return ""
 
 
-# -- default replies ---------------------------------------------------------------------------
-_SKILL = re.compile(r"^- (\w+)\(([^)]*)\)", re.M)  # a skill line of the staged prompts
-_SKILLS_LINE = re.compile(r"^SKILLS: (.+)$", re.M)  # the compact prompt's one line of signatures
-_SIGNATURE = re.compile(r"(\w+)\(([^)]*)\)")
-_NODE = re.compile(r"^\[([^\]]+)\] (\w+)", re.M)
-_STEP = re.compile(r"SCENE(?: GRAPH)? \(step (\d+)\)")
+def schema_responder(replies: SchemaReplies) -> Responder:
+    """Replies built from the schema each request's `response_format` carries (`{}` for a
+    request without one): the grounded schemas name the skills and ids in view."""
 
+    def respond(body: JSON) -> str:
+        return replies.text(request_schema(body))
 
-def _prompt_text(body: JSON) -> str:
-    return "\n".join(_content_text(m.get("content")) for m in body.get("messages", []))
-
-
-def _pick_action(text: str) -> JSON:
-    """A valid call from the prompt: the step number rotates through skills and node ids."""
-    line = _SKILLS_LINE.search(text)
-    skills = _SIGNATURE.findall(line.group(1)) if line else _SKILL.findall(text)
-    nodes = [n for n, kind in _NODE.findall(text) if kind != "gripper"] or ["table"]
-    m = _STEP.search(text)
-    step = int(m.group(1)) if m else 0
-    if not skills:
-        return {"skill": "noop", "args": {}}
-    name, params = skills[step % len(skills)]
-    args: JSON = {}
-    for i, p in enumerate(x.strip() for x in params.split(",") if x.strip()):
-        key, _, typ = p.partition(":")
-        typ = typ.strip()
-        if typ.startswith('"'):
-            args[key.strip()] = typ.split("|")[0].strip('"')
-        elif typ in ("integer", "number"):
-            args[key.strip()] = 0
-        elif typ == "boolean":
-            args[key.strip()] = True
-        else:
-            args[key.strip()] = nodes[(step + i) % len(nodes)]
-    return {"skill": name, "args": args}
-
-
-def default_responder(body: JSON) -> str:
-    """Schema-shaped JSON for whichever role's prompt `body` carries."""
-    text = _prompt_text(body)
-    if "Stage one" in text:
-        a = _pick_action(text)
-        return json.dumps({"phase": "explore", "subgoals": ["look around"], "steps": [], "rationale": "double", "next_action": a})
-    if "Stage two" in text:
-        a = _pick_action(text)
-        return json.dumps({"ok": True, "problems": [], "phase": "explore", "subgoals": ["look around"], "steps": [], "next_action": a})
-    if "predict what this action will do" in text:
-        return json.dumps({"predicted_outcome": "the action runs", "accept": True, "score": 0.7, "reason": "double", "suggestion": None})
-    if "Did the action achieve its intent" in text:
-        return json.dumps({"ok": True, "reason": "double"})
-    return json.dumps(_pick_action(text))
+    return respond

@@ -8,18 +8,10 @@ from gymnasium.utils.env_checker import check_env
 from agentloop import registry
 from agentloop.calls import SkillCall
 from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
-from agentloop.recording.sink import NullSink
 from agentloop.records import StepRecord
 from agentloop.roles import EffectValidator, FunctionPlanner, NoCritic, NoValidator, PreconditionCritic, Roles
+from agentloop.testing import MemorySink
 from agentloop.testing.switches import SwitchesEnv, SwitchesPlanner
-
-
-class ListSink(NullSink):
-    def __init__(self):
-        self.steps = []
-
-    def step(self, record):
-        self.steps.append(record)
 
 
 def targets(ctx):
@@ -31,7 +23,7 @@ def closed_loop(planner):
 
 
 def run(env, planner_fn, roles=None, seed=3, **limits):
-    sink = ListSink()
+    sink = MemorySink()
     roles = roles or closed_loop(FunctionPlanner(planner_fn))
     result = run_episode(env, EpisodeSpec("agentloop/toy.switches", seed), roles, LoopLimits(**limits), sink)
     return result, sink.steps
@@ -150,7 +142,7 @@ def test_best_of_n_records_every_candidate():
 def test_human_feedback_reaches_the_planner_and_the_record():
     planner = SwitchesPlanner()
     said = iter(["the lamp on the left, not the right", None, None, None])
-    sink = ListSink()
+    sink = MemorySink()
     run_episode(SwitchesEnv(), EpisodeSpec("agentloop/toy.switches", 3), closed_loop(planner), LoopLimits(), sink, human=lambda ctx: next(said))
     assert sink.steps[0].human_feedback == "the lamp on the left, not the right"
     assert planner.received[0].source == "human"

@@ -12,26 +12,21 @@ from agentloop.calls import SkillCall
 from agentloop.env import Evaluation, SkillEnv
 from agentloop.errors import ModelError
 from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
-from agentloop.recording.sink import NullSink
 from agentloop.records import FeedbackSource, VerdictSource
 from agentloop.roles import EffectValidator, FunctionPlanner, NoCritic, NoValidator, PreconditionCritic, Roles
 from agentloop.roles.planner import BasePlanner
 from agentloop.skillset import Executors, NoArgs, Skill, SkillSet
+from agentloop.testing import MemorySink
 from agentloop.testing.switches import SKILLS, SwitchesEnv, SwitchesPlanner
 
 SPEC = EpisodeSpec("agentloop/toy.switches", 3)
 
 
-class ListSink(NullSink):
-    def __init__(self):
-        self.steps = []
-
-    def step(self, record):
-        self.steps.append(record)
+ListSink = MemorySink  # the name other tests import it by
 
 
 def episode(env, planner, critic=None, validator=None, **limits):
-    sink = ListSink()
+    sink = MemorySink()
     roles = Roles(planner, critic or PreconditionCritic(), validator or EffectValidator())
     result = run_episode(env, SPEC, roles, LoopLimits(**limits), sink)
     return result, sink.steps
@@ -195,7 +190,7 @@ def test_executors_receive_the_skills_typed_arguments():
 def test_a_plain_gymnasium_env_runs_through_the_adapter():
     env = gym.make("CartPole-v1")
     roles = Roles(FunctionPlanner(lambda ctx: int(ctx.observation[2] > 0)), NoCritic(), NoValidator())
-    sink = ListSink()
+    sink = MemorySink()
     result = run_episode(env, EpisodeSpec("CartPole-v1", 0), roles, LoopLimits(max_steps=20), sink)
     assert result.record.steps == 20 and result.record.outcome is Outcome.TRUNCATED
     assert all(s.action.name == "act" and s.action.args["action"] in (0, 1) for s in sink.steps)

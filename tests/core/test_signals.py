@@ -49,3 +49,19 @@ def test_a_step_after_which_the_env_reports_progress_is_never_labelled_failed():
         assert step.validator.ok is moved and step.label is moved
         assert (step.validator.overruled == "looks wrong to me") is moved
     assert sink.steps[-1].validator.ok and any(not s.validator.ok for s in sink.steps)
+
+
+def test_the_critics_suggestion_names_the_condition_to_reach():
+    from agentloop.calls import SkillCall
+    from agentloop.envs.robot.env import RobotEnv
+    from agentloop.roles.context import Context
+
+    env = RobotEnv(task="pick-place", arm="none")
+    obs, info = env.reset(seed=3)
+    ctx = Context.of("agentloop/robot.pick-place", obs, info, env.skillset)
+    obj = next(n.id for n in ctx.scene.nodes if n.kind == "object")
+    verdict = PreconditionCritic().review(env.skillset.bind(SkillCall(name="place", args={
+        "object": obj, "target": "table"})), ctx)
+    assert not verdict.ok and verdict.reason == f"the gripper does not hold {obj}"
+    assert verdict.suggestion == f"{obj} held: pick it first"
+    env.close()

@@ -15,6 +15,7 @@ from agentloop.roles import Roles
 from agentloop.roles.critic import PreconditionCritic
 from agentloop.roles.validator import EffectValidator
 from agentloop.roles.vlm import ChainedCritic, ChainedValidator, VLMCritic, VLMPlanner, VLMValidator
+from agentloop.testing import MemorySink
 from agentloop.testing.models import ScriptedModel
 
 ENV = "agentloop/robot.pick-place"  # seed 0: "put the blue cylinder in the grey tray"
@@ -60,17 +61,6 @@ def _all_calls(steps) -> list:
     return [c for s in steps for c in s.model_calls]
 
 
-class _Sink:
-    def __init__(self):
-        self.steps = []
-
-    def frame(self, index, frame):
-        return f"frame_{index:03d}.png"
-
-    def step(self, record):
-        self.steps.append(record)
-
-
 def test_critic_catches_mistake_and_validator_triggers_replan(env):
     model = ScriptedModel({
         # Mistake 1: place before picking. Then the right pick; then place after the replan.
@@ -80,7 +70,7 @@ def test_critic_catches_mistake_and_validator_triggers_replan(env):
         # Mistake 2 is the world's: the model validator reports the grasp as failed once.
         "validator": [{"ok": False, "reason": "the blue cylinder is not in the gripper"}],
     }, fallback=_fallback)
-    sink = _Sink()
+    sink = MemorySink()
     result = run_episode(env, EpisodeSpec(ENV, seed=0), _roles(model), LoopLimits(max_steps=6), sink)
     rec, steps = result.record, sink.steps
 
@@ -118,7 +108,7 @@ def test_bad_replies_are_recorded_and_retried(env):
                  json.dumps(_plan("pick", object=7)),                     # wrong argument type
                  ""] * 2,                                                 # empty
     }, fallback=lambda kind, prompt: {"skill": "pick", "args": {"object": "blue_cylinder"}} if kind == "action" else _fallback(kind, prompt))
-    sink = _Sink()
+    sink = MemorySink()
     result = run_episode(env, EpisodeSpec(ENV, seed=0), _roles(model), LoopLimits(max_steps=2), sink)
     errors = [c.error for c in _all_calls(sink.steps) if c.role == "planner"]
     assert errors[0] and "not JSON" in errors[0]
@@ -133,7 +123,7 @@ def test_bad_replies_are_recorded_and_retried(env):
 
 def test_unusable_action_becomes_action_error_step(env):
     model = ScriptedModel({"plan": ["nope"] * 3, "action": ["still nope"] * 3}, fallback=_fallback)
-    sink = _Sink()
+    sink = MemorySink()
     result = run_episode(env, EpisodeSpec(ENV, seed=0), _roles(model), LoopLimits(max_steps=1), sink)
     step = sink.steps[0]
     assert step.action is None and step.action_error
@@ -154,7 +144,7 @@ def test_human_correction_reaches_next_prompt(env):
         "plan": [_plan("pick", object="blue_cylinder"), _plan("place", object="blue_cylinder", target="grey_tray")],
         "action": [{"skill": "place", "args": {"object": "blue_cylinder", "target": "grey_tray"}}],
     }, fallback=_fallback)
-    sink = _Sink()
+    sink = MemorySink()
     run_episode(env, EpisodeSpec(ENV, seed=0), _roles(model), LoopLimits(max_steps=3), sink, human=human)
     assert sink.steps[1].human_feedback == "the cylinder on the right, the blue one"
     later = [p for k in ("plan", "action") for p in model.asked.get(k, [])]
@@ -168,7 +158,7 @@ def test_best_of_n_samples_distinct_candidates(env):
         "critic": [{"predicted_outcome": "wrong object", "accept": True, "score": 0.2, "reason": "not the goal object", "suggestion": "pick blue_cylinder"},
                    {"predicted_outcome": "grasps it", "accept": True, "score": 0.9, "reason": "goal object", "suggestion": None}],
     }, fallback=_fallback)
-    sink = _Sink()
+    sink = MemorySink()
     run_episode(env, EpisodeSpec(ENV, seed=0), _roles(model), LoopLimits(max_steps=1, candidates=2), sink)
     step = sink.steps[0]
     assert [c.text for c in step.candidates] == ['pick(object="banana")', 'pick(object="blue_cylinder")']

@@ -172,13 +172,13 @@ def test_sampled_draws_are_seeded_from_the_episode_so_a_rerun_repeats_them():
     from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
     from agentloop.roles import Roles
     from agentloop.roles.critic import PreconditionCritic
-    from tests.learning.conftest import Sink
+    from agentloop.testing import MemorySink
 
     def seeds(rollout: int) -> tuple[list[object], list[object]]:
         model = ScriptedModel(fallback=lambda kind, prompt: ON_2)
         roles = Roles(planner=VLMPlanner(model, mode=PlannerMode.SINGLE), critic=PreconditionCritic(),
                       validator=EffectValidator())
-        sink = Sink()
+        sink = MemorySink()
         with SwitchesEnv() as env:
             run_episode(env, EpisodeSpec("agentloop/toy.switches", seed=3, rollout=rollout), roles,
                         LoopLimits(max_steps=2, candidates=3), sink)

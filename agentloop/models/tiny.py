@@ -117,6 +117,18 @@ def _args(out: Path, steps: int, batch: int, lr: float) -> dict[str, Any]:
             "dataloader_num_workers": 0, "disable_tqdm": True, "seed": 0}
 
 
+def _with_progress(trainer: Any, what: str) -> Any:
+    """`trainer`, showing its progress with the time left instead of printing a dict of numbers
+    every tenth of the run (progress bars are off: they do not estimate well in a log)."""
+    from transformers.trainer_callback import PrinterCallback
+
+    from agentloop.models.train_progress import TrainingProgress
+
+    trainer.remove_callback(PrinterCallback)
+    trainer.add_callback(TrainingProgress(what))
+    return trainer
+
+
 def train_sft(model: Any, tok: PreTrainedTokenizerFast, rows: datasets.Dataset, out: Path | str, steps: int,
               mode: PlannerMode, batch: int = 8, lr: float = 3e-4) -> Path:
     """Fine-tune `model` on an `sft` export with TRL's SFT trainer (loss on the replies only),
@@ -126,7 +138,7 @@ def train_sft(model: Any, tok: PreTrainedTokenizerFast, rows: datasets.Dataset, 
     out = Path(out)
     config = trl.SFTConfig(**_args(out, steps, batch, lr), assistant_only_loss=True, max_length=None)
     trainer = trl.SFTTrainer(model=model, args=config, train_dataset=rows, processing_class=tok)
-    trainer.train()
+    _with_progress(trainer, f"training {out.name}").train()
     trainer.save_model(str(out))
     tok.save_pretrained(str(out))
     TrainedFor.current(mode, images="images" in rows.column_names).write(out)
@@ -142,7 +154,7 @@ def train_prm(model: Any, tok: PreTrainedTokenizerFast, rows: datasets.Dataset, 
     out = Path(out)
     config = PRMConfig(**_args(out, steps, batch, lr), max_length=None, max_completion_length=None)
     trainer = PRMTrainer(model=model, args=config, train_dataset=rows, processing_class=tok)
-    trainer.train()
+    _with_progress(trainer, f"training {out.name}").train()
     trainer.save_model(str(out))
     tok.save_pretrained(str(out))
     TrainedFor.current(PlannerMode.SINGLE, images=False, step_separator=config.step_separator).write(out)

@@ -22,21 +22,9 @@ from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
 from agentloop.perception import perception_of
 from agentloop.roles import EffectValidator, PreconditionCritic, Roles
 from agentloop.roles.context import Context
+from agentloop.testing import MemorySink
 
 HOSTABLE = [name for name, t in TASKS.items() if t.on_double]
-
-
-class ListSink:
-    """Keeps the step records in memory."""
-
-    def __init__(self):
-        self.steps = []
-
-    def frame(self, index, frame):
-        return None
-
-    def step(self, record):
-        self.steps.append(record)
 
 
 def make(adb_double, task="wifi_on", **kw):
@@ -69,7 +57,7 @@ def _wrappers(env):
 def test_scripted_planner_solves_task_through_the_loop(adb_double, task):
     assert len(HOSTABLE) >= 3
     env = make(adb_double, task)
-    sink = ListSink()
+    sink = MemorySink()
     roles = Roles(planner=AndroidPlanner(), critic=PreconditionCritic(), validator=EffectValidator())
     result = run_episode(env, EpisodeSpec(f"agentloop/android.{task}", 0), roles,
                          LoopLimits(max_steps=TASKS[task].max_steps), sink)

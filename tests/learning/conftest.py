@@ -32,14 +32,3 @@ def scripted_toy(tmp_path_factory) -> Path:
     return out
 
 
-class Sink:
-    """Keeps an in-process episode's step records."""
-
-    def __init__(self) -> None:
-        self.steps: list = []
-
-    def frame(self, index: int, frame) -> str | None:
-        return f"frames/{index:04d}.png" if frame is not None else None
-
-    def step(self, record) -> None:
-        self.steps.append(record)

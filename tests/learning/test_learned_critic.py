@@ -17,7 +17,8 @@ from agentloop.prompts.messages import prm_prompt
 from agentloop.records import CallRole, RunConfig, VerdictSource
 from agentloop.roles.context import Context
 from agentloop.roles.factory import build_roles
-from tests.learning.conftest import TOY, Sink, cli
+from agentloop.testing import MemorySink
+from tests.learning.conftest import TOY, cli
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("trl")
@@ -53,7 +54,7 @@ def test_the_learned_critic_judges_before_acting(prm, critic, candidates):
     env = registry.make(TOY)
     roles = build_roles(RunConfig(env_id=TOY, critic=f"{critic}:{path}", candidates=candidates,
                                   planner="tests.exports.hasty_planner:HastyPlanner"), env)
-    sink = Sink()
+    sink = MemorySink()
     rec = run_episode(env, EpisodeSpec(TOY, seed=5), roles, LoopLimits(max_steps=6, candidates=candidates), sink).record
     assert rec.critic == critic
     learned = [c.verdict for s in sink.steps for c in s.candidates

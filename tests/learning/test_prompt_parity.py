@@ -18,7 +18,8 @@ from agentloop.roles import Roles
 from agentloop.roles.critic import PreconditionCritic
 from agentloop.roles.validator import EffectValidator
 from agentloop.roles.vlm import VLMPlanner
-from tests.learning.conftest import TOY, Sink, cli
+from agentloop.testing import MemorySink
+from tests.learning.conftest import TOY, cli
 from tests.learning.mirror import MirrorModel
 
 
@@ -40,7 +41,7 @@ def test_the_model_planner_sends_what_the_export_rendered(scripted_toy, tmp_path
     sent: dict[tuple[str, int], list] = {}
     for folder, rec in RunDir(scripted_toy).episodes():
         roles = Roles(VLMPlanner(model, mode=mode), PreconditionCritic(), EffectValidator())
-        sink = Sink()
+        sink = MemorySink()
         run_episode(env, EpisodeSpec(TOY, seed=rec.seed), roles, LoopLimits(max_steps=50), sink)
         assert [s.action_text for s in sink.steps] == [s.action_text for s in read_steps(folder)]  # same path
         for s in sink.steps:

@@ -15,7 +15,8 @@ from agentloop.models import from_spec, tiny
 from agentloop.prompts import PlannerMode, prompt_version
 from agentloop.records import CallRole, RunConfig
 from agentloop.roles.factory import build_roles
-from tests.learning.conftest import TOY, Sink
+from agentloop.testing import MemorySink
+from tests.learning.conftest import TOY
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("trl")
@@ -37,7 +38,7 @@ def test_a_trained_model_runs_with_the_prompt_it_was_trained_on(scripted_toy, tm
 
     row = next(r for r in rows if r["step"] == 0)
     seed = int(row["episode_id"].split("__s")[1].split("__")[0])
-    sink = Sink()
+    sink = MemorySink()
     run_episode(registry.make(TOY), EpisodeSpec(TOY, seed=seed), roles, LoopLimits(max_steps=1), sink)
     (call,) = [c for c in sink.steps[0].model_calls if c.attempt == 0]
     assert call.role is CallRole.ACTION and call.prompt_version == row["prompt_version"]

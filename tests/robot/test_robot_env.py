@@ -18,26 +18,14 @@ from agentloop.envs.robot.planner import RobotPlanner
 from agentloop.errors import ErrorKind
 from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
 from agentloop.perception import perception_of
-from agentloop.records import EpisodeRecord, Feedback, FeedbackSource, StepRecord
+from agentloop.records import EpisodeRecord, Feedback, FeedbackSource
 from agentloop.roles import Context, FunctionPlanner, Roles
 from agentloop.roles.critic import PreconditionCritic
 from agentloop.roles.validator import EffectValidator
+from agentloop.testing import MemorySink
 
 TASKS = list(TASK_TABLE)
 FAST = "none"  # the fast mode: an unseen gripper that sets poses
-
-
-class _Steps:
-    """A sink that keeps the step records in memory."""
-
-    def __init__(self) -> None:
-        self.records: list[StepRecord] = []
-
-    def frame(self, index: int, frame: object) -> None:
-        return None
-
-    def step(self, record: StepRecord) -> None:
-        self.records.append(record)
 
 
 def _closed_loop(env: gym.Env, task: str, seed: int) -> EpisodeRecord:
@@ -191,11 +179,11 @@ def test_pick_of_hidden_object_is_refused_and_recorded_with_its_kind() -> None:
     _, _, _, _, info = env.step(f'pick(object="{target}")')
     assert perception_of(info).action_error.kind is ErrorKind.NOT_VISIBLE
     # Through the loop, the kind reaches the step record.
-    sink = _Steps()
+    sink = MemorySink()
     roles = Roles(FunctionPlanner(lambda ctx: f'pick(object="{target}")'))
     rec = run_episode(env, EpisodeSpec("agentloop/robot.occluded", 1), roles, LoopLimits(max_steps=2), sink).record
     assert rec.action_errors == 2
-    assert [s.action_error_kind for s in sink.records] == [ErrorKind.NOT_VISIBLE] * 2
+    assert [s.action_error_kind for s in sink.steps] == [ErrorKind.NOT_VISIBLE] * 2
     env.close()
 
 

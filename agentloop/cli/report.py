@@ -6,8 +6,9 @@ import webbrowser
 from pathlib import Path
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from agentloop.cli import app, console
+from agentloop.cli import app, console, open_run
 
 OUT_HELP = "report folder (default: RUN_DIR/report)"
 JOBS_HELP = "processes that build episode pages (default: the cores there are, at most 4)"
@@ -51,7 +52,12 @@ def report_cmd(
         return
     from agentloop.report import build_site
 
-    result = build_site(run_dir, out, jobs)
+    open_run(run_dir)
+    with Progress(TextColumn("[bold]report"), BarColumn(), MofNCompleteColumn(), TextColumn("pages"),
+                  TimeElapsedColumn(), TextColumn("· left"), TimeRemainingColumn(), console=console,
+                  transient=True) as bar:
+        task = bar.add_task("report", total=None)
+        result = build_site(run_dir, out, jobs, progress=lambda done, total: bar.update(task, completed=done, total=total))
     console.print(f"wrote {result.index} ({result.episodes} episodes, {result.built} built now)", highlight=False)
 
 

@@ -13,8 +13,8 @@ import functools
 import hashlib
 import os
 import shutil
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,14 +105,26 @@ def _build_some(layout: Layout, manifest: RunManifest, ids: Sequence[str]) -> li
     return out
 
 
-def _build_all(layout: Layout, manifest: RunManifest, ids: list[str], jobs: int) -> list[EpisodeEntry]:
+Progress = Callable[[int, int], None]  # (episodes built so far, episodes to build)
+
+
+def _build_all(layout: Layout, manifest: RunManifest, ids: list[str], jobs: int,
+               progress: Progress | None = None) -> list[EpisodeEntry]:
+    """Build the pages of `ids`, here or on `jobs` processes, saying how many are done as they are."""
+    tell = progress or (lambda done, total: None)
+    out: list[EpisodeEntry] = []
     if jobs <= 1 or len(ids) < POOL_FROM:
-        return _build_some(layout, manifest, ids)
-    size = max(1, len(ids) // (jobs * 4))
+        for eid in ids:
+            out += _build_some(layout, manifest, [eid])
+            tell(len(out), len(ids))
+        return out
+    size = max(1, min(16, len(ids) // (jobs * 4)))  # small chunks: progress moves, workers share the tail
     chunks = [ids[i:i + size] for i in range(0, len(ids), size)]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        done = pool.map(_build_some, [layout] * len(chunks), [manifest] * len(chunks), chunks)
-        return [e for chunk in done for e in chunk]
+        for done in as_completed([pool.submit(_build_some, layout, manifest, chunk) for chunk in chunks]):
+            out += done.result()
+            tell(len(out), len(ids))
+    return out
 
 
 def _drop(layout: Layout, eid: str) -> None:
@@ -134,9 +146,10 @@ def default_jobs() -> int:
 
 
 def build_site(run_dir: Path | str, out: Path | str | None = None, jobs: int | None = None,
-               live: bool = False) -> BuildResult:
+               live: bool = False, progress: Progress | None = None) -> BuildResult:
     """Build (or bring up to date) the report of the run at `run_dir`, in `out` (default
-    RUN_DIR/report). `live` marks the index as being kept current, so open pages poll it."""
+    RUN_DIR/report). `live` marks the index as being kept current, so open pages poll it;
+    `progress(done, total)` hears of each page built."""
     rd = RunDir(run_dir)
     manifest = rd.manifest()
     if out is not None and Path(out).suffix in (".html", ".htm"):
@@ -150,7 +163,7 @@ def build_site(run_dir: Path | str, out: Path | str | None = None, jobs: int | N
         for eid in set(state.episodes) - set(landed):
             _drop(layout, eid)
             del state.episodes[eid]
-        for entry in _build_all(layout, manifest, todo, jobs if jobs is not None else default_jobs()):
+        for entry in _build_all(layout, manifest, todo, jobs if jobs is not None else default_jobs(), progress):
             state.episodes[entry.id] = _Built(signature=signatures[entry.id], entry=entry)
         _copy_static(layout)
         entries = [state.episodes[eid].entry for eid in landed]

@@ -38,8 +38,8 @@ def export_cmd(
     prompt_mode: PlannerMode = typer.Option(
         PlannerMode.STAGED, "--prompt-mode",
         help="where a scripted planner ran, the model planner's calls to render: staged (plan, reflect, "
-             "action) or single (one action call a step). A model trained on the export runs in its mode "
-             "with --model hf:PATH (the mode is in its agentloop_prompts.json)"),
+             "action) or single (one action call a step). A model trained on the export, with the export's "
+             "agentloop_prompts.json in its folder, runs in that mode with --model hf:PATH"),
     text_only: bool = typer.Option(False, "--text-only", help="prompts without frames, for text-only models"),
     teacher: str | None = typer.Option(
         None, "--teacher", metavar="scripted|module:Factory",

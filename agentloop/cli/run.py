@@ -117,7 +117,7 @@ def run_cmd(
     record_frames: bool = option(RunConfig, "record_frames", "--frames/--no-frames"),
 ) -> None:
     """Run episodes and record them; prints a summary table at the end."""
-    given = dict(locals())
+    given = dict(locals())  # the options by name: those named like a field fill it
     env_id = registry.resolve(env_id)
     if api_key:
         os.environ["OPENAI_API_KEY"] = api_key  # reaches worker processes, never the record

@@ -41,7 +41,7 @@ def serve_cmd(
     judges every call before it runs and the validator after, and the observation carries the
     verdicts and reward components.
     """
-    given = dict(locals())
+    given = dict(locals())  # the options by name: those named like a field fill it
     from agentloop.serve import check_bind, serve
 
     check_bind(host, token)

@@ -5,6 +5,7 @@ from the commands themselves."""
 import re
 from enum import Enum
 from pathlib import Path
+from typing import Literal, get_args, get_origin
 
 import pytest
 import typer
@@ -41,6 +42,9 @@ def test_every_setting_is_an_option_with_the_fields_help_and_default(command, mo
         assert param.help == field.description and field.description, name
         if name not in OWN_DEFAULT and name not in RENAMED and param.required is False:
             assert _option_values(param.default) == field.get_default(call_default_factory=True), name
+        if get_origin(field.annotation) is Literal:  # the option's choices are the field's values
+            choices = param.type_descriptor.annotation
+            assert [m.value for m in choices] == list(get_args(field.annotation)), name
 
 
 def test_export_formats_are_the_exports():

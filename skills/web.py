@@ -364,7 +364,7 @@ class TypeAt(Skill):
     def expected_effect(self, scene: SceneGraph, args: TypeAtArgs) -> list[Effect]:
         eid = node_at(scene, args.x, args.y)
         n = scene.node(eid) if eid else None
-        return [attr(n.id, "value", args.text)] if n is not None and n.get("editable") else [changed()]
+        return [or_ended(attr(n.id, "value", args.text))] if n is not None and n.get("editable") else [changed()]
 
 
 class ScrollAt(Skill):

@@ -71,7 +71,18 @@ def _intent(goal: str) -> tuple[Mail, str | None, str | None, str | None]:
     sender = next((n for n in names for cue in _SENDER_CUES if re.search(cue.format(n=re.escape(n)), goal)), None)
     sender = sender or (names[0] if names else None)
     rest = [n for n in names if n != sender]
-    return what, sender, rest[0] if rest else None, texts[0] if texts else None
+    return what, sender, rest[0] if rest else None, _reply_text(goal, texts)
+
+
+def _reply_text(goal: str, texts: list[str]) -> str | None:
+    """The quoted text to reply with. Some crowd-written templates quote it twice
+    (`with ""Phasellus elit, feugiat." "`): then it is what the outermost quotes hold."""
+    if not texts:
+        return None
+    if texts[0].strip():
+        return texts[0]
+    outer = re.search(r'"(.*)"', goal)
+    return outer.group(1).strip('" ') if outer else texts[0]
 
 
 def _icon(ctx: Context, *names: str) -> Node | None:

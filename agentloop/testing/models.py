@@ -78,7 +78,7 @@ class ScriptedModel(FunctionModel):
 
     def __init__(self, replies: Mapping[str, Iterable[Reply]] | None = None, fallback: Fallback | None = None,
                  name: str = "scripted", schema_replies: SchemaReplies | None = None):
-        self.queues: dict[str, deque[Reply]] = {ReplyKind(k): deque(v) for k, v in (replies or {}).items()}
+        self.queues: dict[str, deque[Reply]] = {ReplyKind(k).value: deque(v) for k, v in (replies or {}).items()}
         self.fallback = fallback
         self.replies = schema_replies or SchemaReplies()
         self.asked: dict[str, list[str]] = {}
@@ -88,19 +88,19 @@ class ScriptedModel(FunctionModel):
     def _reply(self, messages: list[Message], schema: type[BaseModel] | None, sampling: Sampling) -> str:
         kind = reply_kind(messages, schema)
         prompt = "\n".join(m.text() for m in messages)
-        self.asked.setdefault(kind, []).append(prompt)
-        self.sampling.append({"kind": kind, **sampling})
-        q = self.queues.get(kind)
+        self.asked.setdefault(kind.value, []).append(prompt)
+        self.sampling.append({"kind": kind.value, **sampling})
+        q = self.queues.get(kind.value)
         if q:
             return _text(q.popleft(), prompt)
         if kind is ReplyKind.RETRY:
             # A retry repeats its schema's kind when no retry reply is scripted.
             kind = schema_kind(schema)
-            q = self.queues.get(kind)
+            q = self.queues.get(kind.value)
             if q:
                 return _text(q.popleft(), prompt)
         if self.fallback is not None:
-            return _text(self.fallback(kind, prompt), prompt)
+            return _text(self.fallback(kind.value, prompt), prompt)
         return self.replies.text(schema)
 
 

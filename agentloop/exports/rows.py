@@ -105,9 +105,11 @@ def turn(message: dict[str, Any], images: bool) -> ChatTurn:
 def run_moments(run: Run) -> Iterator[tuple[Episode, list[Moment]]]:
     """Each filtered episode with its candidates' moments."""
     vocabs: dict[str, Vocabulary] = {}
-    for ep in run.episodes():
+    episodes = run.episodes()
+    for done, ep in enumerate(episodes, 1):
         vocab = vocabs.get(ep.record.env_id) or vocabs.setdefault(ep.record.env_id, Vocabulary.of(ep.record.env_id))
         yield ep, episode_moments(ep, vocab, run.options, run.manifest.config.candidates)
+        run.progress("rendering prompts", done, len(episodes))
 
 
 def good_rows(ep: Episode, moments: list[Moment]) -> list[CallRow]:

@@ -3,7 +3,7 @@ filtered by outcome, task and date; and the options that shape the prompts of it
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from pathlib import Path
@@ -88,22 +88,32 @@ class Episode:
             return im.convert("RGB")
 
 
+# Told of an export's progress: what it is doing, how many of how many it has done.
+Progress = Callable[[str, int, int], None]
+
+
 class Run:
     """A run folder opened for export: its manifest, its groups' advantages, the episodes
-    that pass the filters, and how rows render prompts."""
+    that pass the filters, and how rows render prompts. `progress` hears of each episode read
+    (and, from the formats that render prompts, of each episode rendered)."""
 
-    def __init__(self, path: Path | str, filters: Filters | None = None, options: PromptOptions | None = None):
+    def __init__(self, path: Path | str, filters: Filters | None = None, options: PromptOptions | None = None,
+                 progress: Progress | None = None):
         self.dir = RunDir(path)
         self.manifest: RunManifest = self.dir.manifest()
         self.filters = filters or Filters()
         self.options = options or PromptOptions()
         self.groups: list[GroupAdvantages] = read_groups(self.dir.path)
+        self.progress: Progress = progress or (lambda what, done, total: None)
 
     def episodes(self) -> list[Episode]:
         """The filtered episodes; a `ConfigError` when none is left."""
         adv = {e.episode_id: {s.index: s.advantage for s in e.steps} for g in self.groups for e in g.episodes}
-        out = [Episode(folder, rec, read_steps(folder), episode_rewards(folder), adv.get(rec.episode_id, {}))
-               for folder, rec in self.dir.episodes() if self.filters.keep(rec)]
+        total, out = len(self.dir.finished_ids()), []
+        for done, (folder, rec) in enumerate(self.dir.episodes(), 1):
+            if self.filters.keep(rec):
+                out.append(Episode(folder, rec, read_steps(folder), episode_rewards(folder), adv.get(rec.episode_id, {})))
+            self.progress("reading episodes", done, total)
         if not out:
             raise ConfigError(f"{self.dir.path}: no episodes match the filters")
         return out

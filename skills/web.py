@@ -23,12 +23,12 @@ from agentloop.scene import SceneGraph
 from agentloop.skills.web_effects import (
     KEY_STEPS,
     PAGE_KIND,
-    AnyOf,
     at_end,
     click_effect,
     differs,
     node_at,
     or_ended,
+    select_effect,
 )
 from agentloop.skillset import Skill, SkillSet
 
@@ -114,10 +114,15 @@ class WaitArgs(BaseModel):
     ms: int = Field(default=500, ge=0, le=10000, description="milliseconds of page time to let pass (then it settles)")
 
 
+def _away(scene: SceneGraph, eid: str) -> bool:
+    """Seen earlier in the episode and now outside the viewport: the env scrolls it back into view."""
+    return eid in (scene.meta.get("away") or ())
+
+
 def _need(scene: SceneGraph, eid: str, *, editable: bool = False, enabled: bool = True) -> str | None:
     n = scene.node(eid)
     if n is None:
-        return f"there is no element {eid} in view"
+        return None if _away(scene, eid) else f"there is no element {eid} in view"
     if n.kind == PAGE_KIND:
         return f"{eid} is the page itself, not one of its elements"
     # A node clipped by its scroll box is no reason to refuse: the env scrolls it into view
@@ -171,13 +176,7 @@ class Select(Skill):
         return why
 
     def expected_effect(self, scene: SceneGraph, args: SelectArgs) -> list[Effect]:
-        # The list then holds the option (by value or label; a label matched ignoring case shows
-        # as a change of the list); one chosen already is no failure.
-        wanted = [args.option] if isinstance(args.option, str) else list(args.option)
-        options = [attr(args.element, "selected_options", wanted), changed(args.element)]
-        if isinstance(args.option, str):
-            options.insert(0, attr(args.element, "value", args.option))
-        return [or_ended(AnyOf(options=options))]
+        return [select_effect(args.element, args.option)]
 
 
 class Check(Skill):
@@ -236,7 +235,7 @@ class Press(Skill):
 
     def precondition(self, scene: SceneGraph, args: PressArgs) -> str | None:
         # It only focuses the element: a disabled, covered or clipped one may still take keys.
-        if args.element and scene.node(args.element) is None:
+        if args.element and scene.node(args.element) is None and not _away(scene, args.element):
             return f"there is no element {args.element} in view"
         return None
 

@@ -87,6 +87,16 @@ def click_effect(scene: SceneGraph, eid: str | None) -> Effect:
     return changed()  # the page node is in the graph: a navigation or the episode's end is a change
 
 
+def select_effect(eid: str, option: str | list[str]) -> Effect:
+    """The list then holds the option (by value or label; a label matched ignoring case shows as
+    a change of the list); one chosen already is no failure."""
+    wanted = [option] if isinstance(option, str) else list(option)
+    options = [attr(eid, "selected_options", wanted), changed(eid)]
+    if isinstance(option, str):
+        options.insert(0, attr(eid, "value", option))
+    return or_ended(AnyOf(options=options))
+
+
 # The keys that move a slider or spin button, and which way (+1 up, -1 down).
 KEY_STEPS = {"ArrowUp": 1, "ArrowRight": 1, "PageUp": 1, "End": 1,
              "ArrowDown": -1, "ArrowLeft": -1, "PageDown": -1, "Home": -1}

@@ -49,7 +49,9 @@ overlapping rows / columns) and `near` (centres within 60 px); each node gets at
 `SPATIAL_PER_NODE` spatial relations, to its closest neighbours.
 
 Only elements inside the viewport become nodes (and clipped ones inside a scroll box there, up
-to 200); `SceneGraph.meta["offscreen"]` counts the visible elements outside it.
+to 200); `SceneGraph.meta["offscreen"]` counts the visible elements outside it, and
+`meta["away"]` lists the ids of those seen earlier in the episode (an action on one scrolls it
+into view first, so the rule critic does not refuse it).
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ def build_scene(snap: dict[str, Any], ended: bool = False) -> SceneGraph:
     rels.extend(_spatial(snap["nodes"]))
     return SceneGraph(nodes=nodes, relations=rels, meta={
         "offscreen": snap["offscreen"], "url": snap["url"], "title": snap["title"],
-        "viewport": snap["viewport"],
+        "viewport": snap["viewport"], "away": snap.get("away", []),
     })
 
 

@@ -117,6 +117,20 @@ def test_a_clipped_element_is_clicked_not_refused(env):
     assert step.validator.ok
 
 
+def test_an_element_scrolled_out_of_view_is_clicked_not_refused(env):
+    # Seen at the start, then the page scrolled past it: the click scrolls it back into view.
+    obs, info = env.reset(seed=0)
+    finish = by_dom(info, "finish")
+    step = judge(env, obs, info, 'scroll(direction="down", amount=1500)')
+    assert perception_of(step.info).scene_graph.node(finish.id) is None
+    step = judge(env, obs, step.info, f'click(element="{finish.id}")')
+    assert step.critic.ok, step.critic.reason
+    assert perception_of(step.info).success and step.validator.ok
+    # An id the episode never showed is still refused.
+    assert not PreconditionCritic().review(env.skillset.bind('click(element="999")'),
+                                           Context.of(ENV_ID, obs, step.info, env.skillset)).ok
+
+
 def test_a_slider_key_is_a_value_change(env):
     obs, info = env.reset(seed=0)
     level = by_dom(info, "level")

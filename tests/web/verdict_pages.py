@@ -1,7 +1,8 @@
 """A local page whose controls each do one thing, for checking what the web skills' expected
 effects say against what really happens: a text field, one that refuses the focus, a canvas
 that draws under the pointer and one that does not, a scroll box hiding a button below its
-fold, a slider and a link to another page. Pressing Finish ends the task's episode."""
+fold, a slider and a link to another page, above a long empty stretch. Pressing Finish ends the
+task's episode."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ PAGE = """<!doctype html><html><body style="margin:0;font:14px sans-serif">
 <input id="level" type="range" min="0" max="10" value="5">
 <a id="away" href="/two.html">to page two</a>
 <button id="finish" onclick="window.finished = true">Finish</button>
+<div style="height:2000px"></div><p>the end of a long page</p>
 <script>
   const pad = document.getElementById('pad'), g = pad.getContext('2d');
   let down = false;

@@ -20,8 +20,16 @@
   const EMPHASIS = new Set(['B','STRONG','EM','I','U','MARK','CODE','Q','KBD']);
   const NAME_MAX = 2000;  // a name longer than this ends in '…': the graph holds no novels
   const CLIPPED_MAX = 200;  // nodes hidden inside scroll boxes, at most (the rest are counted)
+  const AWAY_MAX = 1000;  // ids of elements outside the viewport, at most
   const out = [];
   let offscreen = 0, clippedCount = 0, clippedLeft = 0;
+  // Elements seen earlier this episode (they carry an id) that now lie outside the viewport: an
+  // action on one scrolls it into view first, so its id is still good.
+  const away = [];
+  const seenAway = el => {
+    const sid = el.getAttribute('data-al-id');
+    if (sid && away.length < AWAY_MAX) { const cs = getComputedStyle(el); if (cs.visibility !== 'hidden') away.push(sid); }
+  };
   const body = document.body, root = document.documentElement;
   const all = body ? body.getElementsByTagName('*') : [];
   const irr = irreversible && irreversible.length ? irreversible.join(',') : null;
@@ -169,7 +177,10 @@
     let outside = r.bottom < 0 || r.right < 0 || r.top > H || r.left > W;
     // Inside a scroll box that is in view, it is one scroll of that box away: a clipped node.
     if (outside && candidate && clippedCount < CLIPPED_MAX && openBoxes.some(b => b.contains(el))) outside = false;
-    if (outside) { if (candidate) offscreen++; continue; }
+    if (outside) {
+      if (candidate) { offscreen++; seenAway(el); }
+      continue;
+    }
     const cs = style(el);
     if (cs.visibility === 'hidden' || cs.display === 'none' || cs.opacity === '0') continue;
     // Text for screen readers only (jQuery UI's live region): a 1 px box, or clipped to nothing.
@@ -186,7 +197,7 @@
     const clipped = vis[2] - vis[0] < 2 || vis[3] - vis[1] < 2;  // a pixel's sliver is no place to click
     if (clipped) {
       if (!region.box || !(candidate || pointerRoot)) continue;  // cut off where no scrolling reaches it
-      if (clippedCount >= CLIPPED_MAX) { clippedLeft++; continue; }
+      if (clippedCount >= CLIPPED_MAX) { clippedLeft++; seenAway(el); continue; }
       clippedCount++;
     }
     const id = idOf(el);
@@ -312,5 +323,5 @@
   // The text a person has selected (a drag across a sentence highlights it): part of the page's node.
   const selection = cap(clean(String(window.getSelection ? window.getSelection() : '')));
   return {nodes: out, offscreen: offscreen + clippedLeft, url: location.href, title: document.title,
-          scroll: [window.scrollX, window.scrollY], viewport: [W, H], selection};
+          scroll: [window.scrollX, window.scrollY], viewport: [W, H], selection, away};
 }

@@ -30,7 +30,7 @@ from agentloop.envs.robot.disturb import Disturbance, Disturber
 from agentloop.envs.robot.fast import MocapHand
 from agentloop.envs.robot.hand import ArmMode, Hand
 from agentloop.envs.robot.perception import MIN_PIXELS, perceive
-from agentloop.envs.robot.render import Camera
+from agentloop.envs.robot.render import Camera, draw_marks
 from agentloop.envs.robot.scene import CUP, HALF
 from agentloop.envs.robot.tasks import DRAWER_SLOTS, TASKS, TaskInstance
 from agentloop.envs.robot.world import World
@@ -83,10 +83,12 @@ class RobotEnv(SkillEnv):
     skillset = SKILLS
 
     def __init__(self, task: str = "pick-place", disturb: float = 0.0, width: int = 256,
-                 height: int = 256, render_mode: str | None = "rgb_array", arm: ArmMode | str = ArmMode.PANDA):
+                 height: int = 256, render_mode: str | None = "rgb_array", arm: ArmMode | str = ArmMode.PANDA,
+                 marks: bool = False):
         """`task`: one of `TASKS`; `disturb`: probability of an injected failure per skill;
         `width`/`height`: camera frame size in pixels; `arm`: `panda` (the Franka arm) or
-        `none` (the fast mode's unseen gripper)."""
+        `none` (the fast mode's unseen gripper); `marks`: also put the frame with each node's
+        box and id drawn on it in `info["set_of_marks"]`."""
         super().__init__(render_mode)
         if task not in TASKS:
             raise ValueError(f"unknown robot task {task!r}; tasks: {', '.join(TASKS)}")
@@ -98,7 +100,7 @@ class RobotEnv(SkillEnv):
             raise ValueError(f"unknown arm {arm!r}; arms: {', '.join(m.value for m in ArmMode)}") from e
         if self.arm is ArmMode.PANDA:
             franka.require()  # a missing arm model or IK solver is a clear error now, not at reset
-        self._task, self._build, self.disturb = task, TASKS[task], disturb
+        self._task, self._build, self.disturb, self.marks = task, TASKS[task], disturb, marks
         self.height, self.width = height, width
         self.observation_space = observation_space(height, width, max_text=MAX_TEXT)
         self.action_space = SkillSpace(SKILLS, max_length=512)
@@ -158,7 +160,7 @@ class RobotEnv(SkillEnv):
         t0 = time.perf_counter()
         frame = cam.rgb(w.data)
         t1 = time.perf_counter()
-        scene = perceive(w, cam.visible_pixels(w.data), _need(self.hand).gripper())
+        scene = perceive(w, cam.visible_pixels(w.data), _need(self.hand).gripper(), cam)
         self.timings.update(render=t1 - t0, perceive=time.perf_counter() - t1)
         text = fit_text(f"goal: {self.goal}\n{scene.to_text(skip_attrs=('bbox', 'position'))}", MAX_TEXT)
         return {"screenshot": frame, "text": text}, scene
@@ -166,6 +168,16 @@ class RobotEnv(SkillEnv):
     def _report(self) -> dict[str, Any]:
         return {"goal_spec": _need(self.instance).spec.model_dump(mode="json"),
                 "sim_seconds": round(self.sim_seconds, 4)}
+
+    def _annex(self) -> dict[str, Any]:
+        return {"set_of_marks": self.set_of_marks()} if self.marks else {}
+
+    def set_of_marks(self) -> np.ndarray | None:
+        """The last frame with each node's box and id drawn on it (for VLM prompts)."""
+        if self._last_obs is None or self._last_scene is None:
+            return None
+        boxes = [(n.id, n.attrs["bbox"]) for n in self._last_scene.nodes if "bbox" in n.attrs]
+        return draw_marks(self._last_obs["screenshot"], boxes)
 
     def _execute(self, call: BoundCall) -> None:
         w = _need(self.world)
@@ -195,8 +207,8 @@ class RobotEnv(SkillEnv):
         """The scene a call is grounded in: what the agent perceived last."""
         if self._last_scene is not None:
             return self._last_scene
-        w = _need(self.world)
-        return perceive(w, _need(self.camera).visible_pixels(w.data), _need(self.hand).gripper())
+        w, cam = _need(self.world), _need(self.camera)
+        return perceive(w, cam.visible_pixels(w.data), _need(self.hand).gripper(), cam)
 
     def _seen_object(self, oid: str) -> None:
         scene = self._scene()

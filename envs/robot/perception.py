@@ -1,6 +1,10 @@
 """The scene graph of what the camera sees. An object counts as perceived when enough of it
 shows in the segmentation pass; one in a closed drawer or under the cup is simply absent.
-Relations come from the perceived positions of perceived entities only."""
+Relations come from the perceived positions of perceived entities only.
+
+Every node the camera sees carries `bbox`, `[x, y, w, h]` in the frame's pixels: its geoms
+projected through the camera that renders the frame, so an id can be tied to what the image
+shows (and a frame marked as the web's are). A node out of view has none."""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from agentloop.envs.robot.franka import HAND
+from agentloop.envs.robot.render import Camera
 from agentloop.envs.robot.scene import CUP, ObjectSpec
 from agentloop.envs.robot.world import World
 from agentloop.scene import Node, Relation, SceneGraph
@@ -21,13 +27,45 @@ def _r(v: Iterable[float]) -> list[float]:
     return [round(float(x), 3) for x in v]
 
 
-def perceive(world: World, pixels: dict[str, int], gripper: tuple[np.ndarray, bool]) -> SceneGraph:
+def perceive(world: World, pixels: dict[str, int], gripper: tuple[np.ndarray, bool],
+             camera: Camera | None = None) -> SceneGraph:
     """The scene graph of one camera view, given the pixels each body shows in it and the
-    gripper's own sense of itself (grip point, fingers open)."""
+    gripper's own sense of itself (grip point, fingers open); with the `camera` that rendered
+    the view, each node in it gets its pixel box."""
     seen = {name for name, n in pixels.items() if n >= MIN_PIXELS}
     visible = [o for o in world.objects.values() if o.id in seen or o.id == world.held]
     nodes = _fixtures(world, seen, gripper) + [_object_node(world, o, seen) for o in visible]
+    if camera is not None:
+        _boxes(world, camera, nodes, pixels, seen)
     return SceneGraph(nodes=nodes, relations=_relations(world, visible, seen), meta={"camera": "main"})
+
+
+def node_bodies(world: World, node_id: str) -> list[int]:
+    """The bodies whose geoms show a node: the gripper's are the hand and fingers (the arm's
+    last link and all it carries) or the fast mode's mocap body; any other node is its body."""
+    m = world.model
+    if node_id != GRIPPER:
+        return [m.body(node_id).id]
+    root = m.body(HAND if world.arm else GRIPPER).id
+    out = []
+    for b in range(m.nbody):
+        a = b
+        while a not in (root, 0):
+            a = int(m.body_parentid[a])
+        if a == root:
+            out.append(b)
+    return out
+
+
+def _boxes(world: World, camera: Camera, nodes: list[Node], pixels: dict[str, int], seen: set[str]) -> None:
+    """Give each node that shows in the frame (enough of its pixels; the gripper's counted
+    over the hand and fingers) its projected box."""
+    m = world.model
+    hand = sum(pixels.get(m.body(b).name, 0) for b in node_bodies(world, GRIPPER))
+    shown = seen | ({GRIPPER} if hand >= MIN_PIXELS else set())
+    for n in nodes:
+        if n.id in shown and (box := camera.box(world.data, node_bodies(world, n.id))) is not None:
+            n.attrs["bbox"] = box
 
 
 def _fixtures(world: World, seen: set[str], gripper: tuple[np.ndarray, bool]) -> list[Node]:

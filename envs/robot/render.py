@@ -1,10 +1,14 @@
-"""Headless rendering from the fixed camera: one RGB frame and one segmentation pass a step."""
+"""Headless rendering from the fixed camera: one RGB frame and one segmentation pass a step,
+and the projection of bodies into that frame (pixel boxes `[x, y, w, h]`, the project's box
+convention: origin at the frame's top-left, x right, y down)."""
 
 from __future__ import annotations
 
 import contextlib
 import importlib
 import importlib.util
+import itertools
+import math
 import os
 import sys
 
@@ -58,5 +62,86 @@ class Camera:
         counts = np.bincount(self.geom_body[geoms], minlength=self.model.nbody)
         return {self.model.body(b).name: int(c) for b, c in enumerate(counts) if c}
 
+    def project(self, data: mujoco.MjData, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pixel coordinates (n, 2) of world points (n, 3) in this camera's frame, and their
+        depth along its view axis (m; not positive: behind the camera). A pinhole camera
+        with MuJoCo's conventions: the camera looks down its -z axis, its y axis is up, and
+        `fovy` spans the frame's height (square pixels)."""
+        cid = self.model.camera(self.camera).id
+        rot = data.cam_xmat[cid].reshape(3, 3)  # columns: the camera's axes in the world
+        local = (np.asarray(points, dtype=float) - data.cam_xpos[cid]) @ rot
+        depth = -local[:, 2]
+        focal = 0.5 * self.height / math.tan(math.radians(float(self.model.cam_fovy[cid])) / 2)
+        safe = np.where(depth > 1e-6, depth, 1e-6)
+        u = 0.5 * self.width + focal * local[:, 0] / safe
+        v = 0.5 * self.height - focal * local[:, 1] / safe
+        return np.stack([u, v], axis=1), depth
+
+    def box(self, data: mujoco.MjData, bodies: list[int]) -> list[int] | None:
+        """The pixel box `[x, y, w, h]` around every geom of `bodies` as this camera projects
+        them (whether or not something hides them), clipped to the frame; None when none of
+        it lies in front of the camera and inside the frame."""
+        geoms = [g for g in range(self.model.ngeom) if int(self.geom_body[g]) in bodies]
+        if not geoms:
+            return None
+        px, depth = self.project(data, np.vstack([_geom_points(self.model, data, g) for g in geoms]))
+        px = px[depth > 1e-6]
+        if not len(px):
+            return None
+        x0, y0 = np.clip(np.floor(px.min(axis=0)), 0, (self.width, self.height))
+        x1, y1 = np.clip(np.ceil(px.max(axis=0)), 0, (self.width, self.height))
+        if x1 <= x0 or y1 <= y0:
+            return None
+        return [int(x0), int(y0), int(x1 - x0), int(y1 - y0)]
+
+    @property
+    def height(self) -> int:
+        return int(self.renderer.height)
+
+    @property
+    def width(self) -> int:
+        return int(self.renderer.width)
+
     def close(self) -> None:
         self.renderer.close()
+
+
+def draw_marks(frame: np.ndarray, boxes: list[tuple[str, list[int]]]) -> np.ndarray:
+    """A copy of `frame` with each `(id, [x, y, w, h])` box outlined and its id written above
+    it (below it where the box touches the frame's top), as the web's set-of-marks frames."""
+    from PIL import Image, ImageDraw
+
+    img = Image.fromarray(frame)
+    d = ImageDraw.Draw(img)
+    for nid, (x, y, w, h) in boxes:
+        d.rectangle([x, y, x + max(w - 1, 0), y + max(h - 1, 0)], outline=(255, 0, 0))
+        top = y - 11 if y >= 11 else y + h + 1
+        d.rectangle([x, top, x + 6 * len(nid) + 2, top + 10], fill=(255, 0, 0))
+        d.text((x + 1, top - 1), nid, fill=(255, 255, 255))
+    return np.asarray(img)
+
+
+# Directions to the 26 neighbours of a cube's centre, as unit vectors: points on a round
+# surface in every direction, enough for a box that hugs a sphere's projection within a pixel
+# or two at this camera's distance.
+_ROUND = np.array([d for d in itertools.product((-1, 0, 1), repeat=3) if any(d)], dtype=float)
+_ROUND /= np.linalg.norm(_ROUND, axis=1, keepdims=True)
+_RIM = np.array([(math.cos(a), math.sin(a)) for a in np.linspace(0, 2 * math.pi, 16, endpoint=False)])
+
+
+def _geom_points(model: mujoco.MjModel, data: mujoco.MjData, g: int) -> np.ndarray:
+    """Points on geom `g`'s surface, in world coordinates, whose projection bounds its own."""
+    size, kind = model.geom_size[g], int(model.geom_type[g])
+    if kind in (mujoco.mjtGeom.mjGEOM_SPHERE, mujoco.mjtGeom.mjGEOM_ELLIPSOID):
+        radii = size if kind == mujoco.mjtGeom.mjGEOM_ELLIPSOID else np.full(3, size[0])
+        local = _ROUND * radii
+    elif kind == mujoco.mjtGeom.mjGEOM_CYLINDER:
+        rim = np.hstack([_RIM * size[0], np.zeros((len(_RIM), 1))])
+        local = np.vstack([rim + (0, 0, size[1]), rim - (0, 0, size[1])])
+    elif kind == mujoco.mjtGeom.mjGEOM_CAPSULE:
+        ball = _ROUND * size[0]
+        local = np.vstack([ball + (0, 0, size[1]), ball - (0, 0, size[1])])
+    else:  # boxes, meshes and the rest: the corners of the geom's own bounding box
+        centre, half = model.geom_aabb[g, :3], model.geom_aabb[g, 3:]
+        local = centre + half * np.array(list(itertools.product((-1, 1), repeat=3)), dtype=float)
+    return data.geom_xpos[g] + local @ data.geom_xmat[g].reshape(3, 3).T

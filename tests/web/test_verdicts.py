@@ -14,9 +14,11 @@ import pytest
 from agentloop.effects import Effect
 from agentloop.envs.web.env import WebEnv
 from agentloop.envs.web.planner import WebPlanner
+from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
 from agentloop.perception import perception_of
 from agentloop.records import Verdict
 from agentloop.registry import load_plugins
+from agentloop.roles import Roles
 from agentloop.roles.context import Context
 from agentloop.roles.critic import PreconditionCritic
 from agentloop.roles.validator import EffectValidator
@@ -158,3 +160,19 @@ def test_the_page_node_says_when_the_episode_ended(env):
     step = judge(env, obs, info, f'click(element="{by_dom(info, "finish").id}")')
     assert perception_of(step.info).scene_graph.node("page").get("ended") is True
     assert perception_of(step.info).success and step.validator.ok
+
+
+# book-flight clicks a flight its list box clips; social-media-all clicks buttons of posts below
+# the feed's fold; scroll-text-2's solver remembers its scroll, which the loop records with the
+# skill's arguments in their own order.
+@pytest.mark.parametrize("task", ["book-flight", "social-media-all", "scroll-text-2"])
+def test_the_closed_loop_solves_what_the_open_loop_does(task):
+    load_plugins()
+    env = gym.make(f"agentloop/miniwob.{task}").unwrapped
+    roles = Roles(WebPlanner(), PreconditionCritic(), EffectValidator())
+    try:
+        rec = run_episode(env, EpisodeSpec(f"agentloop/miniwob.{task}", 9300), roles, LoopLimits(max_steps=30)).record
+        assert rec.success, (rec.outcome, rec.error)
+        assert rec.critic_rejections == 0 and rec.validator_failures == 0
+    finally:
+        env.close()

@@ -16,6 +16,8 @@ class LoopOptions(LoopSettings):
     """How each call is judged and each episode bounded and recorded (an unknown option is an error)."""
 
     record: Path | None = Field(default=None, description="run folder to record every episode in")
+    frames: bool = Field(default=True, description="what the policy is shown carries the frame (the TRL "
+                         "answer's image, the observation's base64 PNG); off for text-only models")
 
     def run_config(self, env_id: str, driver: str) -> RunConfig:
         """The run these options make (`driver` names the policy's seat: trl, openenv): a critic's

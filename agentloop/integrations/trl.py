@@ -61,8 +61,6 @@ class FactoryOptions(LoopOptions):
     `env_kwargs`) and how rollouts are answered and scored."""
 
     reward: RewardMode = Field(default=RewardMode.SUCCESS, description="what get_reward() returns")
-    frames: bool = Field(default=True, description="answers carry the frame ([image, text]); False for "
-                         "text-only models")
     step_weight: float = Field(default=0.5, ge=0.0, description="RewardMode.GATED: weight of the step signals")
     gate: float = Field(default=1.0, ge=0.0, le=1.0,
                         description="RewardMode.GATED: outcome needed for the step signals to count")

@@ -17,4 +17,3 @@ class ServeConfig(LoopOptions):
     token: SecretStr | None = Field(
         default=None, description="bearer token every connection must present (needed to bind beyond "
         "loopback); prefer the environment variable, which no process list shows")
-    frames: bool = Field(default=True, description="observations carry the frame as a base64 PNG")

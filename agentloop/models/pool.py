@@ -6,6 +6,9 @@
                              last assistant turn (`agentloop.models.prm`)
     function:module:callable a FunctionModel around `callable(messages, schema, sampling)`,
                              or a `Model` (or a class of one) found there
+    human[:stdio|:web[:PORT]] a person, or a program, answers each request: in the terminal,
+                             as JSON lines on stdin/stdout, or on a local page and its
+                             endpoint (`agentloop.models.human`)
 
 `check_spec` tells before a run starts, in one line, when a spec's model cannot be reached.
 """
@@ -31,8 +34,13 @@ def from_spec(spec: str, base_url: str | None = None) -> Model:
     """A new backend for `spec`; the caller owns it (and closes it, where it can be closed).
     To share one backend among threads, get it from a `ModelPool`."""
     kind, sep, rest = spec.partition(":")
+    if kind == "human":
+        from agentloop.models.human import HumanModel
+
+        return HumanModel(spec)
     if not sep or not rest:
-        raise ConfigError(f"model spec {spec!r}: expected openai:NAME, hf:PATH_OR_ID or function:module:callable")
+        raise ConfigError(f"model spec {spec!r}: expected openai:NAME, hf:PATH_OR_ID, function:module:callable "
+                          "or human[:stdio|:web[:PORT]]")
     if kind == "openai":
         from agentloop.models.openai_http import OpenAIModel
 
@@ -47,7 +55,7 @@ def from_spec(spec: str, base_url: str | None = None) -> Model:
         return StepScorer(rest)
     if kind == "function":
         return _function_model(spec, rest)
-    raise ConfigError(f"unknown model backend {kind!r} in {spec!r}; use openai:, hf:, prm: or function:")
+    raise ConfigError(f"unknown model backend {kind!r} in {spec!r}; use openai:, hf:, prm:, function: or human")
 
 
 def check_spec(spec: str, base_url: str | None = None) -> None:
@@ -57,6 +65,11 @@ def check_spec(spec: str, base_url: str | None = None) -> None:
     kind, _, rest = spec.partition(":")
     if kind in ("hf", "prm"):
         _check_local(spec, rest)
+        return
+    if kind == "human":  # someone answers once asked: only the spec's form can be wrong
+        from agentloop.models.human import HumanSpec
+
+        HumanSpec.parse(spec)
         return
     model = from_spec(spec, base_url)
     try:

@@ -1,0 +1,270 @@
+"""A model backend answered by a person, or by any program that sits in the model's seat.
+
+    human              the terminal: each request printed (its images saved as PNG files,
+                       their paths printed), the reply typed as JSON
+    human:stdio        JSON lines: one request object per line on stdout, one reply object
+                       per line on stdin ({"id": N, "reply": {...}})
+    human:web[:PORT]   a page at http://127.0.0.1:PORT/ (default 8765; 0 picks a free port)
+                       showing each request with its images inline, and its endpoint for
+                       programs: GET /request (the pending one, 204 when none; `?wait=S`
+                       waits up to S seconds), POST /reply
+
+Every reply is parsed against the request's schema exactly as a real model's would be; one
+that does not fit is refused with the parser's message and the same request is asked again
+(`attempt` counts the tries, `error` says what was wrong), so a slip is never a crash. The
+accepted reply is returned as the call's completion, and the roles record it as a model call
+like any other: what a person answers is SFT data in the runtime's exact prompt format.
+
+One request is open at a time: the episodes of a run with `--concurrency` above 1 run on
+threads and their requests queue, answered in the order they came. The backend lives in the
+run's own process, so `--workers` must stay 1.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import re
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import Any, Protocol
+
+from pydantic import BaseModel, Field, ValidationError
+from typing_extensions import Unpack
+
+from agentloop.errors import ConfigError, ModelError
+from agentloop.models.base import parse_into
+from agentloop.models.types import Completion, ImagePart, Message, Sampling, Usage
+
+DEFAULT_PORT = 8765
+
+# Returns why a reply text is refused, or None when it is accepted.
+Validate = Callable[[str], "str | None"]
+
+
+class HumanMode(str, Enum):
+    """Where the requests are shown and the replies come from."""
+
+    TERMINAL = "terminal"
+    STDIO = "stdio"
+    WEB = "web"
+
+
+class HumanSpec(BaseModel):
+    """A parsed `human[:MODE[:PORT]]` spec."""
+
+    mode: HumanMode = HumanMode.TERMINAL
+    port: int = Field(default=DEFAULT_PORT, ge=0, le=65535)
+
+    @classmethod
+    def parse(cls, spec: str) -> HumanSpec:
+        """`human`, `human:terminal`, `human:stdio`, `human:web` or `human:web:PORT`."""
+        kind, _, rest = spec.partition(":")
+        mode_text, _, port_text = rest.partition(":")
+        try:
+            if kind != "human":
+                raise ValueError("not a human spec")
+            mode = HumanMode(mode_text or HumanMode.TERMINAL.value)
+            if port_text and mode is not HumanMode.WEB:
+                raise ValueError("only the web mode takes a port")
+            return cls(mode=mode, port=int(port_text) if port_text else DEFAULT_PORT)
+        except (ValueError, ValidationError):
+            raise ConfigError(f"model spec {spec!r}: expected human, human:stdio or human:web[:PORT]") from None
+
+
+def in_terminal(spec: str | None) -> bool:
+    """Whether `spec` names the terminal mode: a run's live progress display must stay off,
+    or it would redraw over the request and the reply being typed."""
+    return spec is not None and spec.partition(":")[0] == "human" and HumanSpec.parse(spec).mode is HumanMode.TERMINAL
+
+
+class RequestPart(BaseModel):
+    """A piece of a request's message: text, or an image saved as a PNG file (and, on the
+    web endpoint, given inline as a data URL)."""
+
+    type: str  # "text" or "image", as in the recorded prompt
+    text: str | None = None
+    ref: str | None = None  # the image's short name in the record
+    path: str | None = None  # the PNG file
+    url: str | None = None  # data:image/png;base64,... (web endpoint only)
+
+
+class RequestMessage(BaseModel):
+    """One chat turn of a request."""
+
+    role: str
+    content: list[RequestPart]
+
+
+class HumanRequest(BaseModel):
+    """What the model is asked: the messages as sent, the schema the reply must fit, and,
+    after a refused reply, why it was refused."""
+
+    kind: str = "request"  # lets a program reading stdout tell requests from other lines
+    id: int
+    model: str
+    schema_name: str | None = None
+    reply_schema: dict[str, Any] | None = Field(default=None, description="JSON schema of the reply")
+    messages: list[RequestMessage]
+    attempt: int = 0  # replies refused so far
+    error: str | None = None  # why the last reply was refused
+
+    def text(self) -> str:
+        """The request's text, turn by turn, images named by their files."""
+        out = []
+        for m in self.messages:
+            body = "\n".join(p.text or "" if p.type == "text" else f"[image {p.ref}: {p.path}]" for p in m.content)
+            out.append(f"--- {m.role} ---\n{body}")
+        return "\n".join(out)
+
+
+class HumanReply(BaseModel):
+    """A reply: the request's id and the model's answer, as a JSON object or as text."""
+
+    id: int
+    reply: dict[str, Any] | list[Any] | str
+
+    def text(self) -> str:
+        """The reply as the model's completion text."""
+        return self.reply if isinstance(self.reply, str) else json.dumps(self.reply, ensure_ascii=False)
+
+
+class Channel(Protocol):
+    """How requests reach whoever answers, and how their replies come back."""
+
+    def ask(self, request: HumanRequest, validate: Validate) -> str:
+        """Show `request` until a reply passes `validate`; return that reply's text. Raises
+        `ModelError` when no one can answer any more (input closed, backend closed)."""
+
+    def close(self) -> None:
+        """Stop showing requests."""
+
+
+def _safe_name(ref: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", ref) or "image"
+
+
+def _schema_of(schema: type[BaseModel] | None) -> dict[str, Any] | None:
+    return schema.model_json_schema() if schema is not None else None
+
+
+class HumanModel:
+    """A `Model` whose replies come from a person or a program, through a `Channel`."""
+
+    accepts_images = True
+    trained_for = None
+
+    def __init__(self, spec: str = "human", image_dir: Path | None = None):
+        if multiprocessing.parent_process() is not None:
+            raise ConfigError(f"--model {spec} answers in the run's own process: run it with --workers 1 "
+                              "(episodes on threads, --concurrency, queue their requests)")
+        self.spec = HumanSpec.parse(spec)
+        self.name = "human" if self.spec.mode is HumanMode.TERMINAL else f"human:{self.spec.mode.value}"
+        self.image_dir = image_dir or Path(tempfile.mkdtemp(prefix="agentloop-human-"))
+        self._lock = threading.Lock()  # one open request at a time: the others queue here
+        self._count = 0
+        self.channel = self._channel()
+
+    def _channel(self) -> Channel:
+        if self.spec.mode is HumanMode.STDIO:
+            return StdioChannel()
+        if self.spec.mode is HumanMode.WEB:
+            from agentloop.models.human_web import WebChannel
+
+            return WebChannel(self.spec.port)
+        from agentloop.models.human_terminal import TerminalChannel
+
+        return TerminalChannel()
+
+    def complete(self, messages: list[Message], schema: type[BaseModel] | None = None,
+                 **sampling: Unpack[Sampling]) -> Completion:
+        """Ask until a reply fits `schema`; the accepted one is the completion."""
+        with self._lock:
+            self._count += 1
+            request = HumanRequest(id=self._count, model=self.name, schema_name=schema.__name__ if schema else None,
+                                   reply_schema=_schema_of(schema), messages=self._messages(messages))
+            started = time.perf_counter()
+            text = self.channel.ask(request, lambda reply: _refusal(reply, schema))
+            c = Completion(text=text, model=self.name, latency_s=time.perf_counter() - started,
+                           usage=Usage(), model_id=self.name, finish_reason="stop")
+            return parse_into(c, schema)
+
+    def _messages(self, messages: list[Message]) -> list[RequestMessage]:
+        out = []
+        for m in messages:
+            parts = [RequestPart(type="image", ref=p.ref, path=str(self._save(p))) if isinstance(p, ImagePart)
+                     else RequestPart(type="text", text=p.text) for p in m.parts()]
+            out.append(RequestMessage(role=m.role, content=parts))
+        return out
+
+    def _save(self, image: ImagePart) -> Path:
+        """The image as a PNG file, named by its reference and its content (references such as
+        `frame:step0` recur from episode to episode)."""
+        digest = hashlib.sha1(image.png).hexdigest()[:10]
+        path = self.image_dir / f"{_safe_name(image.ref)}-{digest}.png"
+        if not path.exists():
+            path.write_bytes(image.png)
+        return path
+
+    def close(self) -> None:
+        """Stop the channel (the web server, where there is one)."""
+        self.channel.close()
+
+
+def _refusal(text: str, schema: type[BaseModel] | None) -> str | None:
+    """Why `text` would be refused as a reply to `schema` (the parser's own message), or None."""
+    if not text.strip():
+        return "empty reply"
+    return parse_into(Completion(text=text, model="human"), schema).parse_error
+
+
+def read_reply(data: str | object, request: HumanRequest) -> tuple[str | None, str | None]:
+    """The reply text that `data` (a JSON line, or the object it holds) gives `request`, or why
+    it gives none: (text, None) or (None, error)."""
+    try:
+        reply = HumanReply.model_validate_json(data) if isinstance(data, str) else HumanReply.model_validate(data)
+    except ValidationError as e:
+        return None, ('a reply is one JSON object, {"id": N, "reply": {...}}: '
+                      + "; ".join(f"{'.'.join(map(str, x['loc'])) or '<root>'}: {x['msg']}" for x in e.errors()[:3]))
+    if reply.id != request.id:
+        return None, f"reply to request {reply.id}, but the open request is {request.id}"
+    return reply.text(), None
+
+
+class StdioChannel:
+    """JSON lines: a request per line on stdout, a reply per line on stdin. Other output of
+    the run (the summary table) may share stdout: a reader takes the lines that are JSON
+    objects with `"kind": "request"`. A refused reply is answered by the same request again,
+    its `attempt` and `error` set."""
+
+    def __init__(self, read: Callable[[], str] | None = None, write: Callable[[str], None] | None = None):
+        self._read = read or sys.stdin.readline
+        self._write = write or _print_line
+
+    def ask(self, request: HumanRequest, validate: Validate) -> str:
+        while True:
+            self._write(request.model_dump_json(exclude_none=True))
+            line = self._read()
+            if not line:
+                raise ModelError(f"{request.model}: input closed before request {request.id} was answered")
+            text, error = read_reply(line, request)
+            if text is not None:
+                error = validate(text)
+                if error is None:
+                    return text
+            request.attempt += 1
+            request.error = error
+
+    def close(self) -> None:
+        """Nothing to stop: the streams belong to the process."""
+
+
+def _print_line(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()

@@ -33,6 +33,16 @@ class LampArgs(BaseModel):
     lamp: str = Field(description="lamp id, e.g. lamp_2")
 
 
+def _switchable(scene: SceneGraph, lamp: str, to: bool) -> str | None:
+    """Why `lamp` cannot be switched `to` on (True) or off (False), if it cannot."""
+    n = scene.node(lamp)
+    if n is None:
+        return f"there is no {lamp}"
+    if bool(n.get("on")) == to:
+        return f"{lamp} is already {'on' if to else 'off'}"
+    return None
+
+
 class SwitchOn(Skill):
     """Switch a lamp on."""
 
@@ -40,12 +50,7 @@ class SwitchOn(Skill):
     Args = LampArgs
 
     def precondition(self, scene: SceneGraph, args: LampArgs) -> str | None:
-        n = scene.node(args.lamp)
-        if n is None:
-            return f"there is no {args.lamp}"
-        if n.get("on"):
-            return f"{args.lamp} is already on"
-        return None
+        return _switchable(scene, args.lamp, to=True)
 
     def expected_effect(self, scene: SceneGraph, args: LampArgs) -> list[Effect]:
         return [attr(args.lamp, "on", True)]
@@ -58,12 +63,7 @@ class SwitchOff(Skill):
     Args = LampArgs
 
     def precondition(self, scene: SceneGraph, args: LampArgs) -> str | None:
-        n = scene.node(args.lamp)
-        if n is None:
-            return f"there is no {args.lamp}"
-        if not n.get("on"):
-            return f"{args.lamp} is already off"
-        return None
+        return _switchable(scene, args.lamp, to=False)
 
     def expected_effect(self, scene: SceneGraph, args: LampArgs) -> list[Effect]:
         return [attr(args.lamp, "on", False)]

@@ -303,8 +303,9 @@ class LoopSettings(BaseModel):
         default="rule", description="judge of each action after it ran: none, rule (expected effects) "
         "or vlm (rules, then --model)")
     model: str | None = Field(
-        default=None, description="model backend: openai:NAME (an OpenAI-compatible server) or "
-        "hf:PATH_OR_ID (local transformers)")
+        default=None, description="model backend: openai:NAME (an OpenAI-compatible server), "
+        "hf:PATH_OR_ID (local transformers), human[:stdio|:web[:PORT]] (a person or program answers) "
+        "or function:module:callable")
     base_url: str | None = Field(
         default=None, description="server of an openai:NAME model (default: $OPENAI_BASE_URL); "
         "no key is ever stored")

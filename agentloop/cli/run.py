@@ -85,7 +85,7 @@ def _terminal_human(ctx: Context) -> str | None:
 
 PLANNER_FORMS = "auto|scripted|model[:single|:staged]|module:Factory"
 CRITIC_FORMS = "none|rule|vlm|prm:PATH|rule+prm:PATH"
-MODEL_FORMS = "openai:NAME|hf:PATH_OR_ID"
+MODEL_FORMS = "openai:NAME|hf:PATH_OR_ID|human[:stdio|:web[:PORT]]|function:module:callable"
 
 
 @app.command("run")

@@ -1,5 +1,6 @@
 """The command line's synopsis, written from the commands themselves: the README's "Command line"
-block is this text (`python -m agentloop.cli.synopsis` prints it; a test compares the two), so
+block is this text (`python -m agentloop.cli.synopsis` prints it, `... README.md` writes it
+there; a test compares the two), so
 the README and `--help` cannot name different options or values.
 
 Each command gets its one-line description as a comment and its arguments and options, wrapped
@@ -17,6 +18,7 @@ from typing import Any
 import typer
 
 WIDTH = 100
+README_HEADING = "## Command line"
 # Values of options that name none, by the option's annotated type.
 _PLACEHOLDERS: dict[object, str] = {int: "N", float: "X", Path: "PATH"}
 
@@ -82,7 +84,19 @@ def synopsis(app: typer.Typer) -> str:
     return "\n".join(blocks) + "\n"
 
 
-if __name__ == "__main__":
+def in_readme(text: str, block: str) -> str:
+    """`text` (a README) with the code block under its "## Command line" heading replaced by `block`."""
+    start = text.index("```bash\n", text.index(README_HEADING)) + len("```bash\n")
+    return text[:start] + block + text[text.index("```\n", start):]
+
+
+if __name__ == "__main__":  # prints the synopsis; with a README's path, writes it there
+    import sys
+
     from agentloop.cli import app as _app
 
-    print(synopsis(_app), end="")
+    if len(sys.argv) > 1:
+        readme = Path(sys.argv[1])
+        readme.write_text(in_readme(readme.read_text(), synopsis(_app)))
+    else:
+        print(synopsis(_app), end="")

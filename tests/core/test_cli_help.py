@@ -12,7 +12,7 @@ import typer
 
 from agentloop.cli import app, main
 from agentloop.cli.export import FORMAT_FORMS
-from agentloop.cli.synopsis import summary, synopsis
+from agentloop.cli.synopsis import in_readme, summary, synopsis
 from agentloop.records import CriticKind, CriticSpec, RunConfig
 from agentloop.serve.config import ServeConfig
 
@@ -25,8 +25,10 @@ OWN_DEFAULT = {"out", "token"}
 
 
 def test_readme_synopsis_is_written_from_the_commands():
-    block = re.search(r"## Command line\n\n```bash\n(.*?)```\n", README.read_text(), re.S).group(1)
-    assert block == synopsis(app), "regenerate it: python -m agentloop.cli.synopsis"
+    text = README.read_text()
+    block = re.search(r"## Command line\n\n```bash\n(.*?)```\n", text, re.S).group(1)
+    assert block == synopsis(app), "rewrite it: python -m agentloop.cli.synopsis README.md"
+    assert in_readme(text, block) == text and in_readme(text, "x\n") != text
 
 
 def _option_values(default):

@@ -13,9 +13,8 @@ from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
 from agentloop.recording import RunDir
 from agentloop.records import Outcome, Verdict
 from agentloop.roles import EffectValidator, PreconditionCritic, Roles
+from agentloop.testing import MemorySink
 from agentloop.testing.switches import SwitchesEnv, SwitchesPlanner
-
-from .test_phases import ListSink
 
 REPO = Path(__file__).parents[2]
 
@@ -61,7 +60,7 @@ class RejectingCritic(PreconditionCritic):  # makes feedback flow, for the plann
         return Verdict(ok=False, score=0.0, reason="no")
 
 
-class CrashingSink(ListSink):
+class CrashingSink(MemorySink):
     def __init__(self, where: str):
         super().__init__()
         self.where = where

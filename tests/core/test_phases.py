@@ -22,7 +22,6 @@ from agentloop.testing.switches import SKILLS, SwitchesEnv, SwitchesPlanner
 SPEC = EpisodeSpec("agentloop/toy.switches", 3)
 
 
-ListSink = MemorySink  # the name other tests import it by
 
 
 def episode(env, planner, critic=None, validator=None, **limits):

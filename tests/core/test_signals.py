@@ -11,9 +11,8 @@ from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
 from agentloop.recording import RunDir
 from agentloop.records import Outcome, Verdict, VerdictSource
 from agentloop.roles import PreconditionCritic, Roles
+from agentloop.testing import MemorySink
 from agentloop.testing.switches import SwitchesEnv, SwitchesPlanner
-
-from .test_phases import ListSink
 
 REPO = Path(__file__).parents[2]
 
@@ -39,7 +38,7 @@ class Naysayer:
 
 
 def test_a_step_after_which_the_env_reports_progress_is_never_labelled_failed():
-    sink = ListSink()
+    sink = MemorySink()
     env = SwitchesEnv(slip_first=1)  # the first switch does nothing: no progress there
     roles = Roles(SwitchesPlanner(), PreconditionCritic(), Naysayer())
     rec = run_episode(env, EpisodeSpec("agentloop/toy.switches", 4), roles, LoopLimits(max_steps=10), sink).record

@@ -11,6 +11,7 @@ from typing import Any
 import gymnasium as gym
 import pytest
 
+from agentloop.context import Context
 from agentloop.effects import Effect
 from agentloop.envs.web.env import WebEnv
 from agentloop.envs.web.planner import WebPlanner
@@ -19,7 +20,6 @@ from agentloop.perception import perception_of
 from agentloop.records import Verdict
 from agentloop.registry import load_plugins
 from agentloop.roles import Roles
-from agentloop.roles.context import Context
 from agentloop.roles.critic import PreconditionCritic
 from agentloop.roles.validator import EffectValidator
 from agentloop.scene import Node

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from enum import Enum
 
 from agentloop.calls import SkillCall
+from agentloop.context import Context
 from agentloop.errors import ActionError
-from agentloop.roles.context import Context
 from agentloop.scene import Node, SceneGraph
 from agentloop.skills.web import WEB_SKILLS, Rel
 
@@ -188,9 +188,10 @@ def textboxes(ctx: Context) -> list[Node]:
 
 
 def submit(ctx: Context, label: str = "submit") -> Action:
-    """Click the button (or, failing one, anything) named `label`."""
+    """Click the button (or, failing one, anything) named `label`; a button whose click was
+    refused (something grew over it) gets Enter instead."""
     n = find(ctx, label, [Kind.BUTTON]) or find(ctx, label, None, exact=False)
-    return click(n) if n else WAIT
+    return activate(ctx, n) if n else WAIT
 
 
 def fill_then(ctx: Context, values: list[str], label: str = "submit") -> Action:

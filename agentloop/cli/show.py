@@ -7,7 +7,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import typer
+from rich import box
+from rich.console import Group
 from rich.table import Table
+from rich.text import Text
 
 from agentloop.cli import app, console, open_run
 from agentloop.errors import ConfigError
@@ -16,10 +19,12 @@ from agentloop.records import EpisodeRecord, RunManifest, StepRecord
 from agentloop.report.kinds import StepKind, step_kinds
 from agentloop.runner.summary import run_summary
 
-# One letter a step in the rollout list, for its most telling kind.
+# One letter a step in the rollout list, for its most telling kind, and the legend's word for it
+# (as the columns say: rejected by the critic, failed by the validator).
 VERDICT_LETTERS = {
-    StepKind.ACCEPTED: ".", StepKind.SUCCESS: "S", StepKind.REJECTED: "r", StepKind.VALIDATOR_FAILED: "f",
-    StepKind.ACTION_ERROR: "e", StepKind.HUMAN: "h",
+    StepKind.ACCEPTED: (".", "accepted"), StepKind.SUCCESS: ("S", "success"), StepKind.REJECTED: ("r", "rejected"),
+    StepKind.VALIDATOR_FAILED: ("f", "failed"), StepKind.ACTION_ERROR: ("e", "action error"),
+    StepKind.HUMAN: ("h", "human feedback"),
 }
 
 
@@ -60,21 +65,26 @@ def _finished(manifest: RunManifest, records: Sequence[EpisodeRecord]) -> str:
 
 
 def _verdicts(steps: Sequence[StepRecord]) -> str:
-    return "".join(VERDICT_LETTERS[step_kinds(s)[0]] for s in steps) or "-"
+    return "".join(VERDICT_LETTERS[step_kinds(s)[0]][0] for s in steps) or "-"
 
 
-def _rollouts(rd: RunDir, records: Sequence[EpisodeRecord]) -> Table:
-    """A row per rollout: its outcome, counts and a letter per step for what the judges said."""
-    legend = ", ".join(f"{letter} {kind.label}" for kind, letter in VERDICT_LETTERS.items())
-    table = Table(title="rollouts", caption=f"verdicts, a letter a step: {legend}")
-    for col in ("episode", "outcome", "steps", "rejections", "failures", "progress", "verdicts"):
-        table.add_column(col, no_wrap=col == "episode", justify="left" if col in ("episode", "verdicts") else "right")
+def _rollouts(rd: RunDir, records: Sequence[EpisodeRecord]) -> Group:
+    """A row per rollout: its outcome, counts and a letter per step for what the judges said;
+    no column is cut at 80 columns (the letters wrap)."""
+    rows = []
     for r in sorted(records, key=lambda r: (r.task, r.seed, r.rollout)):
         steps = read_steps(rd.episodes_dir / r.episode_id) if r.steps else []
-        table.add_row(r.episode_id, r.outcome.value, str(r.steps), str(r.critic_rejections),
-                      str(r.validator_failures), f"{r.final_progress:.2f}" if r.final_progress is not None else "-",
-                      _verdicts(steps))
-    return table
+        rows.append([r.episode_id, r.outcome.value, str(r.steps), str(r.critic_rejections), str(r.validator_failures),
+                     f"{r.final_progress:.2f}" if r.final_progress is not None else "-", _verdicts(steps)])
+    table = Table(title="rollouts", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
+    for i, col in enumerate(("rollout", "outcome", "steps", "rejected", "failed", "progress", "verdicts")):
+        widest = max([len(col)] + [len(row[i]) for row in rows]) if i < 6 else len(col)
+        table.add_column(col, min_width=widest, no_wrap=i == 0, overflow="fold",
+                         justify="left" if i in (0, 1, 6) else "right")
+    for row in rows:
+        table.add_row(*row)
+    legend = "  ".join(f"{letter} {word}" for letter, word in VERDICT_LETTERS.values())
+    return Group(table, Text("verdicts, a letter a step:", style="dim"), Text(f"  {legend}", style="dim"))
 
 
 def _episode(rd: RunDir, episode: str) -> None:

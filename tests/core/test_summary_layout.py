@@ -67,7 +67,7 @@ def test_show_counts_rollouts_and_lists_them(group_run):
     assert "6/6 rollouts finished (2 seeds x 3 rollouts)" in r.stdout
     ids = sorted(RunDir(group_run).finished_ids())
     assert len(ids) == 6 and all(eid in r.stdout for eid in ids)
-    assert "verdicts" in r.stdout and "S success" in r.stdout
+    assert "verdicts" in r.stdout and "S success" in r.stdout and "f failed" in r.stdout
 
 
 def test_show_counts_the_rollouts_of_a_run_driven_from_outside(group_run, tmp_path):

@@ -1,4 +1,13 @@
-"""What a model fine-tuned on agentloop's exports was trained with, saved beside its weights.
+"""Which prompts: the planner's mode, the version that names the templates, and what a model
+fine-tuned on agentloop's exports was trained with, saved beside its weights.
+
+The rendering lives in `agentloop.prompts`; these names sit below it, in the contract layer,
+because model backends need them (a fine-tuned model says which prompts it learned) and the
+prompts import the backends' message types.
+
+`prompt_version()` changes whenever a template changes (it hashes the `.j2` files of
+`agentloop/prompts/`) or `PROMPT_SCHEMA` is bumped (for changes in the code that fills them,
+`agentloop.prompts.messages`); every recorded model call and every exported row carries it.
 
 `agentloop_prompts.json` in a model folder names the prompt version, the planner mode and
 whether frames were in the prompts. The runtime reads it, so `--model hf:PATH` runs the model
@@ -7,15 +16,38 @@ with the prompts it was trained on, and says so when the prompts have changed si
 
 from __future__ import annotations
 
+import hashlib
 import warnings
+from enum import Enum
+from functools import cache
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
 from agentloop.errors import ConfigError
-from agentloop.prompts import PlannerMode, prompt_version
 
+# Bump when the code that fills the templates (agentloop.prompts.messages) changes what a prompt says.
+PROMPT_SCHEMA = "3"
 TRAINED_FILE = "agentloop_prompts.json"
+# The templates are data files beside the code that renders them; the version reads them as
+# files, so this module needs nothing from that package.
+TEMPLATES = Path(__file__).parent / "prompts"
+
+
+class PlannerMode(str, Enum):
+    """How the model planner asks for a step's action."""
+
+    STAGED = "staged"  # plan, reflect, then act (ExploreVLM's two stages): up to three calls
+    SINGLE = "single"  # one call a step for the next skill call: small trained models
+
+
+@cache
+def prompt_version() -> str:
+    """`<schema>.<hash of every template>`: what rendered a prompt, recorded beside it."""
+    digest = hashlib.sha256()
+    for path in sorted(TEMPLATES.glob("*.j2"), key=lambda f: f.name):
+        digest.update(path.name.encode() + b"\0" + path.read_text(encoding="utf-8").encode() + b"\0")
+    return f"{PROMPT_SCHEMA}.{digest.hexdigest()[:8]}"
 
 
 class TrainedFor(BaseModel):

@@ -127,7 +127,7 @@ class ModelCallRecord(BaseModel):
     sampling: dict[str, Any] = Field(default_factory=dict, description="temperature, max_tokens, seed, ... as sent")
     model_id: str | None = Field(default=None, description="the model as the backend names it")
     model_revision: str | None = Field(default=None, description="hub commit, weights hash or server fingerprint")
-    prompt_version: str | None = Field(default=None, description="agentloop.prompts.prompt_version() that rendered it")
+    prompt_version: str | None = Field(default=None, description="agentloop.prompt_spec.prompt_version() that rendered it")
     candidate: int | None = Field(default=None, description="index in StepRecord.candidates it proposed or judged")
     attempt: int = Field(default=0, description="0 for the first try, n for the n-th retry after an unusable reply")
 

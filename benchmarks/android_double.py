@@ -13,13 +13,13 @@ import sys
 import time
 
 from agentloop.calls import SkillCall
+from agentloop.context import Context
 from agentloop.envs.android.double import AdbServerDouble
 from agentloop.envs.android.env import AndroidEnv
 from agentloop.envs.android.planner import AndroidPlanner
 from agentloop.envs.android.tasks import TASKS
 from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
 from agentloop.roles import EffectValidator, FunctionPlanner, PreconditionCritic, Roles
-from agentloop.roles.context import Context
 from agentloop.skills.android import Click, OpenApp
 
 

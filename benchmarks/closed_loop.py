@@ -24,12 +24,12 @@ from rich.console import Console
 from rich.table import Table
 
 from agentloop import registry
+from agentloop.context import Context
 from agentloop.effects import EffectKind
 from agentloop.envs.robot import TASK_TABLE
 from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
 from agentloop.records import RunConfig, StepRecord, Verdict
 from agentloop.roles import Roles
-from agentloop.roles.context import Context
 from agentloop.roles.factory import build_roles
 from agentloop.roles.validator import EffectValidator
 from agentloop.runner.worker import episode_step_limit

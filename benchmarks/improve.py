@@ -50,8 +50,7 @@ from agentloop import registry
 from agentloop.exports import PromptOptions, export
 from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
 from agentloop.models import ModelPool, tiny
-from agentloop.prompts import PlannerMode
-from agentloop.prompts.trained import TrainedFor
+from agentloop.prompt_spec import PlannerMode, TrainedFor
 from agentloop.records import CriticAgreement, EpisodeRecord, RunConfig
 from agentloop.roles.factory import build_roles
 

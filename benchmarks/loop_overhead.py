@@ -44,11 +44,11 @@ from rich.table import Table
 
 from agentloop import registry
 from agentloop.adapter import as_skill_env
+from agentloop.context import Context
 from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
 from agentloop.recording import EpisodeWriter, FramePool
 from agentloop.records import RunConfig
 from agentloop.roles import Roles
-from agentloop.roles.context import Context
 from agentloop.roles.factory import build_roles
 from agentloop.runner.worker import episode_step_limit
 from agentloop.testing.switches import SwitchesEnv, SwitchesPlanner

@@ -22,10 +22,10 @@ os.environ.setdefault("MUJOCO_GL", "egl")
 from rich.console import Console
 from rich.table import Table
 
+from agentloop.context import Context
 from agentloop.envs.robot.env import RobotEnv
 from agentloop.envs.robot.planner import RobotPlanner
 from agentloop.perception import perception_of
-from agentloop.roles.context import Context
 
 PHASES = {"act": "  act (skill executor: IK, motion, physics)", "physics": "    of which mj_step",
           "render": "  RGB frame", "perceive": "  segmentation + scene graph"}

@@ -37,10 +37,10 @@ from rich.table import Table
 
 import agentloop  # noqa: F401  (registers the envs)
 from agentloop.calls import SkillSpec
+from agentloop.context import Context
 from agentloop.env import SCRIPTED_PLANNER
 from agentloop.perception import Perception
 from agentloop.plugins import load_object
-from agentloop.roles.context import Context
 from agentloop.scene import SceneGraph
 
 HOST = "127.0.0.1"

@@ -15,9 +15,9 @@ import time
 import gymnasium as gym
 
 from agentloop.calls import SkillCall
+from agentloop.context import Context, HistoryItem, call_targets
 from agentloop.perception import perception_of
 from agentloop.registry import load_plugins
-from agentloop.roles.context import Context, HistoryItem, call_targets
 
 
 def claimed_tasks() -> list[str]:

@@ -9,7 +9,7 @@ import typer
 
 from agentloop.cli import app, console
 from agentloop.errors import ConfigError
-from agentloop.prompts import PlannerMode
+from agentloop.prompt_spec import PlannerMode
 
 # `agentloop.exports.FORMATS`, written out so that the command line starts without the exports.
 FORMAT_FORMS = "parquet|minari|sft|dpo|prm|stepwise|groups|lerobot"

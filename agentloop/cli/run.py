@@ -16,11 +16,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from agentloop import registry
 from agentloop.cli import app, console
 from agentloop.cli.options import argument, option, problems, settings
+from agentloop.context import Context
 from agentloop.errors import ConfigError
 from agentloop.loop import EpisodeSpec
 from agentloop.recording import RunDir, default_run_dir
 from agentloop.records import EpisodeRecord, Outcome, RunConfig
-from agentloop.roles.context import Context
 from agentloop.runner import conclude, execute, prepare
 from agentloop.runner.summary import run_summary
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from agentloop.errors import ConfigError
 from agentloop.exports.source import Filters, Progress, PromptOptions, Run
-from agentloop.prompts.trained import TrainedFor
+from agentloop.prompt_spec import TrainedFor
 
 FORMATS = {
     "parquet": "agentloop.exports.parquet", "minari": "agentloop.exports.minari_export",

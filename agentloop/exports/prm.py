@@ -14,7 +14,7 @@ import datasets
 from agentloop.exports.hf import Row, write_parquet
 from agentloop.exports.rows import Origin, label_of, run_moments
 from agentloop.exports.source import Run
-from agentloop.prompts import prompt_version
+from agentloop.prompt_spec import prompt_version
 from agentloop.prompts.messages import prm_prompt
 from agentloop.prompts.replies import choice_of, reply_text
 from agentloop.records import CallRole

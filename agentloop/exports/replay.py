@@ -22,6 +22,7 @@ from typing_extensions import Unpack
 from agentloop import registry
 from agentloop.adapter import PassThroughSkillSet
 from agentloop.calls import SkillCall, SkillSpec
+from agentloop.context import Context, HistoryItem, call_targets
 from agentloop.errors import ActionError, ConfigError
 from agentloop.exports.source import Episode, PromptOptions
 from agentloop.models.base import parse_into
@@ -29,12 +30,11 @@ from agentloop.models.types import Completion, Message, Sampling
 from agentloop.perception import Perception
 from agentloop.prompts.messages import GOAL_SPEC
 from agentloop.prompts.replies import PLANNER_ROLES, choice_of, plan_reply, reflect_reply, reply_text
+from agentloop.prompts.schemas import PlanReply, ReflectReply
 from agentloop.records import Candidate, Feedback, FeedbackSource, ModelCallRecord, Plan, StepRecord
-from agentloop.roles.context import Context, HistoryItem, call_targets
 from agentloop.roles.factory import load_planner
 from agentloop.roles.planner import Planner
 from agentloop.roles.vlm import VLMPlanner
-from agentloop.roles.vlm_schemas import PlanReply, ReflectReply
 from agentloop.scene import SceneGraph
 from agentloop.skillset import SkillSet
 

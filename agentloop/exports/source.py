@@ -11,7 +11,7 @@ from pathlib import Path
 from PIL import Image
 
 from agentloop.errors import ConfigError
-from agentloop.prompts import PlannerMode
+from agentloop.prompt_spec import PlannerMode
 from agentloop.recording import RunDir, read_steps
 from agentloop.records import EpisodeRecord, Outcome, RunManifest, StepRecord
 from agentloop.rewards import EpisodeRewards, GroupAdvantages, episode_rewards, read_groups

@@ -21,6 +21,7 @@ import gymnasium as gym
 from agentloop import registry
 from agentloop.adapter import as_skill_env
 from agentloop.calls import SkillCall
+from agentloop.context import Context
 from agentloop.errors import AgentLoopError, ConfigError, EnvCrashed
 from agentloop.integrations.recorder import RolloutRecorder
 from agentloop.integrations.tools import skillset_of
@@ -30,7 +31,6 @@ from agentloop.perception import Perception
 from agentloop.recording import EpisodeSink, EpisodeWriter, NullSink
 from agentloop.records import EpisodeRecord, Feedback, RunConfig, StepRecord
 from agentloop.roles import Roles
-from agentloop.roles.context import Context
 from agentloop.roles.factory import build_critic, build_validator
 from agentloop.roles.planner import Proposal
 from agentloop.skillset import SkillSet

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Optional
 
+from agentloop.context import Context, HistoryItem, call_targets
 from agentloop.errors import ActionError, ErrorKind, ModelError, Role
 from agentloop.loop.bookkeeping import close_step, give, guarded
 from agentloop.loop.state import Deps, EpisodeState, StepState
@@ -25,7 +26,6 @@ from agentloop.records import (
     VerdictSource,
     now,
 )
-from agentloop.roles.context import Context, HistoryItem, call_targets
 from agentloop.roles.validator import grounded
 from agentloop.skillset import BoundCall
 

@@ -17,13 +17,13 @@ from typing import Any
 import gymnasium as gym
 
 from agentloop.adapter import as_skill_env
+from agentloop.context import Context
 from agentloop.errors import Role, RoleCrashed
 from agentloop.loop.phases import Phase, begin, end
 from agentloop.loop.state import Deps, EpisodeResult, EpisodeSpec, EpisodeState, HumanInput, LoopLimits
 from agentloop.recording.sink import EpisodeSink, NullSink
 from agentloop.records import EpisodeRecord, Outcome, now
 from agentloop.roles import Roles
-from agentloop.roles.context import Context
 from agentloop.skillset import SkillSet
 
 

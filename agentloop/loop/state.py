@@ -11,10 +11,10 @@ from typing import Any
 import gymnasium as gym
 
 from agentloop import registry
+from agentloop.context import Context, draw_seed
 from agentloop.recording.sink import EpisodeSink
 from agentloop.records import EpisodeRecord, Outcome, RunConfig, StepRecord, Verdict, now
 from agentloop.roles import Roles
-from agentloop.roles.context import Context, draw_seed
 from agentloop.skillset import BoundCall, SkillSet
 
 HumanInput = Callable[[Context], "str | None"]

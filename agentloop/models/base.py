@@ -13,7 +13,7 @@ from agentloop.errors import ConfigError
 from agentloop.models.types import Completion, Message, Sampling
 
 if TYPE_CHECKING:
-    from agentloop.prompts.trained import TrainedFor
+    from agentloop.prompt_spec import TrainedFor
 
 
 class ModelUnreachable(ConfigError):

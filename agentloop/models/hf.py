@@ -6,7 +6,7 @@ When a schema is asked for, decoding is constrained by an xgrammar grammar compi
 schema's JSON Schema, so even a weak model can only emit text that parses. Every completion
 carries its prompt and completion token ids, per-token log-probabilities, the model path and
 its revision. A model folder may say which agentloop prompts it was trained on
-(`agentloop_prompts.json`, see `agentloop.prompts.trained`). The threads of a process share
+(`agentloop_prompts.json`, see `agentloop.prompt_spec`). The threads of a process share
 one loaded model; a lock serialises `generate()` because a model's forward pass and the
 grammar state are not safe to share between concurrent calls.
 """
@@ -29,7 +29,7 @@ from typing_extensions import Unpack
 from agentloop.errors import ConfigError, ModelError
 from agentloop.models.base import parse_into
 from agentloop.models.types import Completion, ImagePart, Message, Sampling, Usage
-from agentloop.prompts.trained import TrainedFor
+from agentloop.prompt_spec import TrainedFor
 
 if TYPE_CHECKING:
     import torch

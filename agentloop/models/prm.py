@@ -23,7 +23,7 @@ from typing_extensions import Unpack
 from agentloop.errors import ConfigError, ModelError
 from agentloop.models.base import parse_into
 from agentloop.models.types import Completion, Message, Sampling, Usage
-from agentloop.prompts.trained import TrainedFor
+from agentloop.prompt_spec import TrainedFor
 
 if TYPE_CHECKING:
     import torch

@@ -15,8 +15,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agentloop.prompts import PlannerMode
-from agentloop.prompts.trained import TrainedFor
+from agentloop.prompt_spec import PlannerMode, TrainedFor
 
 if TYPE_CHECKING:
     import datasets

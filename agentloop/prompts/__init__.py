@@ -1,32 +1,21 @@
 """The prompt system: templates (jinja2 files beside this module), the code that fills them
-for every role (`agentloop.prompts.messages`), the reply formats the runtime parses
-(`agentloop.prompts.replies`), and the version that names them all.
+for every role (`agentloop.prompts.messages`), the JSON shapes the model-based roles ask for
+(`agentloop.prompts.schemas`) and the reply formats the runtime parses
+(`agentloop.prompts.replies`).
 
 The runtime's roles and the exports render with this same code, so a model trained on an
-export is run with the prompts it was trained on. `prompt_version()` changes whenever a
-template changes (it hashes them) or `PROMPT_SCHEMA` is bumped (for changes in the code that
-fills them); every recorded model call and every exported row carries it.
+export is run with the prompts it was trained on. The version that names the templates, the
+planner's modes and what a fine-tuned model learned are in `agentloop.prompt_spec`, below the
+model backends that read them.
 """
 
 from __future__ import annotations
 
-import hashlib
-from enum import Enum
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import jinja2
-
-# Bump when the code that fills the templates changes what a prompt says.
-PROMPT_SCHEMA = "3"
-
-
-class PlannerMode(str, Enum):
-    """How the model planner asks for a step's action."""
-
-    STAGED = "staged"  # plan, reflect, then act (ExploreVLM's two stages): up to three calls
-    SINGLE = "single"  # one call a step for the next skill call: small trained models
 
 
 @cache
@@ -46,14 +35,4 @@ def render(name: str, **values: Any) -> str:
     return _env().get_template(name).render(**values).strip()
 
 
-@cache
-def prompt_version() -> str:
-    """`<schema>.<hash of every template>`: what rendered a prompt, recorded beside it."""
-    digest = hashlib.sha256()
-    names = sorted(f.name for f in resources.files(__package__).iterdir() if f.name.endswith(".j2"))
-    for name in names:
-        digest.update(name.encode() + b"\0" + _load(name).encode() + b"\0")
-    return f"{PROMPT_SCHEMA}.{digest.hexdigest()[:8]}"
-
-
-__all__ = ["PROMPT_SCHEMA", "PlannerMode", "prompt_version", "render"]
+__all__ = ["render"]

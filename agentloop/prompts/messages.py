@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from agentloop.context import Context
 from agentloop.models.types import ImagePart, Message, Part, TextPart
 from agentloop.prompts import render
 from agentloop.records import Feedback, Plan
-from agentloop.roles.context import Context
 from agentloop.scene import SceneGraph
 from agentloop.skillset import BoundCall
 

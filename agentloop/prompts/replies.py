@@ -14,8 +14,8 @@ from pydantic import BaseModel, ValidationError
 
 from agentloop.calls import SkillCall, SkillSpec
 from agentloop.models.base import extract_json
+from agentloop.prompts.schemas import ActionChoice, PlanReply, ReflectReply
 from agentloop.records import CallRole, Plan
-from agentloop.roles.vlm_schemas import ActionChoice, PlanReply, ReflectReply
 
 PLANNER_ROLES = (CallRole.PLAN, CallRole.REFLECT, CallRole.ACTION)
 _SCHEMAS: dict[CallRole, type[BaseModel]] = {

@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass, field
 
-from agentloop.roles.context import Context, HistoryItem
 from agentloop.roles.critic import Critic, NoCritic, PreconditionCritic
 from agentloop.roles.planner import BasePlanner, FunctionPlanner, Planner, Proposal
 from agentloop.roles.validator import EffectValidator, NoValidator, PixelChangeValidator, Validator
@@ -19,11 +18,9 @@ class Roles:
 
 __all__ = [
     "BasePlanner",
-    "Context",
     "Critic",
     "EffectValidator",
     "FunctionPlanner",
-    "HistoryItem",
     "NoCritic",
     "NoValidator",
     "PixelChangeValidator",

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
+from agentloop.context import Context, call_targets
 from agentloop.records import Verdict, VerdictSource
-from agentloop.roles.context import Context, call_targets
 from agentloop.skillset import BoundCall, Unmet
 
 
@@ -86,3 +86,21 @@ def _suggest(problem: str | Unmet) -> str:
     if isinstance(problem, Unmet):
         return problem.reach
     return f"choose an action that changes this first: {problem}"
+
+
+class ChainedCritic:
+    """Rule critic first (cheap, exact); a model critic (the VLM critic or a learned one)
+    judges what the rules let through."""
+
+    name = "rule+vlm"
+
+    def __init__(self, rule: Critic | None = None, vlm: Critic | None = None):
+        self.rule = rule or PreconditionCritic()
+        self.vlm = vlm
+        self.name = f"{self.rule.name}+{vlm.name}" if vlm is not None else self.rule.name
+
+    def review(self, action: BoundCall, ctx: Context) -> Verdict:
+        v = self.rule.review(action, ctx)
+        if not v.ok or self.vlm is None:
+            return v
+        return self.vlm.review(action, ctx)

@@ -18,12 +18,12 @@ from agentloop.errors import ConfigError
 from agentloop.models import Model, ModelPool, check_spec, from_spec
 from agentloop.models.base import trained_for
 from agentloop.plugins import load_object
-from agentloop.prompts import PlannerMode
+from agentloop.prompt_spec import PlannerMode
 from agentloop.records import CriticKind, RunConfig
 from agentloop.roles import Roles
-from agentloop.roles.critic import Critic, NoCritic, PreconditionCritic
+from agentloop.roles.critic import ChainedCritic, Critic, NoCritic, PreconditionCritic
 from agentloop.roles.planner import Planner
-from agentloop.roles.validator import EffectValidator, NoValidator, Validator
+from agentloop.roles.validator import ChainedValidator, EffectValidator, NoValidator, Validator
 
 scripted_planner_path = registry.scripted_planner  # the name the benchmarks know it by
 
@@ -85,11 +85,10 @@ def build_critic(config: RunConfig, model: Model | None = None, models: ModelPoo
     if spec.kind is CriticKind.VLM:
         if model is None:
             raise ConfigError("--critic vlm needs --model")
-        from agentloop.roles.vlm import ChainedCritic, VLMCritic
+        from agentloop.roles.vlm import VLMCritic
 
         return ChainedCritic(PreconditionCritic(), VLMCritic(model))
     from agentloop.roles.prm import PRMCritic
-    from agentloop.roles.vlm import ChainedCritic
 
     path = str(spec.model)
     scorer = models.get(path) if models is not None else from_spec(path)  # no pool: loaded per episode
@@ -106,7 +105,7 @@ def build_validator(config: RunConfig, model: Model | None = None) -> Validator:
         return EffectValidator()
     if model is None:
         raise ConfigError("--validator vlm needs --model")
-    from agentloop.roles.vlm import ChainedValidator, VLMValidator
+    from agentloop.roles.vlm import VLMValidator
 
     return ChainedValidator(EffectValidator(), VLMValidator(model))
 

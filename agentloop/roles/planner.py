@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from agentloop.calls import SkillCall
+from agentloop.context import Context
 from agentloop.records import Feedback, Plan
-from agentloop.roles.context import Context
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,12 @@ verdicts count toward the critic's measured accuracy against the validator.
 
 from __future__ import annotations
 
+from agentloop.context import Context
 from agentloop.models import Message, Model
 from agentloop.models.prm import StepScore
 from agentloop.prompts.messages import single_messages
 from agentloop.prompts.replies import choice_of, reply_text
 from agentloop.records import CallRole, Verdict, VerdictSource
-from agentloop.roles.context import Context
 from agentloop.roles.vlm_call import UnusableReply, call_json
 from agentloop.skillset import BoundCall
 

@@ -13,8 +13,8 @@ from typing import Protocol, runtime_checkable
 import cv2
 import numpy as np
 
+from agentloop.context import Context
 from agentloop.records import Verdict, VerdictSource
-from agentloop.roles.context import Context
 from agentloop.scene import SceneGraph
 from agentloop.skillset import BoundCall
 
@@ -131,3 +131,27 @@ class PixelChangeValidator:
                 reason=f"{action.call} left the screen unchanged ({changed:.2%} of pixels changed)",
             )
         return Verdict(ok=True, score=1.0, source=VerdictSource.PIXEL, reason=f"{changed:.1%} of pixels changed")
+
+
+class ChainedValidator:
+    """With a scene graph the rule validator decides first and a model validator confirms a pass;
+    without one the model validator is used alone."""
+
+    name = "rule+vlm"
+
+    def __init__(self, rule: Validator | None = None, vlm: Validator | None = None):
+        self.rule = rule or EffectValidator()
+        self.vlm = vlm
+
+    def check(self, action: BoundCall, before: Context, after: Context) -> Verdict:
+        if self.vlm is not None and (before.scene is None or after.scene is None):
+            return self.vlm.check(action, before, after)
+        v = self.rule.check(action, before, after)
+        if not v.ok or self.vlm is None:
+            return v
+        m = self.vlm.check(action, before, after)
+        if not m.judged:
+            return v.model_copy(update={"reason": f"{v.reason}; model gave no judgement: {m.reason}"})
+        if m.ok:
+            return v.model_copy(update={"reason": f"{v.reason}; model agrees: {m.reason}"})
+        return m

@@ -17,11 +17,12 @@ from typing import TypeVar
 from pydantic import BaseModel
 
 from agentloop.calls import SkillCall
+from agentloop.context import Context, draw_seed
 from agentloop.errors import ActionError, ErrorKind
 from agentloop.models import Model
 from agentloop.models.base import accepts_images
 from agentloop.models.types import Sampling
-from agentloop.prompts import PlannerMode
+from agentloop.prompt_spec import PlannerMode
 from agentloop.prompts.messages import (
     action_messages,
     critic_messages,
@@ -30,13 +31,7 @@ from agentloop.prompts.messages import (
     validator_messages,
 )
 from agentloop.prompts.replies import call_text
-from agentloop.records import CallRole, Feedback, Plan, Verdict, VerdictSource
-from agentloop.roles.context import Context, draw_seed
-from agentloop.roles.critic import Critic, PreconditionCritic, is_irreversible
-from agentloop.roles.planner import Proposal
-from agentloop.roles.validator import EffectValidator, Validator
-from agentloop.roles.vlm_call import Check, UnusableReply, call_json
-from agentloop.roles.vlm_schemas import (
+from agentloop.prompts.schemas import (
     ActionChoice,
     CriticReply,
     PlanReply,
@@ -46,6 +41,10 @@ from agentloop.roles.vlm_schemas import (
     is_reference,
     literal_values,
 )
+from agentloop.records import CallRole, Feedback, Plan, Verdict, VerdictSource
+from agentloop.roles.critic import is_irreversible
+from agentloop.roles.planner import Proposal
+from agentloop.roles.vlm_call import Check, UnusableReply, call_json
 from agentloop.skillset import BoundCall
 
 
@@ -255,24 +254,6 @@ class VLMCritic:
                        suggestion=reply.suggestion, predicted_outcome=reply.predicted_outcome)
 
 
-class ChainedCritic:
-    """Rule critic first (cheap, exact); a model critic (the VLM critic or a learned one)
-    judges what the rules let through."""
-
-    name = "rule+vlm"
-
-    def __init__(self, rule: Critic | None = None, vlm: Critic | None = None):
-        self.rule = rule or PreconditionCritic()
-        self.vlm = vlm
-        self.name = f"{self.rule.name}+{vlm.name}" if vlm is not None else self.rule.name
-
-    def review(self, action: BoundCall, ctx: Context) -> Verdict:
-        v = self.rule.review(action, ctx)
-        if not v.ok or self.vlm is None:
-            return v
-        return self.vlm.review(action, ctx)
-
-
 class VLMValidator:
     """Compares before and after (frames and scene-graph diff) with the action's intent."""
 
@@ -291,27 +272,3 @@ class VLMValidator:
         except UnusableReply as e:
             return Verdict(ok=True, source=VerdictSource.ERROR, reason=f"validator reply unusable: {e.reason}")
         return Verdict(ok=reply.ok, score=1.0 if reply.ok else 0.0, reason=reply.reason, source=VerdictSource.VLM)
-
-
-class ChainedValidator:
-    """With a scene graph the rule validator decides first and the VLM confirms a pass;
-    without one the VLM validator is used alone."""
-
-    name = "rule+vlm"
-
-    def __init__(self, rule: Validator | None = None, vlm: Validator | None = None):
-        self.rule = rule or EffectValidator()
-        self.vlm = vlm
-
-    def check(self, action: BoundCall, before: Context, after: Context) -> Verdict:
-        if self.vlm is not None and (before.scene is None or after.scene is None):
-            return self.vlm.check(action, before, after)
-        v = self.rule.check(action, before, after)
-        if not v.ok or self.vlm is None:
-            return v
-        m = self.vlm.check(action, before, after)
-        if not m.judged:
-            return v.model_copy(update={"reason": f"{v.reason}; model gave no judgement: {m.reason}"})
-        if m.ok:
-            return v.model_copy(update={"reason": f"{v.reason}; model agrees: {m.reason}"})
-        return m

@@ -10,7 +10,8 @@ from typing_extensions import Unpack
 
 from agentloop.errors import ModelError
 from agentloop.models import Completion, Message, Model, Sampling
-from agentloop.prompts import prompt_version, render
+from agentloop.prompt_spec import prompt_version
+from agentloop.prompts import render
 from agentloop.records import CallRole, ModelCallRecord
 
 Reply = TypeVar("Reply", bound=BaseModel)

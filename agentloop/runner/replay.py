@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from agentloop.context import Context, draw_seed
 from agentloop.errors import AgentLoopError, ConfigError
 from agentloop.recording import RunDir, read_steps
 from agentloop.records import EpisodeRecord, Feedback, StepRecord
-from agentloop.roles.context import Context, draw_seed
 from agentloop.roles.planner import Proposal
 
 REPLAY = "replay:"

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from agentloop.models.function import FunctionModel
 from agentloop.models.types import Message, Sampling
-from agentloop.roles.vlm_schemas import ActionChoice, CriticReply, PlanReply, ReflectReply, ValidatorReply
+from agentloop.prompts.schemas import ActionChoice, CriticReply, PlanReply, ReflectReply, ValidatorReply
 from agentloop.testing.replies import Chooser, SchemaReplies
 
 __all__ = ["FunctionModel", "ReplyKind", "ScriptedModel", "TestModel", "reply_kind"]

@@ -15,11 +15,11 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentloop.calls import SkillCall
+from agentloop.context import Context
 from agentloop.effects import Effect, attr
 from agentloop.env import SCRIPTED_PLANNER, Evaluation, SkillEnv
 from agentloop.errors import ActionError, ErrorKind
 from agentloop.records import Plan
-from agentloop.roles.context import Context
 from agentloop.roles.planner import BasePlanner
 from agentloop.scene import Node, Relation, SceneGraph
 from agentloop.skillset import Executors, NoArgs, Skill, SkillSet

@@ -8,9 +8,9 @@ value into the text field under its label, press Save. Boxes are `[x, y, w, h]` 
 from __future__ import annotations
 
 from agentloop.calls import SkillCall
+from agentloop.context import Context
 from agentloop.envs.android.tasks import TASKS, AndroidTask, FormTask, ToggleTask
 from agentloop.records import Plan
-from agentloop.roles.context import Context
 from agentloop.roles.planner import BasePlanner
 from agentloop.scene import Node, SceneGraph
 from agentloop.skills.android import Answer, Click, InputText, KeyboardEnter, NavigateBack, OpenApp, Wait

@@ -15,10 +15,10 @@ from __future__ import annotations
 from typing import Literal
 
 from agentloop.calls import SkillCall
+from agentloop.context import Context
 from agentloop.envs.robot.scene import CUP
 from agentloop.envs.robot.tasks import ONLY_FRUIT, GoalRel, GoalSpec
 from agentloop.records import Plan
-from agentloop.roles.context import Context
 from agentloop.roles.planner import BasePlanner
 from agentloop.scene import SceneGraph
 from agentloop.skills.robot import GRIPPER, TABLE, Close, Lift, Look, NodeKind, Open, Pick, Place, Rel

@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import cache
 
 from agentloop.calls import SkillCall
+from agentloop.context import Context
 from agentloop.records import Plan
-from agentloop.roles.context import Context
 from agentloop.roles.planner import BasePlanner
 from agentloop.scene import SceneGraph
 

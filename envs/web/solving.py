@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from agentloop.calls import SkillCall
-from agentloop.roles.context import Context
+from agentloop.context import Context
 from agentloop.scene import SceneGraph
 
 

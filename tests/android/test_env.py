@@ -12,6 +12,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 from agentloop import registry
+from agentloop.context import Context
 from agentloop.envs.android import hierarchy
 from agentloop.envs.android.double.phone import Screen
 from agentloop.envs.android.env import AndroidEnv
@@ -21,7 +22,6 @@ from agentloop.errors import ErrorKind
 from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
 from agentloop.perception import perception_of
 from agentloop.roles import EffectValidator, PreconditionCritic, Roles
-from agentloop.roles.context import Context
 from agentloop.testing import MemorySink
 
 HOSTABLE = [name for name, t in TASKS.items() if t.on_double]

@@ -2,7 +2,7 @@
 
 import zlib
 
-from agentloop.roles.context import Context
+from agentloop.context import Context
 from agentloop.testing.switches import SwitchesPlanner
 
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from agentloop.exports import PromptOptions, export
-from agentloop.prompts import PlannerMode
+from agentloop.prompt_spec import PlannerMode
 
 
 def test_an_export_reports_each_episode_read_and_rendered(tmp_path):

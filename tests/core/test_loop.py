@@ -156,8 +156,8 @@ def test_registry_did_you_mean():
 
 
 def test_irreversible_elements_are_guarded_like_irreversible_skills():
+    from agentloop.context import Context, HistoryItem
     from agentloop.perception import Perception
-    from agentloop.roles.context import Context, HistoryItem
     from agentloop.roles.critic import is_irreversible
     from agentloop.scene import Node, SceneGraph
 

@@ -52,8 +52,8 @@ def test_a_step_after_which_the_env_reports_progress_is_never_labelled_failed():
 
 def test_the_critics_suggestion_names_the_condition_to_reach():
     from agentloop.calls import SkillCall
+    from agentloop.context import Context
     from agentloop.envs.robot.env import RobotEnv
-    from agentloop.roles.context import Context
 
     env = RobotEnv(task="pick-place", arm="none")
     obs, info = env.reset(seed=3)

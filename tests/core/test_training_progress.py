@@ -28,7 +28,7 @@ def test_training_reports_its_steps_and_the_time_left(tmp_path, monkeypatch):
     script = f"""
 import datasets, torch
 from agentloop.models import tiny
-from agentloop.prompts import PlannerMode
+from agentloop.prompt_spec import PlannerMode
 torch.set_num_threads(1)
 rows = datasets.load_dataset("parquet", data_files="{sft}/sft.parquet", split="train")
 tok = tiny.train_tokenizer(tiny.row_texts(rows), vocab_size=300)

@@ -10,9 +10,9 @@ aimed at an object that is not in the scene (a hallucinated target). Run them wi
 from __future__ import annotations
 
 from agentloop.calls import SkillCall
+from agentloop.context import Context
 from agentloop.envs.robot.planner import RobotPlanner
 from agentloop.envs.web.planner import WebPlanner
-from agentloop.roles.context import Context
 from agentloop.testing.switches import SwitchesPlanner
 
 GHOST = "ghost_object"

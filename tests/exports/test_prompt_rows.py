@@ -10,14 +10,14 @@ import datasets
 import pytest
 
 from agentloop import registry
+from agentloop.context import Context
 from agentloop.exports import PromptOptions, export
-from agentloop.prompts import PlannerMode, prompt_version
+from agentloop.prompt_spec import PlannerMode, prompt_version
 from agentloop.prompts.messages import prm_prompt
 from agentloop.prompts.replies import call_text, decision_of
 from agentloop.recording import read_steps
 from agentloop.recording.run import RunDir
 from agentloop.records import CallRole
-from agentloop.roles.context import Context
 
 
 def _load(path):

@@ -15,9 +15,9 @@ from pydantic import BaseModel
 from agentloop.calls import SkillCall
 from agentloop.models import Completion, Message, Sampling
 from agentloop.models.base import parse_into
+from agentloop.prompts.schemas import ActionChoice, PlanReply, ReflectReply
 from agentloop.recording import RunDir, read_steps
 from agentloop.records import StepRecord
-from agentloop.roles.vlm_schemas import ActionChoice, PlanReply, ReflectReply
 
 _GOAL = re.compile(r"GOAL: (.*)")
 _STEP = re.compile(r"SCENE(?: GRAPH)? \(step (\d+)\)")

@@ -9,13 +9,13 @@ import datasets
 import pytest
 
 from agentloop import registry
+from agentloop.context import Context
 from agentloop.exports import export
 from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
 from agentloop.models import tiny
 from agentloop.models.prm import StepScorer
 from agentloop.prompts.messages import prm_prompt
 from agentloop.records import CallRole, RunConfig, VerdictSource
-from agentloop.roles.context import Context
 from agentloop.roles.factory import build_roles
 from agentloop.testing import MemorySink
 from tests.learning.conftest import TOY, cli

@@ -11,7 +11,7 @@ from agentloop import registry
 from agentloop.exports import PromptOptions, export
 from agentloop.exports.rows import turn
 from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
-from agentloop.prompts import PlannerMode
+from agentloop.prompt_spec import PlannerMode
 from agentloop.recording import read_steps
 from agentloop.recording.run import RunDir
 from agentloop.roles import Roles

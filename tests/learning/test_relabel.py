@@ -9,15 +9,14 @@ import json
 import datasets
 import pytest
 
+from agentloop.context import Context
 from agentloop.exports import PromptOptions, export
 from agentloop.exports.rows import turn
 from agentloop.models import tiny
 from agentloop.perception import Perception
-from agentloop.prompts import PlannerMode
-from agentloop.prompts.trained import TrainedFor
+from agentloop.prompt_spec import PlannerMode, TrainedFor
 from agentloop.recording import read_steps
 from agentloop.recording.run import RunDir
-from agentloop.roles.context import Context
 from agentloop.scene import SceneGraph
 from agentloop.testing.switches import SwitchesPlanner
 from tests.learning.conftest import TOY, cli

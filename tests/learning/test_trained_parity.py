@@ -12,7 +12,7 @@ from agentloop.exports import PromptOptions, export
 from agentloop.exports.rows import turn
 from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
 from agentloop.models import from_spec, tiny
-from agentloop.prompts import PlannerMode, prompt_version
+from agentloop.prompt_spec import PlannerMode, prompt_version
 from agentloop.records import CallRole, RunConfig
 from agentloop.roles.factory import build_roles
 from agentloop.testing import MemorySink

@@ -9,10 +9,11 @@ import pytest
 
 from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
 from agentloop.models.types import Message
-from agentloop.prompts import PlannerMode
+from agentloop.prompt_spec import PlannerMode
+from agentloop.prompts.schemas import ActionChoice, CriticReply, PlanReply, ReflectReply, ValidatorReply, grounded
 from agentloop.roles import EffectValidator, PreconditionCritic, Roles
-from agentloop.roles.vlm import ChainedCritic, VLMCritic, VLMPlanner
-from agentloop.roles.vlm_schemas import ActionChoice, CriticReply, PlanReply, ReflectReply, ValidatorReply, grounded
+from agentloop.roles.critic import ChainedCritic
+from agentloop.roles.vlm import VLMCritic, VLMPlanner
 from agentloop.testing import MemorySink, SwitchesEnv
 from agentloop.testing.models import ReplyKind, ScriptedModel, TestModel
 from agentloop.testing.openai_server import OpenAIServerDouble

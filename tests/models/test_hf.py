@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from agentloop.errors import ConfigError, ModelError
 from agentloop.models import ImagePart, Message, ModelPool, TextPart, from_spec
 from agentloop.models.hf import HFModel
-from agentloop.roles.vlm_schemas import ValidatorReply
+from agentloop.prompts.schemas import ValidatorReply
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
@@ -207,7 +207,7 @@ def test_completions_are_token_exact(tiny_lm):
 
 def test_a_grounded_schema_names_only_what_is_in_view(tiny_lm):
     from agentloop.calls import SkillCall as Call
-    from agentloop.roles.vlm_schemas import ActionChoice, grounded
+    from agentloop.prompts.schemas import ActionChoice, grounded
     from agentloop.testing.switches import SKILLS, SwitchesEnv
 
     _, info = SwitchesEnv(lamps=3).reset(seed=0)

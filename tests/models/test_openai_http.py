@@ -11,7 +11,7 @@ import pytest
 from agentloop.errors import ModelError
 from agentloop.models import ImagePart, Message, ModelPool, ModelUnreachable, TextPart, check_spec, from_spec
 from agentloop.models.openai_http import OpenAIModel
-from agentloop.roles.vlm_schemas import ActionChoice
+from agentloop.prompts.schemas import ActionChoice
 from agentloop.testing.openai_server import Fault, OpenAIServerDouble, chat_prompt, double_token_ids
 
 PICK = '{"skill": "pick", "args": {"object": "red_cube"}}'

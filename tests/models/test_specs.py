@@ -9,7 +9,7 @@ import pytest
 
 from agentloop.errors import ConfigError
 from agentloop.models import FunctionModel, Message, ModelPool, from_spec
-from agentloop.roles.vlm_schemas import ValidatorReply
+from agentloop.prompts.schemas import ValidatorReply
 from agentloop.testing.models import TestModel
 
 NOT_A_MODEL = 42

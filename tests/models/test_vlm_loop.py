@@ -12,9 +12,9 @@ from agentloop import registry
 from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
 from agentloop.records import FeedbackSource, Outcome, VerdictSource
 from agentloop.roles import Roles
-from agentloop.roles.critic import PreconditionCritic
-from agentloop.roles.validator import EffectValidator
-from agentloop.roles.vlm import ChainedCritic, ChainedValidator, VLMCritic, VLMPlanner, VLMValidator
+from agentloop.roles.critic import ChainedCritic, PreconditionCritic
+from agentloop.roles.validator import ChainedValidator, EffectValidator
+from agentloop.roles.vlm import VLMCritic, VLMPlanner, VLMValidator
 from agentloop.testing import MemorySink
 from agentloop.testing.models import ScriptedModel
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from agentloop.context import Context
 from agentloop.models.openai_http import OpenAIModel
-from agentloop.prompts import PlannerMode, prompt_version
+from agentloop.prompt_spec import PlannerMode, prompt_version
 from agentloop.records import Feedback, FeedbackSource, VerdictSource
-from agentloop.roles.context import Context
-from agentloop.roles.validator import EffectValidator
-from agentloop.roles.vlm import ChainedValidator, VLMCritic, VLMPlanner, VLMValidator
+from agentloop.roles.validator import ChainedValidator, EffectValidator
+from agentloop.roles.vlm import VLMCritic, VLMPlanner, VLMValidator
 from agentloop.testing.models import ScriptedModel
 from agentloop.testing.openai_server import OpenAIServerDouble
 from agentloop.testing.switches import SKILLS, SwitchesEnv

@@ -12,6 +12,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 from agentloop import registry
+from agentloop.context import Context
 from agentloop.envs.robot import TASK_TABLE
 from agentloop.envs.robot.env import RobotEnv
 from agentloop.envs.robot.planner import RobotPlanner
@@ -19,7 +20,7 @@ from agentloop.errors import ErrorKind
 from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
 from agentloop.perception import perception_of
 from agentloop.records import EpisodeRecord, Feedback, FeedbackSource
-from agentloop.roles import Context, FunctionPlanner, Roles
+from agentloop.roles import FunctionPlanner, Roles
 from agentloop.roles.critic import PreconditionCritic
 from agentloop.roles.validator import EffectValidator
 from agentloop.testing import MemorySink

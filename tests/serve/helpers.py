@@ -18,9 +18,9 @@ import httpx
 import numpy as np
 
 from agentloop.calls import SkillSpec
+from agentloop.context import Context
 from agentloop.perception import Perception
 from agentloop.plugins import load_object
-from agentloop.roles.context import Context
 from agentloop.scene import SceneGraph
 
 HOST = "127.0.0.1"

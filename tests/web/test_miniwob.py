@@ -170,8 +170,8 @@ def test_pages_decode_as_utf8_and_countdown_is_off():
                                   "social-media-all", "choose-date", "use-slider", "grid-coordinate"])
 def test_scripted_planner_solves(task):
     from agentloop.calls import SkillCall
+    from agentloop.context import Context, HistoryItem, call_targets
     from agentloop.envs.web.planner import WebPlanner
-    from agentloop.roles.context import Context, HistoryItem, call_targets
 
     env = WebEnv(task="agentloop.envs.web.miniwob.tasks:make", task_kwargs={"task": task}, viewport=(400, 420))
     planner = WebPlanner()

@@ -10,8 +10,8 @@ import re
 from urllib.parse import urlsplit
 
 from agentloop.calls import SkillCall
+from agentloop.context import Context
 from agentloop.envs.web.solving import register_solver
-from agentloop.roles.context import Context
 from agentloop.scene import Node, SceneGraph
 
 PRICE = re.compile(r"\$(\d+(?:\.\d\d)?)")

@@ -20,11 +20,11 @@ from agentloop.perception import Perception, perception_of
 from agentloop.records import Outcome, Verdict
 
 pytest.importorskip("playwright")
+from agentloop.context import Context
 from agentloop.envs.web.env import WebEnv
 from agentloop.envs.web.planner import WebPlanner
 from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
 from agentloop.roles import Roles
-from agentloop.roles.context import Context
 from agentloop.roles.critic import PreconditionCritic
 from agentloop.roles.validator import EffectValidator
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from enum import Enum
 
-from agentloop.roles.context import Context
+from agentloop.context import Context
 from agentloop.scene import Node
 
 from .common import (

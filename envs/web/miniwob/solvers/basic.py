@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from agentloop.calls import SkillCall
-from agentloop.roles.context import Context
+from agentloop.context import Context
 from agentloop.scene import Node, SceneGraph
 from agentloop.skills.web import Rel
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from agentloop.roles.context import Context
+from agentloop.context import Context
 from agentloop.scene import Node, SceneGraph
 
 from ...solving import Remembering

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from agentloop.roles.context import Context
+from agentloop.context import Context
 from agentloop.scene import Node
 
 from .common import WAIT, Action, Kind, Skill, Solvers, body, box, call, centre, done_actions, ordinal, submit

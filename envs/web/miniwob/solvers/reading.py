@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from agentloop.roles.context import Context
+from agentloop.context import Context
 from agentloop.scene import Node
 
 from .common import (

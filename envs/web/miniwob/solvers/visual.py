@@ -10,7 +10,7 @@ from functools import cache
 import numpy as np
 from PIL import ImageColor
 
-from agentloop.roles.context import Context
+from agentloop.context import Context
 from agentloop.scene import Node
 
 from .common import (

@@ -8,7 +8,7 @@ import re
 from collections import deque
 from datetime import date
 
-from agentloop.roles.context import Context
+from agentloop.context import Context
 from agentloop.scene import Node
 
 from .common import (

@@ -65,8 +65,7 @@ class WebChannel:
                 if s.closed:
                     raise ModelError(f"{request.model}: closed before request {request.id} was answered")
                 s.cond.wait(1.0)
-            answer, s.request, s.validate = s.answer, None, None
-            return answer
+            return s.answer
 
     def close(self) -> None:
         """Stop the server; a request still open is given up."""
@@ -119,7 +118,9 @@ def _app(slot: _Slot) -> Any:
                 request.attempt += 1
                 request.error = error
                 return JSONResponse({"error": error, "request": _with_images(request)}, status_code=422)
-            slot.answer = text
+            # Closed here, not when the run's thread wakes: a GET right after this POST must
+            # not be given the answered request again.
+            slot.answer, slot.request, slot.validate = text, None, None
             slot.cond.notify_all()
             return {"accepted": True}
 

@@ -159,3 +159,32 @@ def test_specs():
     for bad in ("human:stdio:9000", "human:phone", "human:web:x"):
         with pytest.raises(ConfigError, match="expected human, human:stdio or human:web"):
             from_spec(bad)
+
+
+def test_the_terminal_shows_the_request_and_refuses_a_slip(tmp_path):
+    """A person at the terminal: the request's text and its image file are printed, a reply
+    over several lines ends when it is one JSON value, and a reply that does not fit is refused
+    with the parser's message and typed again."""
+    import io
+
+    import numpy as np
+    from rich.console import Console
+
+    from agentloop.models import ImagePart, Message, TextPart
+    from agentloop.models.human import HumanModel
+    from agentloop.models.human_terminal import TerminalChannel
+    from agentloop.prompts.schemas import ActionChoice
+
+    typed = iter(['{"skill": "switch_on",', '"args": "lamp_1"}', '{"skill": "switch_on",', '"args": {"lamp": "lamp_1"}}'])
+    shown = io.StringIO()
+    model = HumanModel("human", image_dir=tmp_path)
+    model.channel = TerminalChannel(Console(file=shown, width=100), read=lambda prompt: next(typed))
+    frame = ImagePart.from_array(np.zeros((8, 8, 3), dtype=np.uint8), ref="frame:step0")
+    c = model.complete([Message(role="system", content="You are the planner."),
+                        Message(role="user", content=[TextPart(text="GOAL: switch on lamp_1"), frame])], ActionChoice)
+    assert c.parsed == ActionChoice(skill="switch_on", args={"lamp": "lamp_1"}) and c.model == "human"
+    out = shown.getvalue()
+    assert "GOAL: switch on lamp_1" in out and "You are the planner." in out
+    png = next(tmp_path.glob("frame_step0-*.png"))
+    assert f"[image frame:step0: {png}]" in out.replace("\n", "")
+    assert "refused: reply does not fit the schema: args: Input should be a valid dictionary" in out

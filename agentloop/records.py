@@ -341,7 +341,8 @@ class RunConfig(LoopSettings):
     planner: str = Field(
         default="auto", description="who proposes each action: auto (model with --model, else "
         "scripted), the env's scripted planner, the model planner (in the mode it was trained for, "
-        "or the one named) or a planner a module:Factory makes")
+        "or the one named), a planner a module:Factory makes, or replay:RUN_DIR (the decisions "
+        "that run recorded, episode by episode: the same records must come back)")
     candidates: int = Field(default=1, ge=1, description="best-of-N action candidates")
     max_critic_rejections: int = Field(default=3, ge=0, description="per step before it is skipped")
     workers: int = Field(default=1, ge=1, description="worker processes")

@@ -83,7 +83,7 @@ def _terminal_human(ctx: Context) -> str | None:
     return text or None
 
 
-PLANNER_FORMS = "auto|scripted|model[:single|:staged]|module:Factory"
+PLANNER_FORMS = "auto|scripted|model[:single|:staged]|module:Factory|replay:RUN_DIR"
 CRITIC_FORMS = "none|rule|vlm|prm:PATH|rule+prm:PATH"
 MODEL_FORMS = "openai:NAME|hf:PATH_OR_ID|human[:stdio|:web[:PORT]]|function:module:callable"
 

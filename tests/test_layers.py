@@ -1,8 +1,14 @@
 """The import direction, read from the source: envs → skills → core, each env family on its
 own, and no import cycles anywhere. (import-linter checks the core's own layers; it cannot
-see `envs/` and `skills/`, which are installed under `agentloop` from folders beside it.)"""
+see `envs/` and `skills/`, which are installed under `agentloop` from folders beside it.)
+The layers name every part of the core, and a copy of the core with a folder-level loop put
+back fails them."""
 
 import ast
+import os
+import re
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -88,3 +94,39 @@ def test_no_import_cycles():
     for m in sorted(edges):
         if m not in seen:
             visit(m)
+
+
+def _layers() -> list[str]:
+    """The modules the layers contract names (read as text: tomllib is not in Python 3.10)."""
+    block = re.search(r"^layers = \[(.*?)^\]", (ROOT / "pyproject.toml").read_text(), re.S | re.M)
+    assert block is not None, "no layers contract in pyproject.toml"
+    return re.findall(r"agentloop[\w.]*", block.group(1))
+
+
+def test_the_layers_name_every_part_of_the_core():
+    parts = {f"agentloop.{p.stem}" for p in (ROOT / "agentloop").iterdir()
+             if (p.suffix == ".py" and p.name != "__init__.py") or (p / "__init__.py").is_file()}
+    assert parts - set(_layers()) == set(), "parts of the core outside the import-linter layers"
+
+
+# Each a loop between folders that the layers keep out: the module that gains the import, and
+# the import (each of these packages is imported, the other way, by the other one today).
+LOOPS = [
+    ("models/types.py", "agentloop.prompts"),  # backends reading the prompt renderer
+    ("prompts/messages.py", "agentloop.roles"),  # the renderer reading the roles
+    ("context.py", "agentloop.loop"),  # a contract type reading the loop
+]
+
+
+@pytest.mark.parametrize(("module", "target"), LOOPS)
+def test_a_folder_level_loop_breaks_the_layers(tmp_path, module, target):
+    shutil.copytree(ROOT / "agentloop", tmp_path / "agentloop", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    with (tmp_path / "agentloop" / module).open("a") as f:
+        f.write(f"\nimport {target}  # noqa\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}  # the copy, not the installed package
+    r = subprocess.run(["lint-imports", "--no-cache"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                       timeout=120)
+    importer = "agentloop." + module.removesuffix(".py").replace("/", ".")
+    assert r.returncode == 1 and "BROKEN" in r.stdout, r.stdout[-3000:] + r.stderr[-2000:]
+    assert f"{importer} -> {target}" in r.stdout, r.stdout[-3000:]

@@ -1,6 +1,9 @@
 """The robot's skills: pick, place, open, close, push, lift, look.
 
 Arguments are scene-graph node ids (`red_cube`, `blue_bowl`, `drawer_1`, `cup`, `table`).
+Positions are metres in the table's frame: origin at the middle of the tabletop, x to the
+right as the camera sees it, y away from the camera (towards the cabinets), z up; a node's
+`bbox` is its box in the camera frame's pixels, `[x, y, w, h]` from the top-left corner.
 Preconditions are checked on the perceived scene graph by the rule critic; expected effects
 are checked on the next one by the effect validator. Besides its own effect, every motion
 expects to leave the rest where it was: what lay in a container or on an object and was not
@@ -69,7 +72,9 @@ class PushArgs(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     object: str = Field(description="object id")
-    direction: Literal["left", "right", "forward", "back"]
+    direction: Literal["left", "right", "forward", "back"] = Field(
+        description="as the camera sees the table: left/right across the image, forward towards the "
+                    "camera (down the image), back away from it (up the image, towards the cabinets)")
 
 
 class CoverArgs(BaseModel):
@@ -114,7 +119,7 @@ def _empty_hand(scene: SceneGraph) -> Unmet | None:
 
 
 class Pick(Skill):
-    """Grasp a visible object and lift it."""
+    """Grasp a visible object from above and lift it clear of the table; it stays in the gripper until placed."""
 
     name = "pick"
     Args = ObjectArgs
@@ -132,7 +137,7 @@ class Pick(Skill):
 
 
 class Place(Skill):
-    """Put the held object in a container or open drawer, on another object, or on the table."""
+    """Lower the held object into a container or open drawer, onto another object, or onto a free spot of the table ('table'), and let go."""
 
     name = "place"
     Args = PlaceArgs
@@ -167,7 +172,7 @@ class Place(Skill):
 
 
 class Open(Skill):
-    """Pull a drawer open."""
+    """Pull a closed drawer open by its handle: it slides 15 cm out of its cabinet, towards the camera."""
 
     name = "open"
     Args = ContainerArgs
@@ -185,7 +190,7 @@ class Open(Skill):
 
 
 class Close(Skill):
-    """Push a drawer shut."""
+    """Push an open drawer shut by its handle, back into its cabinet (what lies in it goes out of view)."""
 
     name = "close"
     Args = ContainerArgs
@@ -204,7 +209,7 @@ class Close(Skill):
 
 
 class Push(Skill):
-    """Slide an object about 8 cm along the table."""
+    """Slide an object 8 cm across the table, in a direction as the camera sees it (left, right, forward = towards the camera, back = away from it)."""
 
     name = "push"
     Args = PushArgs
@@ -217,7 +222,7 @@ class Push(Skill):
 
 
 class Lift(Skill):
-    """Lift a cover (the upturned cup) and set it aside, revealing what is under it."""
+    """Lift a cover (the upturned cup) by its knob and set it down on a free spot of the table, revealing what is under it."""
 
     name = "lift"
     Args = CoverArgs
@@ -235,7 +240,7 @@ class Lift(Skill):
 
 
 class Look(Skill):
-    """Look again at a part of the scene (no motion; refreshes perception)."""
+    """Look again at a part of the scene: nothing moves, the camera's view is perceived afresh."""
 
     name = "look"
     Args = LookArgs

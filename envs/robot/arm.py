@@ -17,6 +17,7 @@ import numpy as np
 
 from agentloop.envs.robot.franka import ARM_JOINTS, EE_SITE, FINGER_JOINTS, FINGER_OPEN, FINGERS, GRIP_DEPTH, HAND, HOME
 from agentloop.envs.robot.ik import ArmIK, closing_yaw, half_turn_wrap
+from agentloop.envs.robot.observed import Felt
 from agentloop.envs.robot.world import World
 from agentloop.errors import ActionError, ErrorKind
 
@@ -82,6 +83,7 @@ class PandaArm:
             [m.actuator_gainprm[a, 0] for a in self.act])
         self.welds = {m.equality(e).name.removeprefix("grasp_"): e for e in range(m.neq)}
         self.attached: str | None = None
+        self.felt: Felt | None = None  # what the fingers felt at the last grasp
         self.fingers_open = True
         self.target = HOME.copy()  # the servos' last set point
         world.data.qpos[self.qadr] = HOME
@@ -98,15 +100,28 @@ class PandaArm:
         d = self.world.data
         return d.site_xpos[self.site] + GRIP_DEPTH * d.site_xmat[self.site].reshape(3, 3)[:, 2]
 
-    def touching(self, body: int) -> bool:
-        """Whether both fingers are in contact with `body`."""
-        d, gb = self.world.data, self.world.model.geom_bodyid
-        touched = set()
+    def feel(self, body: str) -> Felt:
+        """What the fingers touch now: how many touch `body`, what else they touch (a body by
+        its name; the table, part of the world body, by its geom's), how far apart they
+        are and how far the grip point is from the body's centre."""
+        m, d = self.world.model, self.world.data
+        target, fingers, gb = m.body(body).id, set(self.fingers), m.geom_bodyid
+        on, others = set(), set()
         for c in d.contact[: d.ncon]:
-            pair = {int(gb[c.geom1]), int(gb[c.geom2])}
-            if body in pair:
-                touched |= pair & set(self.fingers)
-        return len(touched) == 2
+            geoms = (int(c.geom1), int(c.geom2))
+            bodies = [int(gb[g]) for g in geoms]
+            finger = fingers & set(bodies)
+            if not finger:
+                continue
+            for g, b in zip(geoms, bodies, strict=True):
+                if b == target:
+                    on |= finger
+                elif b not in fingers and b != self.hand:
+                    others.add(m.body(b).name if b else m.geom(g).name)
+        gap = max(0.0, float(d.qpos[self.fadr].sum()) * 1000)
+        offset = float(np.linalg.norm((self.grip_point() - d.xpos[target])[:2])) * 1000
+        return Felt(target=body, fingers_on=len(on), touched=sorted(others), gap_mm=round(gap, 1),
+                    offset_mm=round(offset, 1))
 
     def hand_yaw(self) -> float:
         """The horizontal angle the fingers close along, now."""
@@ -204,7 +219,8 @@ class PandaArm:
             if np.abs(d.qvel[vadr]).max() < 1e-3:
                 break
             self.world.step()
-        if not self.touching(self.world.model.body(body).id):
+        self.felt = self.feel(body)
+        if self.felt.fingers_on < 2:
             self.set_fingers(True)
             return False
         self.attach(body)

@@ -29,6 +29,7 @@ from agentloop.envs.robot import franka
 from agentloop.envs.robot.disturb import Disturbance, Disturber
 from agentloop.envs.robot.fast import MocapHand
 from agentloop.envs.robot.hand import ArmMode, Hand
+from agentloop.envs.robot.observed import OBSERVED, OBSERVED_FACTS, Observed, account, before
 from agentloop.envs.robot.perception import MIN_PIXELS, perceive
 from agentloop.envs.robot.render import Camera, draw_marks
 from agentloop.envs.robot.scene import CUP, HALF
@@ -61,13 +62,20 @@ if TYPE_CHECKING:
     from agentloop.envs.robot.ik import ArmIK
 
 MAX_TEXT = 8192
-PUSH = {"left": (-0.08, 0.0), "right": (0.08, 0.0), "forward": (0.0, -0.08), "back": (0.0, 0.08)}
+PUSH_MM = 80  # how far a push slides its object
+_P = PUSH_MM / 1000
+PUSH = {"left": (-_P, 0.0), "right": (_P, 0.0), "forward": (0.0, -_P), "back": (0.0, _P)}
 SLOTS = [(-0.025, -0.02), (0.025, 0.02), (0.025, -0.02), (-0.025, 0.02), (0.0, 0.0)]
 # In a drawer: down its middle first (where the fingers fit), then beside that row.
 DRAWER_PLACES = [*DRAWER_SLOTS, (0.045, -0.03), (-0.045, -0.03), (0.045, 0.027), (-0.045, 0.027)]
 CABINET_TOP = 0.112  # height of a cabinet's top, where a place on a closed drawer lands
 
 T = TypeVar("T")
+
+
+def _mm(a: np.ndarray, b: np.ndarray) -> int:
+    """Horizontal distance between two points, in whole mm."""
+    return round(float(np.hypot(*(np.asarray(a)[:2] - np.asarray(b)[:2]))) * 1000)
 
 
 def _need(value: T | None) -> T:
@@ -108,6 +116,8 @@ class RobotEnv(SkillEnv):
         self.hand: Hand | None = None
         self._start: tuple[str, np.ndarray] | None = None  # the last built layout and its settled state
         self.sim_seconds = 0.0  # simulated time the last skill took
+        self.observed: Observed | None = None  # the simulator's account of the last skill
+        self._notes: list[str] = []  # what the running skill's executor measured
         self.camera: Camera | None = None
         # This env's own IK solver, made with its first arm and kept across its episodes (it
         # keeps nothing from one solve to the next). Never shared with another env: a solver
@@ -131,7 +141,7 @@ class RobotEnv(SkillEnv):
         else:  # the layout of the last build: start again from its settled state
             self.hand = self._make_hand(self.world)
             self.world.restore(self._start[1])
-        self.sim_seconds = 0.0
+        self.sim_seconds, self.observed = 0.0, None
         return self.instance.goal
 
     def _build_world(self, layout: str) -> None:
@@ -166,8 +176,12 @@ class RobotEnv(SkillEnv):
         return {"screenshot": frame, "text": text}, scene
 
     def _report(self) -> dict[str, Any]:
-        return {"goal_spec": _need(self.instance).spec.model_dump(mode="json"),
-                "sim_seconds": round(self.sim_seconds, 4)}
+        facts = {"goal_spec": _need(self.instance).spec.model_dump(mode="json"),
+                 "sim_seconds": round(self.sim_seconds, 4)}
+        if self.observed is not None:  # what the simulator saw the last skill do
+            facts[OBSERVED] = self.observed.text()
+            facts[OBSERVED_FACTS] = self.observed.model_dump(mode="json", exclude_none=True)
+        return facts
 
     def _annex(self) -> dict[str, Any]:
         return {"set_of_marks": self.set_of_marks()} if self.marks else {}
@@ -180,13 +194,20 @@ class RobotEnv(SkillEnv):
         return draw_marks(self._last_obs["screenshot"], boxes)
 
     def _execute(self, call: BoundCall) -> None:
-        w = _need(self.world)
+        w, hand = _need(self.world), _need(self.hand)
         t0, wall0 = w.data.time, w.physics_wall
+        self.observed, self._notes = None, []
+        args = call.args
+        was = before(w, args.container if isinstance(args, ContainerArgs) else None)
+        hand.take_felt()
         try:
             super()._execute(call)
         finally:
             self.sim_seconds = w.data.time - t0
             self.timings["physics"] = w.physics_wall - wall0
+        if not isinstance(args, LookArgs):  # a look moves nothing: nothing to account for
+            target = getattr(args, "object", None) or getattr(args, "container", None) or getattr(args, "cover", None)
+            self.observed = account(w, call.skill.name, target, was, hand.take_felt(), self._notes)
 
     def _evaluate(self) -> Evaluation:
         w, inst = _need(self.world), _need(self.instance)
@@ -289,14 +310,20 @@ class RobotEnv(SkillEnv):
         dest = self._place_target(args.object, args.target)
         if w.held != args.object:
             hand.pass_over(dest)  # nothing (or something else) in the fingers: nothing lands
+            self._notes.append(f"the gripper did not hold {args.object}: nothing was set down")
             return
         kind = self.disturber.draw(Place.name)
         if kind is Disturbance.DROP:
             self._drop_on_the_way(args.object)
+            self._notes.append(f"{args.object} left the fingers on the way, "
+                               f"{_mm(w.pos(args.object), dest)} mm from where it was to be set down")
             return
         hand.place(args.object, dest)
         if kind is Disturbance.KNOCK:
+            set_down = w.pos(args.object)
             self._knock_out(args.object)
+            self._notes.append(f"once set down, {args.object} was knocked {_mm(w.pos(args.object), set_down)} mm away")
+        self._notes.append(f"it came to rest {_mm(w.pos(args.object), dest)} mm from where it was to be set down")
 
     def _open(self, args: ContainerArgs) -> None:
         d = self._drawer(args.container)
@@ -305,6 +332,7 @@ class RobotEnv(SkillEnv):
         if self.disturber.draw(Open.name) is Disturbance.SLIDE_SHUT:
             w.set_drawer(d, False)
             w.settle(40)
+            self._notes.append(f"{d} slid shut again after it was pulled")
 
     def _close(self, args: ContainerArgs) -> None:
         d = self._drawer(args.container)
@@ -315,6 +343,7 @@ class RobotEnv(SkillEnv):
         self._seen_object(args.object)
         self._empty_hand("")
         _need(self.hand).push(args.object, PUSH[args.direction])
+        self._notes.append(f"asked to slide {PUSH_MM} mm {args.direction}")
 
     def _lift(self, args: CoverArgs) -> None:
         w = _need(self.world)
@@ -326,6 +355,8 @@ class RobotEnv(SkillEnv):
         slip = self.disturber.draw(Lift.name) is Disturbance.SLIP_COVER
         spot = w.free_spot(self.np_random, w.occupied(), margin=0.09)
         _need(self.hand).lift_cover(CUP, spot, slip)
+        if slip:
+            self._notes.append("the knob slipped from the fingers as they lifted")
 
     def _look(self, args: LookArgs) -> None:
         if args.at != TABLE and args.at not in self._scene():

@@ -8,7 +8,8 @@ from __future__ import annotations
 import mujoco
 import numpy as np
 
-from agentloop.envs.robot.scene import CUP_Z
+from agentloop.envs.robot.observed import Felt
+from agentloop.envs.robot.scene import CUP_Z, HALF
 from agentloop.envs.robot.world import SETTLE_STEPS, World
 
 PARK = np.array([0.36, -0.3, 0.26])
@@ -20,6 +21,7 @@ class MocapHand:
 
     def __init__(self, world: World):
         self.world = world
+        self.felt: Felt | None = None
         world.on_step = self._follow
         self.to(PARK)
 
@@ -37,13 +39,20 @@ class MocapHand:
     def gripper(self) -> tuple[np.ndarray, bool]:
         return self.world.data.mocap_pos[0].copy(), self.world.held is None
 
+    def take_felt(self) -> Felt | None:
+        felt, self.felt = self.felt, None
+        return felt
+
     def pick(self, obj: str, miss: bool) -> None:
         w = self.world
         p = w.pos(obj)
         # Something resting on the object blocks the fingers: a physical miss.
-        blocked = any(w.on_object(o, obj) for o in w.objects if o != obj)
+        blocked = [o for o in w.objects if o != obj and w.on_object(o, obj)]
         self.to(p + (0, 0, 0.12))
         self.to(p + (0, 0, HOLD_DROP))
+        # No fingers to sense with: what they would feel follows from what happens to them.
+        self.felt = Felt(target=obj, fingers_on=0 if miss or blocked else 2, touched=blocked,
+                         gap_mm=0.0 if miss or blocked else 2000 * HALF, offset_mm=6.0 if miss else 0.0)
         if miss or blocked:  # the fingers close beside it and nudge it
             w.set_pos(obj, p + (0.006, 0.0, 0.0), keep_rot=True)
             self.to(p + (0, 0, 0.15))

@@ -14,6 +14,8 @@ from typing import Protocol
 
 import numpy as np
 
+from agentloop.envs.robot.observed import Felt
+
 
 class ArmMode(str, Enum):
     """Which hand the tabletop has (`--env-arg arm=...`)."""
@@ -51,3 +53,6 @@ class Hand(Protocol):
 
     def gripper(self) -> tuple[np.ndarray, bool]:
         """Where the grip point is, and whether the fingers are open."""
+
+    def take_felt(self) -> Felt | None:
+        """What the fingers felt at the last grasp since this was last asked (None: none)."""

@@ -20,6 +20,7 @@ import numpy as np
 from agentloop.envs.robot.arm import PandaArm, Segment, Waypoint
 from agentloop.envs.robot.grasps import ranked_grasps
 from agentloop.envs.robot.ik import ArmIK, down
+from agentloop.envs.robot.observed import Felt
 from agentloop.envs.robot.scene import DRAWER_TRAVEL, HANDLE_Y
 from agentloop.envs.robot.world import World
 from agentloop.errors import ActionError
@@ -50,6 +51,10 @@ class PandaHand:
 
     def gripper(self) -> tuple[np.ndarray, bool]:
         return self.arm.grip_point(), self.arm.fingers_open
+
+    def take_felt(self) -> Felt | None:
+        felt, self.arm.felt = self.arm.felt, None
+        return felt
 
     def _grasps(self, obj: str, grip: np.ndarray) -> list[tuple[float, np.ndarray]]:
         """The (yaw, grip point) grasps to try on `obj` centred at `grip`, best first."""

@@ -79,14 +79,15 @@ def _rgba(colour: str) -> str:
 
 def _object_geom(o: ObjectSpec) -> str:
     rgba = _rgba(o.colour)
-    common = f'name="{o.id}" rgba="{rgba}" mass="0.05" friction="1.2 0.01 0.01" condim="4"'
+    # condim 6: rolling friction too. Without it a round body (a fruit lying on its side, a
+    # tipped cylinder) that anything nudged rolls on for good, creeping millimetres a step.
+    common = f'name="{o.id}" rgba="{rgba}" mass="0.05" friction="1.2 0.01 0.01" condim="6"'
     if o.shape == "cube":
         return f'<geom type="box" size="{HALF} {HALF} {HALF}" {common}/>'
     if o.shape == "cylinder":
         return f'<geom type="cylinder" size="{HALF} {HALF}" {common}/>'
     if o.shape == "ball":
-        return f'<geom type="sphere" size="{HALF}" {common} condim="6" friction="1.2 0.05 0.05"/>'.replace(
-            'condim="4" ', '').replace('friction="1.2 0.01 0.01" ', '')
+        return f'<geom type="sphere" size="{HALF}" {common}/>'.replace('0.01 0.01', '0.05 0.05')
     if o.shape == "ellipsoid":
         return f'<geom type="ellipsoid" size="{HALF * 1.3} {HALF} {HALF}" {common}/>'
     return f'<geom type="capsule" size="{HALF * 0.8} {HALF * 1.3}" euler="0 {math.pi / 2:.6f} 0" {common}/>'

@@ -11,7 +11,8 @@ import pytest
 from agentloop.envs.robot.env import RobotEnv
 from agentloop.envs.robot.perception import node_bodies
 from agentloop.perception import perception_of
-from agentloop.skills.robot import GRIPPER, NodeKind
+from agentloop.scene import SceneGraph
+from agentloop.skills.robot import GRIPPER, SKILLS, NodeKind
 
 
 def _segmented_bodies(env: RobotEnv) -> np.ndarray:
@@ -84,3 +85,30 @@ def test_nodes_out_of_view_have_no_box_and_the_marked_frame_draws_the_rest() -> 
     # The observation itself stays unmarked.
     assert not np.array_equal(marked, obs["screenshot"])
     env.close()
+
+
+@pytest.mark.parametrize(("direction", "axis", "sign"), [("left", 0, -1), ("right", 0, 1), ("forward", 1, 1), ("back", 1, -1)])
+def test_push_moves_the_object_as_its_description_says_in_the_camera_view(direction: str, axis: int, sign: int) -> None:
+    described = SKILLS["push"].description()
+    assert "8 cm" in described and "camera" in described
+    env = RobotEnv(task="pick-place", arm="none")
+    _, info = env.reset(seed=3)
+    scene = perception_of(info).scene_graph
+    assert scene is not None and env.world is not None
+    obj = scene.find(kind=NodeKind.OBJECT.value)[0].id
+    before = np.array(obj_box(scene, obj))
+    p0 = env.world.pos(obj)
+    _, _, _, _, info = env.step(f'push(object="{obj}", direction="{direction}")')
+    after_scene = perception_of(info).scene_graph
+    assert after_scene is not None
+    after = np.array(obj_box(after_scene, obj))
+    moved_px = (after[:2] + after[2:] / 2) - (before[:2] + before[2:] / 2)
+    assert sign * moved_px[axis] > 5 and abs(moved_px[1 - axis]) < abs(moved_px[axis])  # that way in the image
+    assert float(np.linalg.norm(env.world.pos(obj)[:2] - p0[:2])) == pytest.approx(0.08, abs=0.01)  # 8 cm
+    env.close()
+
+
+def obj_box(scene: SceneGraph, oid: str) -> list[int]:
+    node = scene.node(oid)
+    assert node is not None and "bbox" in node.attrs
+    return node.attrs["bbox"]

@@ -29,10 +29,21 @@ def start_capture(page: Any, cdp: Any) -> asyncio.Future[Any] | None:
     if cdp is None:
         return None
     try:
-        return start_background(page, lambda: cdp.send(
+        capture = start_background(page, lambda: cdp.send(
             "Page.captureScreenshot", {"format": "png", "optimizeForSpeed": True}))
     except Exception:
         return None
+    # A capture is not always collected: when the browser dies mid-step, the snapshot fails
+    # first and the step reports that. Left unread, the capture's own error would be printed
+    # with its traceback by asyncio when the future is dropped ("exception was never retrieved").
+    capture.add_done_callback(_read_error)
+    return capture
+
+
+def _read_error(capture: asyncio.Future[Any]) -> None:
+    """Mark a finished capture's error as seen (whoever collects it still gets it raised)."""
+    if not capture.cancelled():
+        capture.exception()
 
 
 def screenshot(page: Any, capture: asyncio.Future[Any] | None) -> bytes:

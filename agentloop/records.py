@@ -73,12 +73,17 @@ class Verdict(BaseModel):
         return self.source not in (VerdictSource.NONE, VerdictSource.ERROR)
 
 
+# The stage a plan is at (ExploreVLM's word for it is its `phase`, the key models write):
+# exploring to find what the goal needs, completing it, or done.
+PlanStage = Literal["explore", "complete", "done"]
+
+
 class Plan(BaseModel):
-    """A plan: subgoals, the next skill calls, and the phase (explore or complete)."""
+    """A plan: subgoals, the next skill calls, and its stage (explore, complete or done)."""
 
     subgoals: list[str] = Field(default_factory=list)
     steps: list[str] = Field(default_factory=list, description="upcoming skill calls as text")
-    phase: Literal["explore", "complete", "done"] = "complete"
+    phase: PlanStage = "complete"
     rationale: str = ""
     reflection: str | None = Field(default=None, description="stage-two notes, if reflected")
 
@@ -97,12 +102,17 @@ class CallRole(str, Enum):
     """Which call of which role a model call was: the planner's stages, the judges, a
     process reward model. Exports pick their rows by it."""
 
-    PLAN = "planner"  # the planner's stage one: a plan and the call it starts with
+    PLAN = "plan"  # the planner's stage one: a plan and the call it starts with
     REFLECT = "reflect"  # stage two: the plan checked against the scene and committed
-    ACTION = "planner.action"  # the planner's next call (the only call in single-call mode)
+    ACTION = "action"  # the planner's next call (the only call in single-call mode)
     CRITIC = "critic"
     VALIDATOR = "validator"
     PRM = "prm"  # a process reward model scoring a candidate action
+
+    @classmethod
+    def _missing_(cls, value: object) -> CallRole | None:
+        # Records and exports written before the values matched the names still read.
+        return {"planner": cls.PLAN, "planner.action": cls.ACTION}.get(value) if isinstance(value, str) else None
 
 
 class ModelCallRecord(BaseModel):

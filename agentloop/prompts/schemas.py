@@ -6,14 +6,13 @@ import copy
 import json
 import re
 from functools import lru_cache
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, Field
 
 from agentloop.calls import SkillSpec
+from agentloop.records import PlanStage
 from agentloop.scene import SceneGraph
-
-Phase = Literal["explore", "complete", "done"]
 
 
 class ActionChoice(BaseModel):
@@ -26,7 +25,7 @@ class ActionChoice(BaseModel):
 class PlanReply(BaseModel):
     """Stage one of the planner: phase, subgoals, upcoming calls and the next one."""
 
-    phase: Phase = "complete"
+    phase: PlanStage = "complete"
     subgoals: list[str] = Field(default_factory=list)
     steps: list[str] = Field(default_factory=list)
     rationale: str = ""
@@ -38,7 +37,7 @@ class ReflectReply(BaseModel):
 
     ok: bool = True
     problems: list[str] = Field(default_factory=list)
-    phase: Phase = "complete"
+    phase: PlanStage = "complete"
     subgoals: list[str] = Field(default_factory=list)
     steps: list[str] = Field(default_factory=list)
     next_action: ActionChoice | None = None

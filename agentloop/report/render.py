@@ -54,7 +54,7 @@ def pretty(v: Any) -> str:
 
 
 def text(v: object) -> str:
-    """An enum member by its value (`planner.action`, not `CallRole.ACTION`), anything else as str."""
+    """An enum member by its value (`action`, not `CallRole.ACTION`), anything else as str."""
     return str(v.value) if isinstance(v, Enum) else str(v)
 
 

@@ -51,7 +51,7 @@ def test_sft_rows_are_the_planners_calls_deciding_what_ran(run_dir, tmp_path):
 def test_single_call_text_only_rows(toy_run, tmp_path):
     options = PromptOptions(mode=PlannerMode.SINGLE, images=False)
     ds, steps = _load(export(toy_run, "sft", tmp_path, options=options)), _steps(toy_run)
-    assert set(ds["role"]) == {"planner.action"} and "images" not in ds.column_names
+    assert set(ds["role"]) == {"action"} and "images" not in ds.column_names
     assert len(ds) == sum(s.label is True for s in steps.values())
     for r in ds:
         assert all(isinstance(t["content"], str) for t in r["messages"])
@@ -96,5 +96,5 @@ def test_stepwise_one_row_per_call_with_signals(toy_run, tmp_path):
         assert col in ds.column_names
     # A scripted run: no model ran, so no tokens, but every call the model planner would make.
     assert all(ids is None for ids in ds["prompt_token_ids"])
-    assert set(ds["role"]) >= {"planner", "reflect", "planner.action"}
+    assert set(ds["role"]) >= {"plan", "reflect", "action"}
     assert len(set(zip(ds["episode_id"], ds["step"]))) == len(_steps(toy_run))

@@ -95,7 +95,7 @@ def test_critic_catches_mistake_and_validator_triggers_replan(env):
     # Every model call is in the step records, with images as references only.
     calls = _all_calls(steps)
     assert len(calls) == len(model.calls)
-    assert {c.role for c in calls} >= {"planner", "reflect", "critic", "validator"}
+    assert {c.role for c in calls} >= {"plan", "reflect", "critic", "validator"}
     dumped = json.dumps([c.model_dump(mode="json") for c in calls])
     assert "base64" not in dumped and '"ref": "frame:step0"' in dumped
     assert all(c.latency_s >= 0 and c.prompt_tokens for c in calls)
@@ -110,7 +110,7 @@ def test_bad_replies_are_recorded_and_retried(env):
     }, fallback=lambda kind, prompt: {"skill": "pick", "args": {"object": "blue_cylinder"}} if kind == "action" else _fallback(kind, prompt))
     sink = MemorySink()
     result = run_episode(env, EpisodeSpec(ENV, seed=0), _roles(model), LoopLimits(max_steps=2), sink)
-    errors = [c.error for c in _all_calls(sink.steps) if c.role == "planner"]
+    errors = [c.error for c in _all_calls(sink.steps) if c.role == "plan"]
     assert errors[0] and "not JSON" in errors[0]
     assert "unknown_skill" in errors[1] or "grab" in errors[1]
     assert "object" in errors[2]

@@ -49,13 +49,13 @@ def test_propose_plans_and_reflects_at_start_and_after_feedback_only(env):
     assert first.action == 'switch_on(lamp="lamp_2")'
     assert first.plan is not None and first.plan.steps[0] == first.action
     assert first.reflected is not None and first.reflected.reflection == "plan holds"
-    assert [c.role for c in ctx.model_calls] == ["planner", "reflect"]
+    assert [c.role for c in ctx.model_calls] == ["plan", "reflect"]
 
     # Nothing new to plan for: the next proposal is one action call, with no plan.
     ctx.step, ctx.plan = 1, first.reflected
     second = planner.propose(ctx)
     assert second.plan is None and second.action == 'switch_on(lamp="lamp_4")'
-    assert ctx.model_calls[-1].role == "planner.action"
+    assert ctx.model_calls[-1].role == "action"
 
     # Feedback makes it plan again; reflection may change the committed call.
     fb = Feedback(source=FeedbackSource.HUMAN, message="the far lamp first", step=1)
@@ -66,7 +66,7 @@ def test_propose_plans_and_reflects_at_start_and_after_feedback_only(env):
     assert third.reflected.steps[0] == third.action
     assert "[human correction - follow it] the far lamp first" in model.asked["plan"][-1]
     assert planner.received == [fb]
-    assert [c.role for c in ctx.model_calls][-2:] == ["planner", "reflect"]
+    assert [c.role for c in ctx.model_calls][-2:] == ["plan", "reflect"]
 
 
 def test_another_candidate_at_the_same_step_is_sampled(env):
@@ -142,7 +142,7 @@ def test_single_call_mode_asks_one_action_call_per_proposal(env):
     planner.feedback(fb, ctx)
     second = planner.propose(ctx)  # feedback brings no plan in single-call mode, only a new prompt
     assert second.plan is None and second.action == 'switch_on(lamp="lamp_4")'
-    assert [c.role for c in ctx.model_calls] == ["planner.action"] * 2
+    assert [c.role for c in ctx.model_calls] == ["action"] * 2
     assert [c.candidate for c in ctx.model_calls] == [0, 1]  # which of the step's candidates each made
     assert "CURRENT PLAN" not in model.asked["action"][0] and "[critic] not that one" in model.asked["action"][1]
 

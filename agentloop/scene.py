@@ -1,6 +1,7 @@
 """The object-centric scene graph: what the agent perceives, as nodes and directed relations.
 
-Every environment returns one in `info["scene_graph"]`. The planner reads its text rendering,
+An environment that perceives one returns it as its `Perception.scene_graph`, in
+`info["agentloop"]` (`agentloop.perception`). The planner reads its text rendering,
 the rule critic checks skill preconditions on it, the effect validator checks expected effects
 on the diff between two of them, and `state_key` recognises the same perceived state across
 episodes (GiGPO anchor states).

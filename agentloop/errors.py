@@ -18,6 +18,10 @@ class EnvNotFound(ConfigError):
     """An environment id that no registry knows."""
 
 
+class ModelUnreachable(ConfigError):
+    """The model a run names cannot be reached or loaded: one line naming where and the fix."""
+
+
 class ErrorKind(str, Enum):
     """Why an action could not run: the machine-readable half of an `ActionError`, recorded
     on the step (`StepRecord.action_error_kind`) so that errors can be counted by kind."""
@@ -62,6 +66,15 @@ class EnvCrashed(AgentLoopError):
 class ModelError(AgentLoopError):
     """A model backend failed after its retries (transport, timeout, refusal)."""
 
+
+class RecordingError(AgentLoopError):
+    """An episode could not be written to disk: a frame that cannot be encoded, a full disk,
+    a run folder that is not writable. Raised by the episode writer when it lands the episode."""
+
+
+class ReportError(AgentLoopError):
+    """A report could not be built: an episode that cannot be read, an output folder that
+    cannot be written."""
 
 
 class Role(str, Enum):

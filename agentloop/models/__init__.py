@@ -9,7 +9,7 @@ shared among the threads of a process by a `ModelPool` that owns and closes them
 
 from __future__ import annotations
 
-from agentloop.models.base import Model, ModelUnreachable, accepts_images, check_model, extract_json, parse_into
+from agentloop.models.base import Model, accepts_images, check_model, extract_json, parse_into
 from agentloop.models.function import FunctionModel
 from agentloop.models.pool import ModelPool, check_spec, from_spec
 from agentloop.models.types import Completion, ImagePart, Message, Sampling, TextPart, Usage
@@ -21,7 +21,6 @@ __all__ = [
     "Message",
     "Model",
     "ModelPool",
-    "ModelUnreachable",
     "Sampling",
     "TextPart",
     "Usage",

@@ -9,15 +9,10 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from pydantic import BaseModel, ValidationError
 from typing_extensions import Unpack
 
-from agentloop.errors import ConfigError
 from agentloop.models.types import Completion, Message, Sampling
 
 if TYPE_CHECKING:
     from agentloop.prompt_spec import TrainedFor
-
-
-class ModelUnreachable(ConfigError):
-    """The model a run names cannot be reached or loaded: one line naming where and the fix."""
 
 
 @runtime_checkable

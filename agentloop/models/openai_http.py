@@ -29,8 +29,8 @@ from openai.types.chat.chat_completion import Choice
 from pydantic import BaseModel
 from typing_extensions import Unpack
 
-from agentloop.errors import ConfigError, ModelError
-from agentloop.models.base import ModelUnreachable, parse_into
+from agentloop.errors import ConfigError, ModelError, ModelUnreachable
+from agentloop.models.base import parse_into
 from agentloop.models.types import Completion, ImagePart, Message, Sampling, Usage
 
 T = TypeVar("T")

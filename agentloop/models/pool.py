@@ -19,8 +19,8 @@ import threading
 from types import TracebackType
 from typing import Protocol, runtime_checkable
 
-from agentloop.errors import ConfigError
-from agentloop.models.base import Model, ModelUnreachable
+from agentloop.errors import ConfigError, ModelUnreachable
+from agentloop.models.base import Model
 from agentloop.models.function import FunctionModel
 from agentloop.plugins import load_object
 

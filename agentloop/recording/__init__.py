@@ -5,11 +5,11 @@ beside the loop; `RunDir` reads a run folder back.
 """
 
 from agentloop.recording.episode import PARTIAL, EpisodeWriter, read_episode, read_steps
-from agentloop.recording.frames import FramePool, RecordingError
+from agentloop.recording.frames import FramePool
 from agentloop.recording.run import RunDir, default_run_dir
 from agentloop.recording.sink import EpisodeSink, NullSink
 
 __all__ = [
-    "PARTIAL", "EpisodeSink", "EpisodeWriter", "FramePool", "NullSink", "RecordingError", "RunDir",
+    "PARTIAL", "EpisodeSink", "EpisodeWriter", "FramePool", "NullSink", "RunDir",
     "default_run_dir", "read_episode", "read_steps",
 ]

@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from agentloop.recording.frames import FramePool, RecordingError, write_png
+from agentloop.errors import RecordingError
+from agentloop.recording.frames import FramePool, write_png
 from agentloop.records import EpisodeRecord, StepRecord
 
 PARTIAL = ".partial"

@@ -16,13 +16,7 @@ from types import TracebackType
 import cv2
 import numpy as np
 
-from agentloop.errors import AgentLoopError
-
-
-class RecordingError(AgentLoopError):
-    """An episode could not be written to disk: a frame that cannot be encoded, a full disk,
-    a run folder that is not writable. Raised by the episode writer when it lands the episode."""
-
+from agentloop.errors import RecordingError
 
 # zlib level 1 and one fixed row filter ("up") instead of libpng's default search over every
 # filter on every row: on screenshots and MuJoCo renders that encodes about three times faster

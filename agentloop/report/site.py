@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from agentloop.errors import AgentLoopError, ConfigError
+from agentloop.errors import ConfigError, ReportError
 from agentloop.recording import RunDir, read_episode
 from agentloop.recording.episode import RECORD_FILE, STEPS_FILE
 from agentloop.records import RunManifest
@@ -32,11 +32,6 @@ from agentloop.report.layout import Layout, write_atomic
 STATIC_FILES = ("report.css", "list.js", "index.js", "episode.js")
 POOL_FROM = 32  # episodes to build before worker processes pay for their start
 _HERE = Path(__file__).parent
-
-
-class ReportError(AgentLoopError):
-    """A report could not be built: an episode that cannot be read, an output folder that
-    cannot be written."""
 
 
 class _Built(BaseModel):

@@ -16,10 +16,10 @@ from typing import Any
 import gymnasium as gym
 
 from agentloop.adapter import as_skill_env
-from agentloop.errors import AgentLoopError
+from agentloop.errors import AgentLoopError, RecordingError
 from agentloop.loop import EpisodeSpec, HumanInput, LoopLimits, make_env, run_episode
 from agentloop.models import Model, ModelPool
-from agentloop.recording import EpisodeWriter, FramePool, RecordingError
+from agentloop.recording import EpisodeWriter, FramePool
 from agentloop.records import EpisodeRecord, Outcome, RunConfig, now
 from agentloop.roles import Roles
 from agentloop.roles.factory import build_critic, build_roles, build_validator

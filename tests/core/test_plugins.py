@@ -5,9 +5,10 @@ import pytest
 
 from agentloop import registry
 from agentloop.adapter import PassThroughSkillSet
+from agentloop.errors import ModelUnreachable
 from agentloop.exports.replay import Vocabulary
 from agentloop.integrations.tools import skillset_of
-from agentloop.models.base import ModelUnreachable, accepts_images, check_model, trained_for
+from agentloop.models.base import accepts_images, check_model, trained_for
 from agentloop.models.types import Completion
 from agentloop.testing.switches import SKILLS, SwitchesEnv
 

@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from agentloop.errors import RecordingError
 from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
-from agentloop.recording import PARTIAL, EpisodeWriter, FramePool, RecordingError, RunDir, read_episode, read_steps
+from agentloop.recording import PARTIAL, EpisodeWriter, FramePool, RunDir, read_episode, read_steps
 from agentloop.records import EpisodeRecord, Outcome, now
 from agentloop.rewards import EPISODE_FILE, EpisodeRewards, compute_episode, episode_rewards
 from agentloop.roles import EffectValidator, PreconditionCritic, Roles

@@ -8,8 +8,8 @@ import threading
 import numpy as np
 import pytest
 
-from agentloop.errors import ModelError
-from agentloop.models import ImagePart, Message, ModelPool, ModelUnreachable, TextPart, check_spec, from_spec
+from agentloop.errors import ModelError, ModelUnreachable
+from agentloop.models import ImagePart, Message, ModelPool, TextPart, check_spec, from_spec
 from agentloop.models.openai_http import OpenAIModel
 from agentloop.prompts.schemas import ActionChoice
 from agentloop.testing.openai_server import Fault, OpenAIServerDouble, chat_prompt, double_token_ids

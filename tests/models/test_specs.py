@@ -45,7 +45,7 @@ def test_wrong_specs_are_config_errors(spec, message):
 
 
 def test_a_run_checks_every_model_it_names_before_it_starts(tmp_path):
-    from agentloop.models import ModelUnreachable
+    from agentloop.errors import ModelUnreachable
     from agentloop.records import RunConfig
     from agentloop.roles.factory import check_models
 

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from agentloop.calls import SkillCall
-from agentloop.errors import ErrorKind
+from agentloop.errors import ErrorKind, ReportError
 from agentloop.recording import EpisodeWriter, RunDir
 from agentloop.records import (
     CallRole,
@@ -26,7 +26,7 @@ from agentloop.records import (
     Verdict,
     VerdictSource,
 )
-from agentloop.report import ReportError, build_site
+from agentloop.report import build_site
 from agentloop.report.kinds import StepKind, step_kinds
 from agentloop.report.safejson import script_json
 from agentloop.report.stats import wilson
@@ -106,7 +106,7 @@ def test_episode_page_has_marks_diff_calls_and_an_animation(tmp_path):
     html = (out / "episodes" / "test.web__s00000__r00.html").read_text()
     assert html.count('<svg class="marks" viewBox="0 0 64 48"') == 3  # before and after of step 0, before of step 1
     assert "Go &lt;now&gt;" in html and "Go <now>" not in html
-    assert "[image image:abc]" in html and "planner</b> · m" in html
+    assert "[image image:abc]" in html and "plan</b> · m" in html
     assert '<td class="before">false</td><td class="after">true</td>' in html  # btn.on in step 0's diff
     assert "the scene after the last step is not recorded" in html
     assert 'src="../../episodes/test.web__s00000__r00/frames/0000.png"' in html

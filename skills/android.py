@@ -3,7 +3,9 @@
 Elements are named by their number in the UI element graph (the number drawn on the
 set-of-marks screenshot). Preconditions and expected effects read that graph, whose nodes
 carry `class`, `text`, `clickable`, `checkable`, `checked`, `focused`, `enabled` and `bbox`
-(`[x, y, w, h]` in screen pixels).
+(`[x, y, w, h]` in the device's screen pixels, origin top-left: the space of every x and y
+below; the env reports the screen's size as `screen_size`). A text field (`editable`) is named
+by its label (`hint`, description or resource id) and holds its value in `text`.
 """
 
 from __future__ import annotations
@@ -37,8 +39,8 @@ class ClickArgs(_Args):
     """Where to tap: an element by number, or a point in screen pixels."""
 
     element: int | None = Field(None, ge=0, description="element number; or give x and y")
-    x: int | None = Field(None, ge=0, description="screen x in pixels")
-    y: int | None = Field(None, ge=0, description="screen y in pixels")
+    x: int | None = Field(None, ge=0, description="screen x in the device's pixels, from the left (as bbox)")
+    y: int | None = Field(None, ge=0, description="screen y in the device's pixels, from the top (as bbox)")
 
     @model_validator(mode="after")
     def _target(self) -> ClickArgs:
@@ -57,7 +59,7 @@ def _press_effects(scene: SceneGraph, args: ClickArgs) -> list[Effect]:
 
 
 class Click(Skill):
-    """Tap an element (by number) or a point (x, y) on the screen."""
+    """Tap an element (by number: the middle of its box) or a point (x, y) in the device's screen pixels."""
 
     name = "click"
     Args = ClickArgs
@@ -70,7 +72,7 @@ class Click(Skill):
 
 
 class LongPress(Skill):
-    """Touch and hold an element or a point."""
+    """Touch and hold (0.8 s) an element (by number) or a point (x, y) in the device's screen pixels."""
 
     name = "long_press"
     Args = ClickArgs
@@ -82,12 +84,12 @@ class LongPress(Skill):
 class InputTextArgs(_Args):
     """The text to type, and optionally the field to tap first."""
 
-    text: str = Field(description="text to type")
+    text: str = Field(description="text to type; added to what the field holds, never replacing it")
     element: int | None = Field(None, ge=0, description="text field to tap first; default: the focused one")
 
 
 class InputText(Skill):
-    """Type text into a text field (tapping it first when an element is given)."""
+    """Type text into a text field (tapping it first when an element is given): it is added after what the field holds, at the cursor; nothing is cleared."""
 
     name = "input_text"
     Args = InputTextArgs
@@ -114,12 +116,13 @@ class InputText(Skill):
 class ScrollArgs(_Args):
     """Which way the content moves, and optionally which element scrolls."""
 
-    direction: Literal["up", "down", "left", "right"] = Field(description="direction to move the content")
+    direction: Literal["up", "down", "left", "right"] = Field(
+        description="which way to look: down shows what lies below (the finger moves up), and so on")
     element: int | None = Field(None, ge=0, description="scrollable element; default: the screen")
 
 
 class Scroll(Skill):
-    """Scroll the screen or a scrollable element."""
+    """Scroll the screen or a scrollable element by about two thirds of its height (up, down) or width (left, right): one swipe across its middle."""
 
     name = "scroll"
     Args = ScrollArgs
@@ -135,11 +138,11 @@ class SwipeArgs(_Args):
     y1: int = Field(ge=0, description="start y in pixels")
     x2: int = Field(ge=0, description="end x in pixels")
     y2: int = Field(ge=0, description="end y in pixels")
-    duration_ms: int = Field(300, ge=1, le=10000, description="how long the swipe takes")
+    duration_ms: int = Field(300, ge=1, le=10000, description="how long the swipe takes, in milliseconds")
 
 
 class Swipe(Skill):
-    """Swipe from (x1, y1) to (x2, y2)."""
+    """Swipe a finger from (x1, y1) to (x2, y2), in the device's screen pixels, over duration_ms."""
 
     name = "swipe"
     Args = SwipeArgs
@@ -182,7 +185,7 @@ class OpenApp(Skill):
 class WaitArgs(_Args):
     """How long to wait."""
 
-    seconds: float = Field(1.0, ge=0, le=30, description="seconds to wait")
+    seconds: float = Field(1.0, ge=0, le=30, description="seconds to wait (at most 30)")
 
 
 class Wait(Skill):

@@ -14,7 +14,8 @@ from enum import Enum
 
 from pydantic import BaseModel
 
-DUMP_PATH = "/sdcard/window_dump.xml"
+DUMP_DIR = "/sdcard"
+DUMP_PATH = f"{DUMP_DIR}/window_dump.xml"  # uiautomator's own default: what a person's `adb` dumps to
 IDLE_ERROR = "could not get idle state"
 
 # App names an agent may say in open_app(), and their stock packages.
@@ -75,8 +76,25 @@ def launch(package: str) -> str:
     return f"monkey -p {shlex.quote(package)} -c android.intent.category.LAUNCHER 1"
 
 
-def dump_ui() -> str:
-    return f"uiautomator dump {DUMP_PATH}"
+def dump_path(owner: str) -> str:
+    """The file on the device that the dumps of `owner` (one device connection) go to: its own,
+    so that nothing else dumping the window on that device (another env, a person's `adb`)
+    overwrites a hierarchy between its dump and its read."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", owner):
+        raise ValueError(f"a dump owner is letters, digits, _ and - only, got {owner!r}")
+    return f"{DUMP_DIR}/window_dump_{owner}.xml"
+
+
+def dump_ui(path: str = DUMP_PATH) -> str:
+    return f"uiautomator dump {shlex.quote(path)}"
+
+
+def parse_dump(cmd: str) -> str | None:
+    """The file a `uiautomator dump` command writes to; None for any other command."""
+    words = shlex.split(cmd)
+    if words[:2] != ["uiautomator", "dump"] or len(words) > 3:
+        return None
+    return words[2] if len(words) == 3 else DUMP_PATH
 
 
 def cat(path: str) -> str:
@@ -123,6 +141,10 @@ def mkdir(path: str) -> str:
 
 def remove(path: str) -> str:
     return f"rm -rf {shlex.quote(path)}"
+
+
+def remove_file(path: str) -> str:
+    return f"rm -f {shlex.quote(path)}"
 
 
 # ---- parsing: device -> host ---------------------------------------------------------------

@@ -2,14 +2,32 @@
 
 Every command string and every parser comes from `commands`, the module the ADB server
 double shares, so what the tests exercise is exactly what a phone receives.
+
+One env drives a device at a time. Two envs on one phone (threads of a run, its worker
+processes, sessions of `agentloop serve`) would interleave their taps, reset the phone under
+each other's episodes and score each other's work, silently. So an `AndroidDevice` claims its
+device, by an exclusive lock on a file named after the adb server and the serial, held until
+`close()` (or until its process ends): a second connection to the same device on this host
+fails at once with `DeviceBusy`, naming the holder. It refuses rather than queues: a queued
+env would wait out another's whole episode (or serve session) with no bound, and an episode's
+outcome would still depend on the one before it. Each connection also dumps the window to a
+file of its own on the device, so nothing else dumping there (a person's `adb`, a tool on
+another host) overwrites a hierarchy between its dump and its read.
 """
 
 from __future__ import annotations
 
+import datetime
+import fcntl
 import io
 import os
+import re
+import tempfile
+import threading
 import time
+import uuid
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 from PIL import Image
@@ -20,6 +38,34 @@ from agentloop.errors import AgentLoopError
 
 class DeviceError(AgentLoopError):
     """The device could not be reached or did not do what was asked."""
+
+
+class DeviceBusy(DeviceError):
+    """Another env on this host drives the device already."""
+
+
+def claim(host: str, port: int, serial: str) -> IO[str]:
+    """The lock that makes this connection the device's only driver on this host (released
+    when the returned file is closed, or the process ends); `DeviceBusy` if it is taken."""
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{host}-{port}-{serial}")
+    f = open(Path(tempfile.gettempdir()) / f"agentloop-android-{name}.lock", "a+", encoding="utf-8")  # noqa: SIM115
+    try:
+        # flock, not fcntl's record locks: each open file is locked apart, so two envs of one
+        # process (threads, served sessions) exclude each other as two processes do.
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.seek(0)
+        holder = f.read().strip() or "another env"
+        f.close()
+        raise DeviceBusy(
+            f"device {serial} (adb server {host}:{port}) is driven by {holder}; one env drives a device at a "
+            "time: give each env its own device (serial=..., ANDROID_SERIAL) or run one episode at a time "
+            "(--concurrency 1, --workers 1)") from None
+    f.truncate(0)
+    f.write(f"process {os.getpid()}, thread {threading.current_thread().name}, since "
+            f"{datetime.datetime.now(datetime.timezone.utc):%H:%M:%S} UTC")
+    f.flush()
+    return f
 
 
 class AndroidDevice:
@@ -53,6 +99,8 @@ class AndroidDevice:
         elif serial not in devices:
             raise DeviceError(f"device {serial!r} is not connected (connected: {', '.join(devices)})")
         self.serial = serial
+        self._claim: IO[str] | None = claim(self.host, self.port, serial)
+        self.dump_path = C.dump_path(uuid.uuid4().hex[:12])  # this connection's own dump file
         self._dev = self._client.device(serial)
         self._u2 = None
         if use_uiautomator2:
@@ -62,6 +110,18 @@ class AndroidDevice:
                 self._u2 = uiautomator2.connect(serial)
             except Exception:
                 self._u2 = None
+
+    def close(self) -> None:
+        """Remove this connection's dump file from the device and give the device up."""
+        if self._claim is None:
+            return
+        try:
+            self.shell(C.remove_file(self.dump_path))
+        except DeviceError:
+            pass  # the device went away: nothing left to tidy there
+        finally:
+            self._claim.close()
+            self._claim = None
 
     # ---- raw -------------------------------------------------------------------------------
     def shell(self, cmd: str) -> str:
@@ -92,7 +152,7 @@ class AndroidDevice:
             return self._u2.dump_hierarchy()
         last = ""
         for attempt in range(self.dump_retries):
-            out = self.shell(C.dump_ui())
+            out = self.shell(C.dump_ui(self.dump_path))
             path = C.dumped_path(out)
             if path is not None:
                 return self.shell(C.cat(path))

@@ -216,8 +216,10 @@ class AndroidEnv(SkillEnv):
         return Evaluation(1.0 if success else 0.0, success, score, success)
 
     def _report(self) -> dict[str, Any]:
-        """The app in front (its package) and the answer given, if any."""
-        facts: dict[str, Any] = {}
+        """The app in front (its package), the screen's size in pixels (the space of every box
+        and of `click`'s and `swipe`'s x and y; the screenshot may be scaled from it) and the
+        answer given, if any."""
+        facts: dict[str, Any] = {"screen_size": list(self._screen_size)}
         if self._scene.nodes:
             facts["package"] = self._scene.nodes[0].get("package", "")
         if self.answer is not None:
@@ -228,5 +230,6 @@ class AndroidEnv(SkillEnv):
         if self.device is not None:
             with contextlib.suppress(DeviceError):  # the device went away; nothing left to tidy
                 self.task.tear_down(self.device)
+            self.device.close()  # the device is free for another env
             self.device = None
         super().close()

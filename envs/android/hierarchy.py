@@ -2,8 +2,9 @@
 
 Nodes are the elements a person could perceive or act on (text, description, resource id, or
 clickable/checkable/focusable/scrollable); they are numbered in document order, which is the
-number shown on the set-of-marks screenshot. Each node's `bbox` is `[x, y, w, h]` in screen
-pixels, the project's one box convention (uiautomator itself writes corners,
+number shown on the set-of-marks screenshot. A text field is named by its label (hint,
+description or resource id) and holds its value in `text`, so typing does not rename it.
+Each node's `bbox` is `[x, y, w, h]` in screen pixels, the project's one box convention (uiautomator itself writes corners,
 `[x1,y1][x2,y2]`, which is converted here and nowhere else). Relations: `child_of` (nearest
 kept ancestor), and `above` and `left_of` between siblings.
 """
@@ -42,15 +43,29 @@ def _kept(a: dict[str, str]) -> bool:
         a.get(f) == "true" for f in _KEEP_FLAGS)
 
 
+def _editable(cls: str) -> bool:
+    """A text field: an EditText or one of its subclasses that keep the name."""
+    return cls.rsplit(".", 1)[-1].endswith("EditText") or cls.endswith("AutoCompleteTextView")
+
+
 def _node(nid: str, a: dict[str, str]) -> Node:
-    cls = a.get("class", "")
+    cls, text, hint = a.get("class", ""), a.get("text", ""), a.get("hint", "")
+    rid = a.get("resource-id", "")
     attrs: dict[str, Any] = {
-        "class": cls, "resource_id": a.get("resource-id", ""), "text": a.get("text", ""),
+        "class": cls, "resource_id": rid, "text": text,
         "desc": a.get("content-desc", ""), "bbox": parse_bounds(a.get("bounds", "[0,0][0,0]")),
         "package": a.get("package", ""),
     }
     attrs.update({f: a.get(f) == "true" for f in _FLAGS})
-    name = a.get("text") or a.get("content-desc") or a.get("resource-id", "").rsplit("/", 1)[-1]
+    if _editable(cls):
+        # A field is named by what it is for, never by what it holds: its hint (dumped from
+        # API 26 by androidx's dumper, Android 16's `uiautomator dump`), else its description,
+        # else its resource id. `text` is its value; an empty field showing its hint holds "".
+        attrs["editable"], attrs["hint"] = True, hint
+        attrs["text"] = "" if hint and text == hint else text
+        name = hint or a.get("content-desc") or rid.rsplit("/", 1)[-1]
+    else:
+        name = text or a.get("content-desc") or rid.rsplit("/", 1)[-1]
     return Node(id=nid, kind=cls.rsplit(".", 1)[-1].lower() or "view", name=name, attrs=attrs)
 
 
@@ -102,15 +117,22 @@ def center(node: Node) -> tuple[int, int]:
 
 
 def to_text(scene: SceneGraph) -> str:
-    """One line per element: `[3] switch "ON" id=switch_widget clickable checked`."""
+    """One line per element, its box last (screen pixels, what `click` and `swipe` take):
+    `[3] switch 'ON' id=switch_widget clickable checked @[465,140,60,60]`; a text field by its
+    label, then its value: `[5] edittext 'hour' value='07' id=hour clickable focused @[...]`."""
     lines = []
     for n in scene.nodes:
         a = n.attrs
-        label = a.get("text") or a.get("desc") or ""
+        if a.get("editable"):
+            head = (f" {n.name!r}" if n.name else "") + f" value={a.get('text', '')!r}"
+        else:
+            label = a.get("text") or a.get("desc") or ""
+            head = f" {label!r}" if label else ""
         rid = str(a.get("resource_id", "")).rsplit("/", 1)[-1]
         flags = [f for f in ("clickable", "checkable", "checked", "focused", "scrollable") if a.get(f)]
         if not a.get("enabled", True):
             flags.append("disabled")
-        lines.append(f"[{n.id}] {n.kind}" + (f" {label!r}" if label else "") + (f" id={rid}" if rid else "")
-                     + (" " + " ".join(flags) if flags else ""))
+        box = ",".join(str(v) for v in a.get("bbox", ()))
+        lines.append(f"[{n.id}] {n.kind}{head}" + (f" id={rid}" if rid else "")
+                     + (" " + " ".join(flags) if flags else "") + (f" @[{box}]" if box else ""))
     return "\n".join(lines)

@@ -60,6 +60,7 @@ def test_uiautomator_idle_state_is_retried(adb_double):
     adb_double.phone.idle_failures = 2
     d = AndroidDevice(port=adb_double.port, retry_delay=0.01)
     assert "<hierarchy" in d.ui_xml()
+    d.close()
     adb_double.phone.idle_failures = 10
     with pytest.raises(DeviceError, match="could not get idle state"):
         AndroidDevice(port=adb_double.port, retry_delay=0.01, dump_retries=3).ui_xml()
@@ -77,7 +78,8 @@ def test_every_command_the_device_layer_formats_is_understood_by_the_double():
     cmds = [C.tap(10, 10), C.swipe(1, 2, 3, 4), C.long_press(5, 5), C.text("a b"), C.keyevent("back"),
             C.launch(C.APPS["settings"]), C.dump_ui(), C.cat(C.DUMP_PATH), C.settings_get("global", "wifi_on"),
             C.settings_put("system", "screen_brightness", "7"), C.content_query("content://contacts/phones/", ["number"]),
-            C.clear_app(C.APPS["clock"]), C.list_dir("/sdcard/Download")]
+            C.clear_app(C.APPS["clock"]), C.list_dir("/sdcard/Download"),
+            C.dump_ui(C.dump_path("own")), C.cat(C.dump_path("own")), C.remove_file(C.dump_path("own"))]
     cmds += list(C.unset_toggle_commands())
     try:
         for cmd in cmds:

@@ -148,8 +148,9 @@ def test_settle_pause_is_timed_for_screen_actions_only(adb_double):
 
 def test_observation_text_and_set_of_marks(adb_double):
     plain = make(adb_double, obs_height=480, obs_width=270)
-    marked = make(adb_double, set_of_marks=True, obs_height=480, obs_width=270)
     o1, info = plain.reset(seed=0)
+    plain.close()  # one env drives a device at a time
+    marked = make(adb_double, set_of_marks=True, obs_height=480, obs_width=270)
     o2, _ = marked.reset(seed=0)
     assert o1["screenshot"].shape == (480, 270, 3) and o1["text"].startswith("Goal: Turn Wi-Fi on")
     assert "'Settings'" in o1["text"]
@@ -158,7 +159,7 @@ def test_observation_text_and_set_of_marks(adb_double):
     assert p.task == "wifi_on" and p.goal == "Turn Wi-Fi on in Settings."
     settings = p.scene_graph.find(text="Settings")[0]
     assert settings.attrs["bbox"] == [30, 700, 140, 140]  # the double's launcher icon, [x, y, w, h]
-    plain.close(), marked.close()
+    marked.close()
 
 
 def test_no_device_is_a_one_line_error(adb_double):

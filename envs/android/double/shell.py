@@ -2,7 +2,7 @@
 formats a real device answers them (parsed with the same `commands` module that formats them).
 
 One handler per program (`input`, `screencap`, `uiautomator`, `cat`, `settings`, `content`,
-`monkey`, `pm`, `ls`, `getprop`, `wm`); a program the phone does not have gets the shell's
+`monkey`, `pm`, `ls`, `getprop`, `wm`, `rm`); a program the phone does not have gets the shell's
 `not found` and exit status 127, as on a device.
 """
 
@@ -82,16 +82,17 @@ def _screencap(phone: Phone, words: list[str]) -> Reply:
 
 
 def _uiautomator(phone: Phone, words: list[str]) -> Reply:
-    if shlex.join(words) != C.dump_ui():
+    target = C.parse_dump(shlex.join(words))
+    if target is None:
         return _usage(words)
     if phone.idle_failures > 0:
         phone.idle_failures -= 1
         return f"ERROR: {C.IDLE_ERROR}.\n".encode(), 1
-    path = os.path.join(phone.tmp, "window_dump.xml")
+    path = os.path.join(phone.tmp, os.path.basename(target))
     with open(path, "w", encoding="utf-8") as f:
         f.write(phone.xml())
-    phone.files[C.DUMP_PATH] = path
-    return f"UI hierchary dumped to: {C.DUMP_PATH}\n".encode(), 0
+    phone.files[target] = path
+    return f"UI hierchary dumped to: {target}\n".encode(), 0
 
 
 def _cat(phone: Phone, words: list[str]) -> Reply:
@@ -160,8 +161,18 @@ def _wm(phone: Phone, words: list[str]) -> Reply:
     return (f"Physical size: {W}x{H}\n".encode(), 0) if words[1:] == ["size"] else _usage(words)
 
 
+def _rm(phone: Phone, words: list[str]) -> Reply:
+    if len(words) != 3 or words[1] not in ("-f", "-rf"):
+        return _usage(words)
+    host = phone.files.pop(words[2], None)
+    if host is not None:
+        os.remove(host)
+    phone.dirs.pop(words[2], None)
+    return b"", 0
+
+
 _PROGRAMS: dict[str, Callable[[Phone, list[str]], Reply]] = {
     "input": _input, "screencap": _screencap, "uiautomator": _uiautomator, "cat": _cat,
     "settings": _settings, "content": _content, "monkey": _monkey, "pm": _pm, "ls": _ls,
-    "getprop": _getprop, "wm": _wm,
+    "getprop": _getprop, "wm": _wm, "rm": _rm,
 }

@@ -20,6 +20,9 @@ from agentloop.records import RewardComponents
 from agentloop.scene import SceneGraph
 
 INFO_KEY = "agentloop"
+# The `extra` key under which an env that injects failures (`--disturb`, a slipping switch)
+# names those it injected into the last step: the ground truth the judges are measured against.
+INJECTED = "injected"
 
 
 class ActionFailure(BaseModel):

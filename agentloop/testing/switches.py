@@ -19,6 +19,7 @@ from agentloop.context import Context
 from agentloop.effects import Effect, attr
 from agentloop.env import SCRIPTED_PLANNER, Evaluation, SkillEnv
 from agentloop.errors import ActionError, ErrorKind
+from agentloop.perception import INJECTED
 from agentloop.records import Plan
 from agentloop.roles.planner import BasePlanner
 from agentloop.scene import Node, Relation, SceneGraph
@@ -114,6 +115,7 @@ class SwitchesEnv(SkillEnv):
         self.die_on_seed = die_on_seed
         self._seed: int | None = None
         self._switches = 0
+        self._slipped = False
         self.observation_space = observation_space(H, W, max_text=4096)
         self.action_space = SkillSpace(SKILLS, max_length=256)
         self.on = np.zeros(lamps, dtype=bool)
@@ -133,6 +135,7 @@ class SwitchesEnv(SkillEnv):
         return "switch on " + " and ".join(f"lamp_{i}" for i in self.targets)
 
     def _execute(self, call: Any) -> None:
+        self._slipped = False
         if self.step_delay:
             time.sleep(self.step_delay)
         if self.die_on_seed is not None and self._seed == self.die_on_seed:
@@ -152,7 +155,8 @@ class SwitchesEnv(SkillEnv):
         i = self._lamp(lamp)
         self._switches += 1
         if self._switches <= self.slip_first or self.np_random.random() < self.slip:
-            return  # the switch slipped: nothing happens, the validator should notice
+            self._slipped = True  # the switch slipped: nothing happens, the validator should notice
+            return
         self.on[i] = on
 
     def _switch_on(self, args: LampArgs) -> None:
@@ -171,6 +175,9 @@ class SwitchesEnv(SkillEnv):
     executors = Executors(SKILLS, {
         SwitchOn: _switch_on, SwitchOff: _switch_off, Wait: _wait, BreakAll: _break_all,
     })
+
+    def _report(self) -> dict[str, Any]:
+        return {INJECTED: ["slip"]} if self._slipped else {}
 
     def _observe(self) -> tuple[dict[str, Any], SceneGraph]:
         frame = np.zeros((H, W, 3), dtype=np.uint8)

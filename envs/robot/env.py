@@ -36,6 +36,7 @@ from agentloop.envs.robot.scene import CUP, HALF
 from agentloop.envs.robot.tasks import DRAWER_SLOTS, TASKS, TaskInstance
 from agentloop.envs.robot.world import World
 from agentloop.errors import ActionError, ErrorKind
+from agentloop.perception import INJECTED
 from agentloop.scene import SceneGraph
 from agentloop.skills.robot import (
     SKILLS,
@@ -117,6 +118,7 @@ class RobotEnv(SkillEnv):
         self._start: tuple[str, np.ndarray] | None = None  # the last built layout and its settled state
         self.sim_seconds = 0.0  # simulated time the last skill took
         self.observed: Observed | None = None  # the simulator's account of the last skill
+        self.injected: list[str] = []  # the failures --disturb injected into the last skill
         self._notes: list[str] = []  # what the running skill's executor measured
         self.camera: Camera | None = None
         # This env's own IK solver, made with its first arm and kept across its episodes (it
@@ -141,7 +143,7 @@ class RobotEnv(SkillEnv):
         else:  # the layout of the last build: start again from its settled state
             self.hand = self._make_hand(self.world)
             self.world.restore(self._start[1])
-        self.sim_seconds, self.observed = 0.0, None
+        self.sim_seconds, self.observed, self.injected = 0.0, None, []
         return self.instance.goal
 
     def _build_world(self, layout: str) -> None:
@@ -178,6 +180,8 @@ class RobotEnv(SkillEnv):
     def _report(self) -> dict[str, Any]:
         facts = {"goal_spec": _need(self.instance).spec.model_dump(mode="json"),
                  "sim_seconds": round(self.sim_seconds, 4)}
+        if self.injected:
+            facts[INJECTED] = self.injected
         if self.observed is not None:  # what the simulator saw the last skill do
             facts[OBSERVED] = self.observed.text()
             facts[OBSERVED_FACTS] = self.observed.model_dump(mode="json", exclude_none=True)
@@ -196,7 +200,8 @@ class RobotEnv(SkillEnv):
     def _execute(self, call: BoundCall) -> None:
         w, hand = _need(self.world), _need(self.hand)
         t0, wall0 = w.data.time, w.physics_wall
-        self.observed, self._notes = None, []
+        self.observed, self._notes, self.injected = None, [], []
+        logged = len(self.disturber.log)
         args = call.args
         was = before(w, args.container if isinstance(args, ContainerArgs) else None)
         hand.take_felt()
@@ -205,6 +210,7 @@ class RobotEnv(SkillEnv):
         finally:
             self.sim_seconds = w.data.time - t0
             self.timings["physics"] = w.physics_wall - wall0
+            self.injected = [kind.value for _, kind in self.disturber.log[logged:]]
         if not isinstance(args, LookArgs):  # a look moves nothing: nothing to account for
             target = getattr(args, "object", None) or getattr(args, "container", None) or getattr(args, "cover", None)
             self.observed = account(w, call.skill.name, target, was, hand.take_felt(), self._notes)

@@ -10,7 +10,7 @@ import pytest
 from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
 from agentloop.recording import RunDir
 from agentloop.records import Outcome, Verdict, VerdictSource
-from agentloop.roles import PreconditionCritic, Roles
+from agentloop.roles import EffectValidator, PreconditionCritic, Roles
 from agentloop.testing import MemorySink
 from agentloop.testing.switches import SwitchesEnv, SwitchesPlanner
 
@@ -64,3 +64,14 @@ def test_the_critics_suggestion_names_the_condition_to_reach():
     assert not verdict.ok and verdict.reason == f"the gripper does not hold {obj}"
     assert verdict.suggestion == f"{obj} held: pick it first"
     env.close()
+
+
+def test_an_injected_failure_is_named_in_the_steps_env_facts():
+    from agentloop.perception import INJECTED
+
+    sink = MemorySink()
+    roles = Roles(SwitchesPlanner(), PreconditionCritic(), EffectValidator())
+    run_episode(SwitchesEnv(slip_first=1), EpisodeSpec("agentloop/toy.switches", 4), roles, LoopLimits(max_steps=10),
+                sink)
+    assert sink.steps[0].env_info[INJECTED] == ["slip"] and not sink.steps[0].validator.ok
+    assert all(INJECTED not in s.env_info for s in sink.steps[1:])

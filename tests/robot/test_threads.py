@@ -53,3 +53,17 @@ def test_threaded_arm_episodes_match_serial_ones_field_by_field(tmp_path: Path) 
         for index, (step, other) in enumerate(zip(steps, other_steps)):
             found += _differences(step, other, f"{episode_id} step {index}")
     assert not found, "\n".join(found[:20])
+
+
+def test_a_disturbance_is_named_in_the_steps_env_facts():
+    from agentloop import registry
+    from agentloop.perception import INJECTED, perception_of
+
+    env = registry.make("agentloop/robot.pick-place", arm="none", disturb=1.0)
+    obs, info = env.reset(seed=3)
+    obj = next(n.id for n in perception_of(info).scene_graph.nodes if n.kind == "object")
+    _, _, _, _, info = env.step(f'pick(object="{obj}")')
+    assert perception_of(info).extra[INJECTED] == ["miss"]
+    _, _, _, _, info = env.step('look(at="table")')
+    assert INJECTED not in perception_of(info).extra
+    env.close()

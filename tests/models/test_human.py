@@ -40,11 +40,24 @@ def decide(request: dict) -> dict:
             "ReflectReply": {"ok": True, "next_action": action}}[request["schema_name"]]
 
 
-def _run(run_dir: Path, model: str, planner: str = "model:single") -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "agentloop", "run", "agentloop/toy.switches", "-n", "1", "--model", model,
-         "--planner", planner, "-o", str(run_dir)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+@pytest.fixture
+def start():
+    """Starts `agentloop run` on the toy env with a model spec; a run the test left waiting
+    for an answer (a failed assertion) is ended with it."""
+    procs: list[subprocess.Popen[str]] = []
+
+    def run(run_dir: Path, model: str, planner: str = "model:single") -> subprocess.Popen[str]:
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "agentloop", "run", "agentloop/toy.switches", "-n", "1", "--model", model,
+             "--planner", planner, "-o", str(run_dir)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT))
+        return procs[-1]
+
+    yield run
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 def _calls(run_dir: Path) -> list:
@@ -73,9 +86,9 @@ def _check_run(run_dir: Path, accepted: list[str], tmp_path: Path, model: str) -
 
 
 @pytest.mark.parametrize("planner", ["model:single", "model:staged"])
-def test_a_program_answers_over_json_lines(planner, tmp_path):
+def test_a_program_answers_over_json_lines(planner, tmp_path, start):
     run_dir = tmp_path / "run"
-    proc = _run(run_dir, "human:stdio", planner)
+    proc = start(run_dir, "human:stdio", planner)
     accepted, refused = [], []
     for line in proc.stdout:
         if not line.startswith("{"):
@@ -110,11 +123,11 @@ def _open_request(client, proc: subprocess.Popen[str]) -> dict | None:
             return None
 
 
-def test_a_program_answers_through_the_page_endpoint(tmp_path):
+def test_a_program_answers_through_the_page_endpoint(tmp_path, start):
     httpx = pytest.importorskip("httpx")
     pytest.importorskip("fastapi")
     run_dir = tmp_path / "run"
-    proc = _run(run_dir, "human:web:0")
+    proc = start(run_dir, "human:web:0")
     url = None
     for line in proc.stderr:
         if m := re.search(r"(http://127\.0\.0\.1:\d+/)", line):

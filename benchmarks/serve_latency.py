@@ -6,10 +6,16 @@ level that many clients connect at once, reset, and play the env's scripted plan
 observations alone (resetting when an episode ends) for `--steps` calls each. A call's
 latency is the client's round trip: critic, skill, validator, PNG frame, JSON, socket.
 
+Each client plays the same seeds at every level, and the largest level's clients also play
+them one session at a time ("alone"). An episode's outcome must not depend on the sessions
+beside it: where a seed ends otherwise at N sessions than alone, the benchmark names the seeds
+and exits 1 (as it does on any client error).
+
     python benchmarks/serve_latency.py [--env agentloop/robot.pick-place] [--levels 1 16 64] [--steps 6]
     python benchmarks/serve_latency.py --env agentloop/miniwob.click-button --levels 1 16
 
-Target: 64 sessions of robot.pick-place and 16 of miniwob.click-button without errors.
+Target: 64 sessions of robot.pick-place and 16 of miniwob.click-button without errors, each
+episode ending as it does alone.
 """
 
 from __future__ import annotations
@@ -53,7 +59,11 @@ class Tally:
     steps: list[float] = field(default_factory=list)
     resets: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    successes: int = 0
+    outcomes: dict[int, bool] = field(default_factory=dict)  # seed -> success, episodes that ended
+
+    @property
+    def successes(self) -> int:
+        return sum(self.outcomes.values())
 
 
 def _free_port() -> int:
@@ -110,7 +120,7 @@ async def client(url: str, env_id: str, index: int, steps: int, tally: Tally) ->
                 result = await env.step({"action": policy(result.observation)})
                 tally.steps.append(time.perf_counter() - t0)
                 if result.done:
-                    tally.successes += bool(result.observation["success"])
+                    tally.outcomes[seed] = bool(result.observation["success"])
                     seed += 1
                     t0 = time.perf_counter()
                     result = await env.reset(seed=seed)
@@ -124,6 +134,21 @@ async def level(url: str, env_id: str, sessions: int, steps: int) -> tuple[Tally
     t0 = time.perf_counter()
     await asyncio.gather(*(client(url, env_id, i, steps, tally) for i in range(sessions)))
     return tally, time.perf_counter() - t0
+
+
+async def alone(url: str, env_id: str, sessions: int, steps: int) -> Tally:
+    """The clients of a level one after another: each episode with no session beside it."""
+    tally = Tally()
+    for i in range(sessions):
+        await client(url, env_id, i, steps, tally)
+    return tally
+
+
+def differences(level: Tally, base: Tally) -> list[str]:
+    """Seeds that ended at this level and alone, with another outcome here."""
+    return [f"seed {s}: {'success' if base.outcomes[s] else 'failure'} alone, "
+            f"{'success' if ok else 'failure'} here" for s, ok in sorted(level.outcomes.items())
+            if s in base.outcomes and base.outcomes[s] != ok]
 
 
 def _drained(url: str, timeout_s: float = 300) -> None:
@@ -141,17 +166,20 @@ def _rss_mb(pid: int) -> float:
     return sum(p.memory_info().rss for p in procs if p.is_running()) / 2**20
 
 
-def main() -> None:
+def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--env", default="agentloop/robot.pick-place")
     ap.add_argument("--levels", type=int, nargs="+", default=[1, 16, 64])
     ap.add_argument("--steps", type=int, default=6, help="calls per client per level")
     args = ap.parse_args()
     table = Table(title=f"agentloop serve {args.env}: step latency ({os.cpu_count()} cores)")
-    for col in ("sessions", "calls", "step p50 ms", "step p95 ms", "reset p50 ms", "errors", "level s", "load avg",
-                "RSS MB"):
+    for col in ("sessions", "calls", "step p50 ms", "step p95 ms", "reset p50 ms", "errors", "success", "alone",
+                "level s", "load avg", "RSS MB"):
         table.add_column(col, justify="right")
+    problems: list[str] = []
     with server(args.env, max(args.levels)) as (url, proc):
+        base = asyncio.run(alone(url, args.env, max(args.levels), args.steps))
+        problems += [f"alone: {e}" for e in base.errors]
         for n in args.levels:
             _drained(url)
             load0 = os.getloadavg()[0]
@@ -160,12 +188,20 @@ def main() -> None:
             p50 = statistics.median(tally.steps) * 1e3 if tally.steps else float("nan")
             p95 = float(np.percentile(tally.steps, 95)) * 1e3 if tally.steps else float("nan")
             r50 = statistics.median(tally.resets) * 1e3 if tally.resets else float("nan")
+            same = {s: base.outcomes[s] for s in tally.outcomes if s in base.outcomes}
             table.add_row(str(n), str(len(tally.steps)), f"{p50:.0f}", f"{p95:.0f}", f"{r50:.0f}", str(len(tally.errors)),
+                          f"{tally.successes}/{len(tally.outcomes)}", f"{sum(same.values())}/{len(same)}",
                           f"{wall:.0f}", f"{load0:.1f}->{os.getloadavg()[0]:.1f}", f"{rss:.0f}")
-            for line in tally.errors[:5]:
-                print(line)
+            problems += [f"{n} sessions: {e}" for e in tally.errors]
+            diff = differences(tally, base)
+            if diff:
+                problems.append(f"{n} sessions: {len(diff)} of {len(same)} episodes end otherwise than alone: "
+                                + "; ".join(diff[:8]))
     Console(width=160).print(table)
+    for line in problems:
+        print(f"FAIL {line}")
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

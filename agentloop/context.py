@@ -34,6 +34,44 @@ class HistoryItem:
     # What the call's element arguments named when it ran ("button:Place order"): element
     # ids can be reused on a new page, so a repeat is the same call on the same thing.
     targets: tuple[str, ...] = ()
+    # What the scene showed before the step, by node id (`seen_in`): later prompts recall from
+    # it what is no longer in view, and tell an id that now names another element.
+    seen: dict[str, Seen] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A node as a step saw it: what it showed (`kind "name"`, a value) and where it was."""
+
+    shows: str
+    where: str = ""
+    kind: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.shows} ({self.where})" if self.where else self.shows
+
+
+# Relations that say where a thing is (in a drawer, on a tray, inside a card), not which way it
+# lies from its neighbours: what a memory of a node keeps.
+_PLACING = frozenset({"in", "on", "inside", "under", "child_of", "held_by"})
+_SHOWN = ("value", "url")  # attributes that are what a node shows, beside its name
+
+
+def seen_in(scene: SceneGraph | None) -> dict[str, Seen]:
+    """What each node of `scene` that shows something (a name or a value) shows, by id."""
+    if scene is None:
+        return {}
+    where: dict[str, list[str]] = {}
+    for r in scene.relations:
+        if r.rel in _PLACING:
+            where.setdefault(r.src, []).append(f"{r.rel.replace('_', ' ')} {r.dst}")
+    out = {}
+    for n in scene.nodes:
+        shown = [f"{k}={n.attrs[k]!r}" for k in _SHOWN if n.attrs.get(k) not in (None, "")]
+        if n.name or shown:
+            head = f'{n.kind} "{n.name}"' if n.name else n.kind
+            out[n.id] = Seen(" ".join([head, *shown]), ", ".join(where.get(n.id, [])), n.kind)
+    return out
 
 
 @dataclass
@@ -45,6 +83,7 @@ class Context:
     observation: Any
     skillset: SkillSet | None = None
     step: int = 0
+    max_steps: int | None = None  # the episode's step limit (`LoopLimits.max_steps`), where known
     candidate: int = 0  # which of a step's best-of-N draws is being asked for
     history: list[HistoryItem] = field(default_factory=list)
     feedback: list[Feedback] = field(default_factory=list)

@@ -98,6 +98,22 @@ class Feedback(BaseModel):
     step: int = 0
 
 
+class FinishStatus(str, Enum):
+    """What a planner claims when it ends an episode with the `finish` skill."""
+
+    DONE = "done"  # the goal holds (and `answer` is the answer, where the task asks for one)
+    INFEASIBLE = "infeasible"  # the task cannot be done here
+
+
+class Claim(BaseModel):
+    """A planner's own account of how its episode ended, kept beside the env's verdict
+    (`EpisodeRecord.success`): the env decides the outcome, never the claim."""
+
+    status: FinishStatus
+    answer: str = ""
+    step: int = Field(description="the step that ended the episode")
+
+
 class CallRole(str, Enum):
     """Which call of which role a model call was: the planner's stages, the judges, a
     process reward model. Exports pick their rows by it."""
@@ -259,6 +275,8 @@ class EpisodeRecord(BaseModel):
     critic: str = ""
     validator: str = ""
     models: list[str] = Field(default_factory=list)
+    claim: Claim | None = Field(default=None, description="the planner's finish claim, if it ended the episode")
+    max_steps: int | None = Field(default=None, description="the step limit the episode ran under")
 
 
 class CriticKind(str, Enum):

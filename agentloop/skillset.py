@@ -12,13 +12,14 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
 
 from agentloop.calls import SkillCall, SkillSpec
 from agentloop.effects import Effect
 from agentloop.errors import ActionError, ErrorKind
+from agentloop.records import FinishStatus
 from agentloop.scene import SceneGraph
 
 
@@ -52,6 +53,7 @@ class Skill:
     name: ClassVar[str]
     Args: ClassVar[type[BaseModel]] = NoArgs
     irreversible: ClassVar[bool] = False
+    by_loop: ClassVar[bool] = False  # run by the agent loop itself, with no executor in an env
 
     @classmethod
     def description(cls) -> str:
@@ -77,6 +79,26 @@ class Skill:
         return []
 
 
+class FinishArgs(BaseModel):
+    """The claim a planner ends the episode with."""
+
+    model_config = ConfigDict(extra="forbid")
+    # The enum inline (not a `$ref`): skill signatures and grounded schemas show its values.
+    status: Annotated[FinishStatus, WithJsonSchema({"type": "string", "enum": [s.value for s in FinishStatus]})] = Field(
+        description="'done' when the goal holds, 'infeasible' when the task cannot be done")
+    answer: str = Field(default="", description="the answer, where the goal asks for one")
+
+
+class Finish(Skill):
+    """End the episode with a claim: 'done' (with the answer, if the goal asks for one) or 'infeasible'; the environment judges the outcome."""
+
+    name = "finish"
+    Args = FinishArgs
+    # Run by the loop, never by an env: it ends the episode, and the env's own success decides
+    # the outcome; the claim is recorded beside it.
+    by_loop: ClassVar[bool] = True
+
+
 class BoundCall(BaseModel):
     """A parsed call bound to its skill, its arguments validated by the skill's `Args`."""
 
@@ -92,13 +114,14 @@ class BoundCall(BaseModel):
 
 
 class SkillSet:
-    """The vocabulary of one embodiment: parse, validate and describe its skills."""
+    """The vocabulary of one embodiment: parse, validate and describe its skills. Every set
+    has `finish` too (last), the loop's own way for a planner to end an episode."""
 
     def __init__(self, skills: Iterable[Skill | type[Skill]]):
         self._skills: dict[str, Skill] = {}
-        for s in skills:
+        for s in [*skills, Finish]:
             inst = s() if isinstance(s, type) else s
-            self._skills[inst.name] = inst
+            self._skills.setdefault(inst.name, inst)
         self._specs = [type(s).spec() for s in self._skills.values()]
 
     def __contains__(self, name: object) -> bool:
@@ -155,7 +178,7 @@ class Executors(Generic[EnvT]):
     """
 
     def __init__(self, skillset: SkillSet, table: Mapping[type[Skill], Any]):
-        have = {type(s) for s in skillset}
+        have = {type(s) for s in skillset if not s.by_loop}
         missing = sorted(s.name for s in have - set(table))
         extra = sorted(getattr(s, "name", repr(s)) for s in set(table) - have)
         if missing or extra:
@@ -169,5 +192,7 @@ class Executors(Generic[EnvT]):
         self._by_name = {cls.name: fn for cls, fn in table.items()}
 
     def run(self, env: EnvT, bound: BoundCall) -> None:
-        """Run the executor of `bound`'s skill on `env`."""
+        """Run the executor of `bound`'s skill on `env`; a skill the loop runs (finish) is refused."""
+        if bound.call.name not in self._by_name:
+            raise ActionError(ErrorKind.UNKNOWN_SKILL, f"{bound.call.name} is run by the agent loop, not by an env")
         self._by_name[bound.call.name](env, bound.args)

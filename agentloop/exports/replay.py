@@ -22,7 +22,7 @@ from typing_extensions import Unpack
 from agentloop import registry
 from agentloop.adapter import PassThroughSkillSet
 from agentloop.calls import SkillCall, SkillSpec
-from agentloop.context import Context, HistoryItem, call_targets
+from agentloop.context import Context, HistoryItem, call_targets, seen_in
 from agentloop.errors import ActionError, ConfigError
 from agentloop.exports.source import Episode, PromptOptions
 from agentloop.models.base import parse_into
@@ -153,7 +153,8 @@ class Replay:
         if self.options.images and step.frame is not None:
             observation["screenshot"] = PLACEHOLDER
         return Context(env_id=self.ep.record.env_id, perception=perception, observation=observation,
-                       skillset=self.vocab.skillset, step=step.index, history=self.history,
+                       skillset=self.vocab.skillset, step=step.index, max_steps=self.ep.record.max_steps,
+                       history=self.history,
                        feedback=self.feedback, plan=self.plan)
 
     def _give(self, fb: Feedback, ctx: Context) -> None:
@@ -216,7 +217,8 @@ class Replay:
         """The step in the history later prompts show, as the loop writes it."""
         if step.action is not None:
             self.history.append(HistoryItem(index=step.index, action=str(step.action), action_error=step.action_error,
-                                            validator=step.validator, targets=call_targets(step.action, ctx.scene)))
+                                            validator=step.validator, targets=call_targets(step.action, ctx.scene),
+                                            seen=seen_in(ctx.scene)))
         else:
             last = step.candidates[-1].text if step.candidates else ""
             self.history.append(HistoryItem(index=step.index, action=last,

@@ -11,12 +11,13 @@ import time
 from collections.abc import Callable
 from typing import Optional
 
-from agentloop.context import Context, HistoryItem, call_targets
+from agentloop.context import Context, HistoryItem, call_targets, seen_in
 from agentloop.errors import ActionError, ErrorKind, ModelError, Role
 from agentloop.loop.bookkeeping import close_step, give, guarded
 from agentloop.loop.state import Deps, EpisodeState, StepState
 from agentloop.records import (
     Candidate,
+    Claim,
     Feedback,
     FeedbackSource,
     Outcome,
@@ -48,7 +49,7 @@ def begin(s: EpisodeState, d: Deps) -> Phase | None:
     except Exception as e:
         s.env_ok = False
         return end(s, d, Outcome.ERROR, f"env reset failed: {e!r}")
-    s.record.goal = s.ctx.goal
+    s.record.goal, s.record.max_steps = s.ctx.goal, d.limits.max_steps
     with guarded(Role.SINK):
         s.frame_ref = d.sink.frame(0, s.ctx.frame)
     with guarded(Role.PLANNER):
@@ -62,7 +63,7 @@ def perceive(s: EpisodeState, d: Deps) -> Phase | None:
     if s.index >= d.limits.max_steps:
         return end(s, d, Outcome.TRUNCATED)
     ctx = s.ctx
-    ctx.step, ctx.model_calls = s.index, []
+    ctx.step, ctx.max_steps, ctx.model_calls = s.index, d.limits.max_steps, []
     scene = ctx.scene
     s.step = StepState(record=StepRecord(
         episode_id=d.spec.episode_id, index=s.index, started_at=now(), ended_at=now(),
@@ -155,15 +156,33 @@ def refused(s: EpisodeState, d: Deps) -> Phase | None:
     return perceive
 
 
+def _finish(s: EpisodeState, d: Deps) -> Phase | None:
+    """The planner ends the episode (the `finish` skill): nothing runs in the env; its claim is
+    recorded, and the env's own account as of now decides the outcome."""
+    assert s.ctx is not None and s.step is not None and s.step.chosen is not None
+    step, ctx, chosen = s.step, s.ctx, s.step.chosen
+    rec, p, v = step.record, ctx.perception, step.verdict
+    rec.action, rec.action_text, rec.critic = chosen.call, str(chosen.call), v
+    rec.rewards = RewardComponents(progress=p.progress, critic=v.score if v is not None else None)
+    rec.success, rec.progress, rec.terminated = p.success, p.progress, True
+    claim = chosen.args.model_dump()
+    s.record.claim = Claim(status=claim["status"], answer=claim.get("answer", ""), step=s.index)
+    ctx.history.append(HistoryItem(index=s.index, action=str(chosen.call), seen=seen_in(ctx.scene)))
+    return end(s, d, Outcome.SUCCESS if p.success else Outcome.FAILURE)
+
+
 def act(s: EpisodeState, d: Deps) -> Phase | None:
-    """Run the chosen call in the env."""
+    """Run the chosen call in the env; `finish`, the loop's own skill, ends the episode instead."""
     assert s.ctx is not None and s.step is not None and s.step.chosen is not None
     step, chosen = s.step, s.step.chosen
+    if chosen.skill.by_loop:
+        return _finish(s, d)
     step.record.action, step.record.action_text, step.record.critic = chosen.call, str(chosen.call), step.verdict
     t = time.perf_counter()
     try:
         obs, reward, terminated, truncated, info = d.env.step(chosen.call)
-        after = Context.of(d.spec.env_id, obs, info, d.skillset, step=s.index + 1, history=s.ctx.history,
+        after = Context.of(d.spec.env_id, obs, info, d.skillset, step=s.index + 1, max_steps=s.ctx.max_steps,
+                           history=s.ctx.history,
                            feedback=s.ctx.feedback, plan=s.ctx.plan, sampling_seed=s.ctx.sampling_seed)
     except Exception as e:
         step.timed("act", t)
@@ -203,7 +222,8 @@ def validate(s: EpisodeState, d: Deps) -> Phase | None:
     rec.success, rec.progress, rec.env_info = p.success, p.progress, p.extra
     rec.terminated, rec.truncated = step.terminated, step.truncated
     before.history.append(HistoryItem(index=s.index, action=str(chosen.call), action_error=rec.action_error,
-                                      validator=check, targets=call_targets(chosen.call, before.scene)))
+                                      validator=check, targets=call_targets(chosen.call, before.scene),
+                                      seen=seen_in(before.scene)))
     s.ctx = after
     if not p.success:
         _feed_back(s, d, check)

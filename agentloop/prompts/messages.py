@@ -13,16 +13,13 @@ import numpy as np
 from agentloop.context import Context
 from agentloop.models.types import ImagePart, Message, Part, TextPart
 from agentloop.prompts import render
+from agentloop.prompts.episode import history_view, live_feedback, plan_progress, recalled
 from agentloop.records import Feedback, Plan
 from agentloop.scene import SceneGraph
 from agentloop.skillset import BoundCall
 
 _EMBODIMENT = {"robot": "a simulated robot tabletop", "web": "a web browser", "miniwob": "a web browser",
                "site": "a web browser", "android": "an Android phone"}
-HISTORY = 8  # past steps shown
-FEEDBACK = 6  # pieces of feedback shown
-SHORT_HISTORY, SHORT_FEEDBACK = 4, 2  # in the compact single-call prompt
-SHORT_SKIPPED = ("bbox", "position")  # attributes the compact prompt leaves out of the scene
 GOAL_SPEC = "goal_spec"  # the one env fact prompts show (Perception.extra), constant over an episode
 
 Frames = list[tuple[np.ndarray | None, str]]  # (pixels, reference recorded instead of them)
@@ -35,12 +32,16 @@ def embodiment(env_id: str) -> str:
 
 
 def context_values(ctx: Context, feedback: list[Feedback] | None = None) -> dict[str, object]:
-    """What `_context.j2` shows: goal, skills, scene, recent history and feedback."""
+    """What `_context.j2` shows, the same in every mode: goal (and its facts), skills with their
+    descriptions, the step and its limit, the scene, what earlier steps showed that is no
+    longer in view, the recent steps and the feedback that still applies."""
     return {
-        "goal": ctx.goal, "skills": ctx.skills, "step": ctx.step,
+        "goal": ctx.goal, "goal_facts": goal_facts(ctx), "skills": ctx.skills, "step": ctx.step + 1,
+        "max_steps": ctx.max_steps,
         "scene_text": ctx.scene.to_text() if ctx.scene is not None else (ctx.text or ""),
-        "history": ctx.history[-HISTORY:],
-        "feedback": (feedback if feedback is not None else ctx.feedback)[-FEEDBACK:],
+        "memory": recalled(ctx.history, ctx.scene),
+        "history": history_view(ctx.history, ctx.scene),
+        "feedback": live_feedback(feedback if feedback is not None else ctx.feedback, ctx.history),
     }
 
 
@@ -74,9 +75,13 @@ def planner_messages(ctx: Context, template: str, feedback: list[Feedback], imag
     return [system_message("planner", ctx.env_id, bool(shown)), user_message(text, shown)]
 
 
-def action_messages(ctx: Context, feedback: list[Feedback], images: bool, plan: Plan | None = None) -> list[Message]:
-    """The staged planner's call for the next skill call, under the plan in force."""
-    return planner_messages(ctx, "action.j2", feedback, images, plan=plan)
+def action_messages(ctx: Context, feedback: list[Feedback], images: bool, plan: Plan | None = None,
+                    planned_at: int = 0) -> list[Message]:
+    """The staged planner's call for the next skill call, under the plan in force (made at step
+    `planned_at`), its steps done since marked."""
+    steps = plan_progress(plan, ctx.history, planned_at) if plan is not None else []
+    return planner_messages(ctx, "action.j2", feedback, images, plan=plan, plan_steps=steps,
+                            planned_at=planned_at + 1)
 
 
 def goal_facts(ctx: Context) -> list[str]:
@@ -89,11 +94,8 @@ def goal_facts(ctx: Context) -> list[str]:
 
 
 def single_messages(ctx: Context, feedback: list[Feedback], images: bool) -> list[Message]:
-    """The compact single-call prompt, for small trained models: the goal (and its facts),
-    skill signatures, the scene without coordinates, the last steps and feedback."""
-    text = render("single.j2", goal=ctx.goal, goal_facts=goal_facts(ctx), skills=ctx.skills, step=ctx.step,
-                  scene_text=ctx.scene.to_text(skip_attrs=SHORT_SKIPPED) if ctx.scene is not None else ctx.text,
-                  history=ctx.history[-SHORT_HISTORY:], feedback=feedback[-SHORT_FEEDBACK:])
+    """The single-call prompt: the same context as the staged planner's, asking for the next call."""
+    text = render("single.j2", **context_values(ctx, feedback))
     shown = frames(images, ctx)
     system = render("system_single.j2", embodiment=embodiment(ctx.env_id))
     return [Message(role="system", content=system), user_message(text, shown)]

@@ -23,6 +23,7 @@ from agentloop.models import Model
 from agentloop.models.base import accepts_images
 from agentloop.models.types import Sampling
 from agentloop.prompt_spec import PlannerMode
+from agentloop.prompts.episode import plan_progress
 from agentloop.prompts.messages import (
     action_messages,
     critic_messages,
@@ -73,6 +74,20 @@ def _unseen(choice: ActionChoice, ctx: Context) -> list[str]:
             and v not in known | set(literal_values(params.get(k, {})))]
 
 
+def _call_problems(call: SkillCall, ctx: Context) -> list[str]:
+    """What the rules see wrong with `call` now: objects not in view, an unmet precondition."""
+    out = _unseen(ActionChoice(skill=call.name, args=call.args), ctx)
+    if ctx.skillset is not None and ctx.scene is not None:
+        try:
+            bound = ctx.skillset.bind(call)
+            problem = bound.skill.precondition(ctx.scene, bound.args)
+            if problem:
+                out.append(f"precondition of {call} does not hold: {problem}")
+        except Exception as e:  # a broken precondition is reported, not raised
+            out.append(f"cannot check {call}: {e}")
+    return out
+
+
 Staged = TypeVar("Staged", PlanReply, ReflectReply)
 
 
@@ -87,11 +102,12 @@ class VLMPlanner:
     """Asks a model for each step's action.
 
     Staged (the default): whenever there is something new to plan for (the episode's start,
-    or feedback since the last plan), stage one proposes a plan (phase, subgoals, next calls)
-    and stage two reflects on it against the scene graph and commits the next call; otherwise
-    one call asks for the next action. Single (`mode=PlannerMode.SINGLE`): one call a step with
-    the compact prompt, for small models trained on it. Feedback from the critic, the validator, action
-    errors and a human is kept and shown in every later prompt. Another best-of-N draw at the
+    feedback since the last plan, a plan whose steps all ran, or a scene that contradicts its
+    next step), stage one proposes a plan (phase, subgoals, next calls); stage two reflects on
+    it where the rules find its committed call wrong, and commits the next call; otherwise one
+    call asks for the next action, shown the plan with its done steps marked. Single
+    (`mode=PlannerMode.SINGLE`): one call a step with the same context and no plan. Feedback
+    from the critic, the validator, action errors and a human is shown while it applies. Another best-of-N draw at the
     same step (another best-of-N candidate, or a proposal after the critic refused one) samples
     with `sample_temperature`, so draws differ; each sampled call is seeded from the episode's
     seed and rollout (`Context.sampling_seed`), the step and the candidate, so a rerun repeats it."""
@@ -111,12 +127,14 @@ class VLMPlanner:
         self.received: list[Feedback] = []
         self._stale = True  # something new to plan for
         self._committed: str | None = None  # the call the last plan committed to, as text
+        self._planned_at = 0  # the step the plan in force was made at
         self._step, self._proposed = -1, 0  # proposals so far at the current step
 
     def reset(self, ctx: Context) -> None:
         self.received = []
         self._stale = True
         self._committed = None
+        self._planned_at = 0
         self._step, self._proposed = -1, 0
 
     def propose(self, ctx: Context) -> Proposal:
@@ -125,13 +143,17 @@ class VLMPlanner:
         candidate, self._proposed = self._proposed, self._proposed + 1
         if self.mode is PlannerMode.SINGLE:
             return Proposal(action=self._next_action(ctx, None, candidate))
-        if not self._stale:
+        if not self._stale and not self._outdated(ctx):
             return Proposal(action=self._next_action(ctx, ctx.plan, candidate))
-        self._stale = False
+        self._stale, self._planned_at = False, ctx.step
         plan = self._plan(ctx, candidate)
-        reflected = self._reflect(plan, ctx, candidate)
+        # Stage two runs only where it can change something: where the rules find the committed
+        # call wrong (unseen objects, unmet preconditions) or there is none. Asked to re-check a
+        # call the rules find nothing wrong with, a model repeats it and the call's cost doubles.
+        problems = self._problems(ctx)
+        reflected = self._reflect(plan, ctx, candidate, problems) if problems else None
         committed, self._committed = self._committed, None
-        return Proposal(action=committed or self._next_action(ctx, reflected, candidate), plan=plan,
+        return Proposal(action=committed or self._next_action(ctx, reflected or plan, candidate), plan=plan,
                         reflected=reflected)
 
     def feedback(self, feedback: Feedback, ctx: Context) -> None:
@@ -166,9 +188,23 @@ class VLMPlanner:
         return Plan(subgoals=reply.subgoals, steps=_with_first(list(reply.steps), self._committed),
                     phase=reply.phase, rationale=reply.rationale)
 
-    def _reflect(self, plan: Plan, ctx: Context, candidate: int) -> Plan:
+    def _outdated(self, ctx: Context) -> bool:
+        """Whether the plan in force is spent (every step ran) or the scene contradicts its next
+        step (it names what is not in view, or its precondition does not hold): plan afresh."""
+        plan = ctx.plan
+        if plan is None or not plan.steps:
+            return plan is None
+        todo = [text for text, done in plan_progress(plan, ctx.history, self._planned_at) if not done]
+        if not todo:
+            return True
+        try:
+            call = SkillCall.parse(todo[0], ctx.skills or None)
+        except ActionError:
+            return False  # a step written as prose: nothing to check it against
+        return bool(_call_problems(call, ctx))
+
+    def _reflect(self, plan: Plan, ctx: Context, candidate: int, problems: list[str]) -> Plan:
         """Stage two: the plan checked against the scene (with what the rules found) and fixed."""
-        problems = self._problems(ctx)
         try:
             reply = self._ask(ctx, CallRole.REFLECT, "reflect.j2", ReflectReply, candidate, self.temperature,
                               plan=plan, next_action=self._committed, problems=problems)
@@ -190,16 +226,7 @@ class VLMPlanner:
             call = SkillCall.parse(self._committed, ctx.skills or None)
         except ActionError as e:
             return [str(e)]
-        out = _unseen(ActionChoice(skill=call.name, args=call.args), ctx)
-        if ctx.skillset is not None and ctx.scene is not None:
-            try:
-                bound = ctx.skillset.bind(call)
-                problem = bound.skill.precondition(ctx.scene, bound.args)
-                if problem:
-                    out.append(f"precondition of {call} does not hold: {problem}")
-            except Exception as e:  # a broken precondition is reported, not raised
-                out.append(f"cannot check {call}: {e}")
-        return out
+        return _call_problems(call, ctx)
 
     def _next_action(self, ctx: Context, plan: Plan | None, candidate: int) -> str:
         """The next call as text; an unusable reply is handed on raw, for the loop to record
@@ -208,7 +235,7 @@ class VLMPlanner:
         # after the critic refused one (greedy decoding would only ask for the refused call again).
         temperature = self.sample_temperature if candidate > 0 else self.temperature
         messages = (single_messages(ctx, self.received, self.images) if self.mode is PlannerMode.SINGLE
-                    else action_messages(ctx, self.received, self.images, plan=plan))
+                    else action_messages(ctx, self.received, self.images, plan=plan, planned_at=self._planned_at))
         try:
             reply = call_json(
                 self.model, CallRole.ACTION, messages, grounded(ActionChoice, ctx.skills, ctx.scene), ctx.model_calls,

@@ -71,7 +71,8 @@ def test_prm_rows_are_what_the_learned_critic_reads(toy_run, tmp_path):
     first = next(r for r in ds if r["step"] == 0 and r["episode_id"].endswith("s00003__r00"))
     env = registry.make("agentloop/toy.switches")
     obs, info = env.reset(seed=3)
-    ctx = Context.of("agentloop/toy.switches", obs, info, env.unwrapped.skillset)
+    limit = next(rec.max_steps for _, rec in RunDir(toy_run).episodes() if rec.episode_id == first["episode_id"])
+    ctx = Context.of("agentloop/toy.switches", obs, info, env.unwrapped.skillset, max_steps=limit)
     assert first["prompt"] == prm_prompt(ctx, [])
 
 
@@ -96,5 +97,7 @@ def test_stepwise_one_row_per_call_with_signals(toy_run, tmp_path):
         assert col in ds.column_names
     # A scripted run: no model ran, so no tokens, but every call the model planner would make.
     assert all(ids is None for ids in ds["prompt_token_ids"])
-    assert set(ds["role"]) >= {"plan", "reflect", "action"}
+    # (no reflection: the rules find nothing wrong with a scripted call, so stage two is not asked;
+    # a plan of one call is spent once it ran, so the next step plans afresh)
+    assert "plan" in set(ds["role"]) <= {"plan", "action"}
     assert len(set(zip(ds["episode_id"], ds["step"]))) == len(_steps(toy_run))

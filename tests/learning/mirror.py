@@ -17,10 +17,10 @@ from agentloop.models import Completion, Message, Sampling
 from agentloop.models.base import parse_into
 from agentloop.prompts.schemas import ActionChoice, PlanReply, ReflectReply
 from agentloop.recording import RunDir, read_steps
-from agentloop.records import StepRecord
+from agentloop.records import Plan, StepRecord
 
 _GOAL = re.compile(r"GOAL: (.*)")
-_STEP = re.compile(r"SCENE(?: GRAPH)? \(step (\d+)\)")
+_STEP = re.compile(r"^STEP (\d+)", re.M)  # prompts count steps from 1
 
 
 class MirrorModel:
@@ -38,10 +38,11 @@ class MirrorModel:
     def complete(self, messages: list[Message], schema: type[BaseModel] | None = None,
                  **sampling: Sampling) -> Completion:
         text = messages[-1].text()
-        step = self.steps[(_GOAL.search(text).group(1), int(_STEP.search(text).group(1)))]
+        step = self.steps[(_GOAL.search(text).group(1), int(_STEP.search(text).group(1)) - 1)]
         call = step.action or SkillCall(name="wait")
         choice = {"skill": call.name, "args": call.args}
-        plan = step.plan_reflected or step.plan
+        # A step the scripted planner did not plan at gets the goal as its plan, as the exports render it.
+        plan = step.plan_reflected or step.plan or Plan(subgoals=[_GOAL.search(text).group(1)])
         if schema is not None and issubclass(schema, PlanReply):
             reply = {"phase": plan.phase, "subgoals": plan.subgoals, "steps": plan.steps,
                      "rationale": plan.rationale, "next_action": choice}

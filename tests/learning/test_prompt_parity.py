@@ -42,7 +42,7 @@ def test_the_model_planner_sends_what_the_export_rendered(scripted_toy, tmp_path
     for folder, rec in RunDir(scripted_toy).episodes():
         roles = Roles(VLMPlanner(model, mode=mode), PreconditionCritic(), EffectValidator())
         sink = MemorySink()
-        run_episode(env, EpisodeSpec(TOY, seed=rec.seed), roles, LoopLimits(max_steps=50), sink)
+        run_episode(env, EpisodeSpec(TOY, seed=rec.seed), roles, LoopLimits(max_steps=rec.max_steps or 50), sink)
         assert [s.action_text for s in sink.steps] == [s.action_text for s in read_steps(folder)]  # same path
         for s in sink.steps:
             sent[(rec.episode_id, s.index)] = [_key([turn(m, False) for m in c.prompt], c.raw) for c in s.model_calls]

@@ -84,11 +84,11 @@ def test_critic_catches_mistake_and_validator_triggers_replan(env):
     # The rule check found the unmet precondition before the critic: it was in the reflect prompt.
     assert "precondition of place" in model.asked["reflect"][0]
     # Feedback reached the planner's next prompts.
-    assert "[critic] " in model.asked["plan"][1] and "does not hold" in model.asked["plan"][1]
-    assert "[validator] the blue cylinder is not in the gripper" in model.asked["plan"][2]
+    assert "[critic, step 1] " in model.asked["plan"][1] and "does not hold" in model.asked["plan"][1]
+    assert "[validator, step 1] the blue cylinder is not in the gripper" in model.asked["plan"][2]
     assert "FeedbackSource" not in "".join(model.asked["plan"])
-    # Each plan is recorded with its reflection on the step that asked for it.
-    assert first.plan is not None and first.plan_reflected.reflection
+    # The step keeps its last plan; the pick the rules find sound was not reflected on.
+    assert first.plan is not None and first.plan_reflected is None
     assert steps[1].plan.steps[0] == 'place(object="blue_cylinder", target="grey_tray")'
     assert rec.success and rec.critic_rejections == 1 and rec.validator_failures == 1 and rec.replans == 1
     assert rec.critic_agreement.rejected == 1 and rec.critic_agreement.accepted_failed == 1
@@ -148,7 +148,7 @@ def test_human_correction_reaches_next_prompt(env):
     run_episode(env, EpisodeSpec(ENV, seed=0), _roles(model), LoopLimits(max_steps=3), sink, human=human)
     assert sink.steps[1].human_feedback == "the cylinder on the right, the blue one"
     later = [p for k in ("plan", "action") for p in model.asked.get(k, [])]
-    assert any("[human correction - follow it] the cylinder on the right" in p for p in later)
+    assert any("[human correction - follow it, step 2] the cylinder on the right" in p for p in later)
 
 
 def test_best_of_n_samples_distinct_candidates(env):

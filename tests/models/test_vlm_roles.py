@@ -48,25 +48,26 @@ def test_propose_plans_and_reflects_at_start_and_after_feedback_only(env):
     first = planner.propose(ctx)
     assert first.action == 'switch_on(lamp="lamp_2")'
     assert first.plan is not None and first.plan.steps[0] == first.action
-    assert first.reflected is not None and first.reflected.reflection == "plan holds"
-    assert [c.role for c in ctx.model_calls] == ["plan", "reflect"]
+    # The rules find the committed call sound: no reflection, which would only repeat it.
+    assert first.reflected is None
+    assert [c.role for c in ctx.model_calls] == ["plan"]
 
-    # Nothing new to plan for: the next proposal is one action call, with no plan.
-    ctx.step, ctx.plan = 1, first.reflected
+    # Nothing new to plan for (the plan's next step has not run): one action call, no plan.
+    ctx.step, ctx.plan = 1, first.plan
     second = planner.propose(ctx)
     assert second.plan is None and second.action == 'switch_on(lamp="lamp_4")'
     assert ctx.model_calls[-1].role == "action"
 
-    # Feedback makes it plan again; reflection may change the committed call.
+    # Feedback makes it plan again.
     fb = Feedback(source=FeedbackSource.HUMAN, message="the far lamp first", step=1)
     ctx.feedback.append(fb)
     planner.feedback(fb, ctx)
     third = planner.propose(ctx)
     assert third.plan is not None and third.action == 'switch_on(lamp="lamp_4")'
-    assert third.reflected.steps[0] == third.action
-    assert "[human correction - follow it] the far lamp first" in model.asked["plan"][-1]
+    assert third.plan.steps[0] == third.action
+    assert "[human correction - follow it, step 2] the far lamp first" in model.asked["plan"][-1]
     assert planner.received == [fb]
-    assert [c.role for c in ctx.model_calls][-2:] == ["plan", "reflect"]
+    assert [c.role for c in ctx.model_calls][-2:] == ["action", "plan"]
 
 
 def test_another_candidate_at_the_same_step_is_sampled(env):
@@ -102,7 +103,7 @@ def test_a_plan_without_a_next_action_asks_for_one_under_the_reflected_plan(env)
     proposal = planner.propose(ctx)
     assert proposal.action == 'switch_on(lamp="lamp_2")'
     assert "no next action was proposed" in proposal.reflected.reflection
-    assert "CURRENT PLAN (complete): look()" in model.asked["action"][0]
+    assert "CURRENT PLAN (complete, made at step 1; [x] done since):\n- [ ] look()" in model.asked["action"][0]
 
 
 def test_unusable_critic_reply_passes_reversible_and_stops_irreversible(env):
@@ -144,7 +145,7 @@ def test_single_call_mode_asks_one_action_call_per_proposal(env):
     assert second.plan is None and second.action == 'switch_on(lamp="lamp_4")'
     assert [c.role for c in ctx.model_calls] == ["action"] * 2
     assert [c.candidate for c in ctx.model_calls] == [0, 1]  # which of the step's candidates each made
-    assert "CURRENT PLAN" not in model.asked["action"][0] and "[critic] not that one" in model.asked["action"][1]
+    assert "CURRENT PLAN" not in model.asked["action"][0] and "[critic, step 1] not that one" in model.asked["action"][1]
 
 
 def test_calls_through_a_server_are_recorded_token_exact_and_grounded(env):

@@ -1,7 +1,8 @@
 """Android env on the ADB server double: the scripted planner against a random-click baseline.
 
 Runs every task the double hosts through `run_episode` (rule critic + effect validator) and
-prints success rate, mean steps and mean seconds per step (observe = uiautomator dump +
+prints success rate, mean steps, the critic's rejections and the validator's failures, and mean
+seconds per step (observe = uiautomator dump +
 screencap over adbutils, both through the double's real adb protocol).
 Run: python benchmarks/android_double.py [episodes_per_task]
 """
@@ -42,7 +43,7 @@ def main() -> None:
     rows = []
     with AdbServerDouble(0) as srv:
         for label, make_planner in [("scripted", lambda s: AndroidPlanner()), ("random clicks", random_clicker)]:
-            ok = steps = 0
+            ok = steps = rejections = failures = 0
             t0 = time.perf_counter()
             for task in tasks:
                 for seed in range(n):
@@ -53,13 +54,14 @@ def main() -> None:
                     env.close()
                     ok += rec.success
                     steps += rec.steps
+                    rejections, failures = rejections + rec.critic_rejections, failures + rec.validator_failures
             dt = time.perf_counter() - t0
             eps = len(tasks) * n
-            rows.append((label, ok / eps, steps / eps, dt / max(steps, 1)))
+            rows.append((label, ok / eps, steps / eps, rejections, failures, dt / max(steps, 1)))
     print(f"{len(tasks)} tasks x {n} episodes on the ADB server double")
-    print(f"{'planner':<14} {'success':>8} {'mean steps':>11} {'s/step':>8}")
-    for label, sr, ms, sps in rows:
-        print(f"{label:<14} {sr:>8.0%} {ms:>11.1f} {sps:>8.3f}")
+    print(f"{'planner':<14} {'success':>8} {'mean steps':>11} {'rejected':>9} {'val fail':>9} {'s/step':>8}")
+    for label, sr, ms, rej, fails, sps in rows:
+        print(f"{label:<14} {sr:>8.0%} {ms:>11.1f} {rej:>9d} {fails:>9d} {sps:>8.3f}")
 
 
 if __name__ == "__main__":

@@ -23,16 +23,15 @@ os.environ.setdefault("MUJOCO_GL", "egl")
 from rich.console import Console
 from rich.table import Table
 
-from agentloop import registry
 from agentloop.context import Context
 from agentloop.effects import EffectKind
 from agentloop.envs.robot import TASK_TABLE
 from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
+from agentloop.loop.state import make_env
 from agentloop.records import RunConfig, StepRecord, Verdict
 from agentloop.roles import Roles
 from agentloop.roles.factory import build_roles
 from agentloop.roles.validator import EffectValidator
-from agentloop.runner.worker import episode_step_limit
 from agentloop.scene import SceneGraph
 from agentloop.skillset import BoundCall
 
@@ -80,6 +79,7 @@ class Result(NamedTuple):
     steps: float
     skills: int
     validator_failures: int
+    critic_rejections: int
     missed: Counter[str]
 
 
@@ -87,8 +87,8 @@ def run(task: str, episodes: int, disturb: float, arm: str, closed: bool) -> Res
     env_id = f"agentloop/robot.{task}"
     mode = "rule" if closed else "none"
     config = RunConfig(env_id=env_id, critic=mode, validator=mode, env_kwargs={"disturb": disturb, "arm": arm})
-    env = registry.make(env_id, **config.env_kwargs)
-    ok = steps = skills = failures = 0
+    env = make_env(config)  # as the runner makes it: its step limit the loop's own
+    ok = steps = skills = failures = rejections = 0
     missed: Counter[str] = Counter()
     for seed in range(episodes):
         roles = build_roles(config, env)
@@ -96,13 +96,13 @@ def run(task: str, episodes: int, disturb: float, arm: str, closed: bool) -> Res
         if closed:
             roles = Roles(roles.planner, roles.critic, counting)
         sink = _Skills()
-        limits = LoopLimits(max_steps=episode_step_limit(config, env), max_replans=config.max_replans)
+        limits = LoopLimits.of(config)
         rec = run_episode(env, EpisodeSpec(env_id, seed), roles, limits, sink).record
         ok, steps, skills = ok + rec.success, steps + rec.steps, skills + sink.ran
-        failures += rec.validator_failures
+        failures, rejections = failures + rec.validator_failures, rejections + rec.critic_rejections
         missed += counting.missed
     env.close()
-    return Result(ok, steps / episodes, skills, failures, missed)
+    return Result(ok, steps / episodes, skills, failures, rejections, missed)
 
 
 def main() -> None:
@@ -114,7 +114,8 @@ def main() -> None:
     ap.add_argument("--closed-only", action="store_true", help="skip the open loop")
     args = ap.parse_args()
     table = Table(title=f"success, arm={args.arm}, --disturb {args.disturb}, {args.episodes} seeds per task")
-    for col in ("task", "closed loop", "open loop", "gap (points)", "steps closed", "steps open", "validator fails / 100 skills"):
+    for col in ("task", "closed loop", "open loop", "gap (points)", "steps closed", "steps open", "validator fails / 100 skills",
+                "critic rejections"):
         table.add_column(col)
     gaps, missed, skills, t0 = [], Counter[str](), 0, time.perf_counter()
     for task in args.tasks.split(","):
@@ -126,9 +127,9 @@ def main() -> None:
         missed, skills = missed + c.missed, skills + c.skills
         table.add_row(task, f"{pc:.0f} %", "-" if po is None else f"{po:.0f} %", "-" if po is None else f"{pc - po:+.0f}",
                       f"{c.steps:.1f}", "-" if o is None else f"{o.steps:.1f}",
-                      f"{100 * c.validator_failures / max(c.skills, 1):.1f}")
+                      f"{100 * c.validator_failures / max(c.skills, 1):.1f}", str(c.critic_rejections))
     if gaps:
-        table.add_row("mean", "", "", f"{sum(gaps) / len(gaps):+.1f}", "", "", "")
+        table.add_row("mean", "", "", f"{sum(gaps) / len(gaps):+.1f}", "", "", "", "")
     console = Console(width=140)
     console.print(table)
     kinds = Table(title=f"closed loop: validator failures by what they missed ({skills} skills ran)")

@@ -26,6 +26,7 @@ import hashlib
 import json
 import multiprocessing
 import re
+import socket
 import sys
 import tempfile
 import threading
@@ -38,7 +39,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, Field, ValidationError
 from typing_extensions import Unpack
 
-from agentloop.errors import ConfigError, ModelError
+from agentloop.errors import ConfigError, ModelError, ModelUnreachable
 from agentloop.models.base import parse_into
 from agentloop.models.types import Completion, ImagePart, Message, Sampling, Usage
 
@@ -76,6 +77,20 @@ class HumanSpec(BaseModel):
             return cls(mode=mode, port=int(port_text) if port_text else DEFAULT_PORT)
         except (ValueError, ValidationError):
             raise ConfigError(f"model spec {spec!r}: expected human, human:stdio or human:web[:PORT]") from None
+
+
+def check_human(spec: str) -> None:
+    """Before a run: the spec's form, and for the web mode that its port can be served."""
+    parsed = HumanSpec.parse(spec)
+    if parsed.mode is not HumanMode.WEB or parsed.port == 0:
+        return
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
+        try:
+            probe.bind(("127.0.0.1", parsed.port))
+        except OSError as e:
+            raise ModelUnreachable(f"--model {spec}: cannot serve on 127.0.0.1:{parsed.port} ({e.strerror}); "
+                                   "name another port, human:web:PORT, or 0 for any free one") from None
 
 
 def in_terminal(spec: str | None) -> bool:

@@ -66,10 +66,10 @@ def check_spec(spec: str, base_url: str | None = None) -> None:
     if kind in ("hf", "prm"):
         _check_local(spec, rest)
         return
-    if kind == "human":  # someone answers once asked: only the spec's form can be wrong
-        from agentloop.models.human import HumanSpec
+    if kind == "human":  # someone answers once asked: the spec's form, or a busy port, can be wrong
+        from agentloop.models.human import check_human
 
-        HumanSpec.parse(spec)
+        check_human(spec)
         return
     model = from_spec(spec, base_url)
     try:

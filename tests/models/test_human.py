@@ -201,3 +201,19 @@ def test_the_terminal_shows_the_request_and_refuses_a_slip(tmp_path):
     png = next(tmp_path.glob("frame_step0-*.png"))
     assert f"[image frame:step0: {png}]" in out.replace("\n", "")
     assert "refused: reply does not fit the schema: args: Input should be a valid dictionary" in out
+
+
+def test_a_busy_port_is_said_before_the_run():
+    import socket
+
+    from agentloop.errors import ModelUnreachable
+    from agentloop.models import check_spec
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(ModelUnreachable, match=f"cannot serve on 127.0.0.1:{port}"):
+            check_spec(f"human:web:{port}")
+    check_spec("human:web:0")
+    check_spec("human:stdio")

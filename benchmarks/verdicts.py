@@ -18,8 +18,10 @@ these, taken by the scripted planner, did what it was meant to.
   meant. Measured against the open loop (no critic, no validator) on the same seed: where the
   closed loop took the same actions up to the refused one, the open loop runs that very action
   at that very state; the refusal was false if it ran without an action error and the step
-  raised progress or the open-loop episode succeeded. Refusals after the two loops parted are
-  counted as not measured.
+  raised progress or the open-loop episode succeeded. A refusal after the two loops parted is
+  replayed instead (`Replayer`: the closed loop's actions on a fresh env, then the refused one):
+  false if it ran without an action error and did not end the episode in failure. Refusals past
+  `--replays` per task stay unmeasured.
 
 Targets: validator false failures <= 1 % of judged steps and 0 on steps that end an episode in
 success; false passes <= 1 % of steps with an injected failure; critic false refusals <= 1 %
@@ -76,6 +78,7 @@ class Tally(BaseModel):
     reviews: int = Field(default=0, description="candidates the critic judged")
     refusals: int = 0
     refusals_measured: int = 0
+    refusals_replayed: int = Field(default=0, description="measured by replay, not on the open loop's path")
     false_refusals: int = 0
 
     def __add__(self, other: Tally) -> Tally:
@@ -192,7 +195,7 @@ def judge_validator(steps: list[StepRecord], t: Tally) -> None:
         env_failed = rec.action_error is not None or progress < before - 1e-9
         failed = injected or (env_failed and not rec.success)
         t.agree += v.ok != failed
-        t.overruled += v.overruled is not None
+        t.overruled += getattr(v, "overruled", None) is not None  # older records lack the field
         t.false_failures += not v.ok and not failed
         t.false_failures_on_success += not v.ok and rec.success
         t.injected += injected
@@ -200,19 +203,72 @@ def judge_validator(steps: list[StepRecord], t: Tally) -> None:
         t.missed_env_failures += v.ok and env_failed and not injected and not rec.success
 
 
-def judge_critic(closed: list[StepRecord], open_: Episode | None, t: Tally) -> None:
+def judge_critic(closed: list[StepRecord], open_: Episode | None, seed: int, replay: Replayer, t: Tally) -> None:
     for idx, rec in enumerate(closed):
         for i in refused(rec):
             t.refusals += 1
-            if open_ is None or i != 0 or not same_path(closed[:idx], open_[1][:idx + 1]):
-                continue
-            there = open_[1][idx]
-            if executed_text(there) != rec.candidates[0].text:
-                continue
-            t.refusals_measured += 1
-            before = open_[1][idx - 1].progress if idx else 0.0
-            rose = (there.progress or 0.0) > (before or 0.0) + 1e-9
-            t.false_refusals += there.action_error is None and (rose or there.success or open_[0].success)
+            verdict = on_open_path(closed, idx, i, open_)
+            if verdict is None:
+                prefix = tuple(x for x in map(executed_text, closed[:idx]) if x is not None)
+                verdict = replay(seed, prefix, rec.candidates[i].text)
+                t.refusals_replayed += verdict is not None
+            if verdict is not None:
+                t.refusals_measured += 1
+                t.false_refusals += verdict
+
+
+def on_open_path(closed: list[StepRecord], idx: int, i: int, open_: Episode | None) -> bool | None:
+    """Whether the refusal was false, where the open loop ran that very action at that very
+    state (None where it did not: the loops had parted)."""
+    if open_ is None or i != 0 or not same_path(closed[:idx], open_[1][:idx + 1]):
+        return None
+    there = open_[1][idx]
+    if executed_text(there) != closed[idx].candidates[0].text:
+        return None
+    before = open_[1][idx - 1].progress if idx else 0.0
+    rose = (there.progress or 0.0) > (before or 0.0) + 1e-9
+    return there.action_error is None and (rose or there.success or open_[0].success)
+
+
+class Replayer:
+    """A refused action run where the closed loop refused it: a fresh env reset to the
+    episode's seed, the closed loop's executed actions, then the refused one. The refusal was
+    false if the action ran without an action error and did not end the episode in failure
+    (a weaker test than the open loop's, so it is counted apart). At most `budget` replays a
+    task (each replays the episode so far); the rest stay unmeasured."""
+
+    def __init__(self, env_id: str, kwargs: dict[str, Any], budget: int):
+        self.env_id, self.kwargs, self.budget = env_id, kwargs, budget
+        self.env: Any = None
+        self.seen: dict[tuple[int, tuple[str, ...], str], bool | None] = {}
+
+    def __call__(self, seed: int, prefix: tuple[str, ...], action: str) -> bool | None:
+        key = (seed, prefix, action)
+        if key not in self.seen:
+            if self.budget <= 0:
+                return None
+            self.budget -= 1
+            self.seen[key] = self._run(seed, prefix, action)
+        return self.seen[key]
+
+    def _run(self, seed: int, prefix: tuple[str, ...], action: str) -> bool | None:
+        from agentloop import registry
+        from agentloop.perception import perception_of
+
+        if self.env is None:
+            self.env = registry.make(self.env_id, **self.kwargs)
+        self.env.reset(seed=seed)
+        for text in prefix:
+            _, _, term, trunc, _ = self.env.step(text)
+            if term or trunc:
+                return None
+        _, _, term, _, info = self.env.step(action)
+        seen = perception_of(info)
+        return seen.action_error is None and not (term and not seen.success)
+
+    def close(self) -> None:
+        if self.env is not None:
+            self.env.close()
 
 
 def same_path(closed: list[StepRecord], open_: list[StepRecord]) -> bool:
@@ -224,7 +280,7 @@ def same_path(closed: list[StepRecord], open_: list[StepRecord]) -> bool:
                for c, o in zip(closed, open_))
 
 
-def judge_task(closed: list[Episode], open_: list[Episode]) -> Tally:
+def judge_task(closed: list[Episode], open_: list[Episode], replay: Replayer) -> Tally:
     t = Tally()
     by_seed = {rec.seed: (rec, steps) for rec, steps in open_}
     for rec, steps in closed:
@@ -232,7 +288,7 @@ def judge_task(closed: list[Episode], open_: list[Episode]) -> Tally:
         t.successes += rec.success
         t.errors += rec.outcome is Outcome.ERROR
         judge_validator(steps, t)
-        judge_critic(steps, by_seed.get(rec.seed), t)
+        judge_critic(steps, by_seed.get(rec.seed), rec.seed, replay, t)
     return t
 
 
@@ -253,7 +309,11 @@ def run_task(env_id: str, a: argparse.Namespace, kwargs: dict[str, Any], root: P
     closed = run_loop(env_id, a.seeds, a.seed, kwargs, True, root)
     refusing = any(refused(s) for _, steps in closed for s in steps)
     open_ = run_loop(env_id, a.seeds, a.seed, kwargs, False, root) if refusing else []
-    return judge_task(closed, open_)
+    replay = Replayer(env_id, kwargs, a.replays)
+    try:
+        return judge_task(closed, open_, replay)
+    finally:
+        replay.close()
 
 
 def run_family(family: str, a: argparse.Namespace, root: Path, rows: dict[str, dict[str, Any]]) -> Tally:
@@ -275,7 +335,7 @@ def run_family(family: str, a: argparse.Namespace, root: Path, rows: dict[str, d
             flag = "" if t.meets_targets() else "  <- misses a target"
             print(f"  {env_id:42s} {t.successes}/{t.episodes} ok  judged {t.judged:3d}  false fail "
                   f"{t.false_failures:3d}  injected {t.injected:2d} false pass {t.false_passes:2d}  refusals "
-                  f"{t.refusals:3d} (measured {t.refusals_measured}, false {t.false_refusals})  "
+                  f"{t.refusals:3d} (measured {t.refusals_measured}, {t.refusals_replayed} by replay; false {t.false_refusals})  "
                   f"{time.perf_counter() - t0:5.1f}s{flag}", flush=True)
     return total
 
@@ -308,6 +368,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--families", default=",".join(FAMILIES))
     ap.add_argument("--tasks", default="", help="comma-separated globs over task names, e.g. 'miniwob.click-*'")
     ap.add_argument("--env-arg", action="append", default=[], metavar="KEY=VALUE", help="robot env arguments")
+    ap.add_argument("--replays", type=int, default=20, help="refusals replayed per task, at most")
     ap.add_argument("--out", type=Path, help="write the tallies (per family and per task) as JSON")
     ap.add_argument("--runs", type=Path, help="keep the recorded runs here (default: a temporary folder)")
     a = ap.parse_args(argv)

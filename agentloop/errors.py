@@ -3,7 +3,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 
 class AgentLoopError(Exception):
@@ -96,3 +101,15 @@ class RoleCrashed(AgentLoopError):
         first = (str(cause).strip().splitlines() or [""])[0]
         super().__init__(f"{role.value} crashed: {type(cause).__name__}" + (f": {first}" if first else ""))
         self.role = role
+
+
+def validation_problems(error: ValidationError, root: str = "", limit: int | None = None) -> str:
+    """A pydantic validation error as one line, `where: what` for each problem (the first
+    `limit` of them), without pydantic's "Value error, " prefix; a problem of the whole value
+    is named `root`, or told alone where `root` is empty."""
+    def one(e: Mapping[str, Any]) -> str:
+        where = ".".join(map(str, e["loc"])) or root
+        what = e["msg"].removeprefix("Value error, ")
+        return f"{where}: {what}" if where else what
+
+    return "; ".join(one(e) for e in error.errors()[:limit])

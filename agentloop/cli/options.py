@@ -12,7 +12,7 @@ from typing import Any
 
 import annotated_types
 import typer
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 
@@ -53,9 +53,3 @@ def settings(model: type[BaseModel], given: dict[str, Any]) -> dict[str, Any]:
     """The values in `given` (a command's parameters) that are fields of `model`; an enum
     option gives its value."""
     return {k: v.value if isinstance(v, Enum) else v for k, v in given.items() if k in model.model_fields}
-
-
-def problems(error: ValidationError) -> str:
-    """A validation error as one line naming each bad value (without pydantic's "Value error,")."""
-    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
-                     for e in error.errors())

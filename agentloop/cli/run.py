@@ -15,9 +15,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from agentloop import registry
 from agentloop.cli import app, console
-from agentloop.cli.options import argument, option, problems, settings
+from agentloop.cli.options import argument, option, settings
 from agentloop.context import Context
-from agentloop.errors import ConfigError
+from agentloop.errors import ConfigError, validation_problems
 from agentloop.loop import EpisodeSpec
 from agentloop.recording import RunDir, default_run_dir
 from agentloop.records import EpisodeRecord, Outcome, RunConfig
@@ -137,7 +137,7 @@ def _validated(make: Callable[[], RunConfig]) -> RunConfig:
     try:
         return make()
     except ValidationError as e:
-        raise ConfigError(problems(e)) from None
+        raise ConfigError(validation_problems(e)) from None
 
 
 def _run_dir(out: Path | None, resume: bool, env_id: str) -> Path:

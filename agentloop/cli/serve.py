@@ -8,9 +8,9 @@ import typer
 from pydantic import ValidationError
 
 from agentloop.cli import app, console
-from agentloop.cli.options import argument, option, problems, settings
+from agentloop.cli.options import argument, option, settings
 from agentloop.cli.run import CRITIC_FORMS, MODEL_FORMS, Switch, env_args
-from agentloop.errors import ConfigError
+from agentloop.errors import ConfigError, validation_problems
 from agentloop.serve import TOKEN_ENV
 from agentloop.serve.config import ServeConfig
 
@@ -48,7 +48,7 @@ def serve_cmd(
     try:
         config = ServeConfig(**{**settings(ServeConfig, given), "env_kwargs": env_args(env_arg)})
     except ValidationError as e:
-        raise ConfigError(problems(e)) from None
+        raise ConfigError(validation_problems(e)) from None
     guard = "token required" if token else "loopback only"
     console.print(f"serving {env_id} on http://{host}:{port} (OpenEnv WebSocket at /ws; {guard}; "
                   f"at most {max_sessions} sessions)", highlight=False)

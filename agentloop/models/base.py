@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from pydantic import BaseModel, ValidationError
 from typing_extensions import Unpack
 
+from agentloop.errors import validation_problems
 from agentloop.models.types import Completion, Message, Sampling
 
 if TYPE_CHECKING:
@@ -105,8 +106,7 @@ def parse_into(completion: Completion, schema: type[BaseModel] | None) -> Comple
 
 def _short(e: Exception) -> str:
     if isinstance(e, ValidationError):
-        return "reply does not fit the schema: " + "; ".join(
-            f"{'.'.join(map(str, err['loc'])) or '<root>'}: {err['msg']}" for err in e.errors()[:5])
+        return "reply does not fit the schema: " + validation_problems(e, root="<root>", limit=5)
     return str(e)
 
 

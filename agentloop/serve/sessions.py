@@ -22,7 +22,7 @@ from openenv.core.env_server.types import (
 )
 from pydantic import BaseModel, ValidationError
 
-from agentloop.errors import AgentLoopError
+from agentloop.errors import AgentLoopError, validation_problems
 from agentloop.integrations.recorder import RolloutRecorder
 from agentloop.integrations.session import Session, Turn
 from agentloop.records import RunConfig
@@ -76,8 +76,8 @@ class ServedSession:
                 return WSStateResponse(data=self.state().model_dump(mode="json"))
             return None
         except ValidationError as e:
-            problems = "; ".join(f"{'.'.join(map(str, err['loc'])) or 'message'}: {err['msg']}" for err in e.errors())
-            return error(WSErrorCode.VALIDATION_ERROR, f"invalid {kind.value} message: {problems}",
+            problem = validation_problems(e, root="message")
+            return error(WSErrorCode.VALIDATION_ERROR, f"invalid {kind.value} message: {problem}",
                          errors=json.loads(e.json(include_url=False)))
         except AgentLoopError as e:
             return error(WSErrorCode.EXECUTION_ERROR, str(e))

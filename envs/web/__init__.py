@@ -7,8 +7,8 @@ def register() -> None:
     from agentloop.registry import register as reg
 
     try:
-        from .miniwob.descriptions import describe
-        from .miniwob.tasks import html_root, task_names
+        from agentloop.envs.web.miniwob.descriptions import describe
+        from agentloop.envs.web.miniwob.tasks import html_root, task_names
         names = task_names()
     except ImportError:
         names = []
@@ -17,7 +17,7 @@ def register() -> None:
             description=f"MiniWoB++: {describe(html_root().parent, t)}",
             task="agentloop.envs.web.miniwob.tasks:make", task_kwargs={"task": t}, viewport=(400, 420))
     try:
-        from . import site
+        from agentloop.envs.web import site
     except ImportError:
         return
     if hasattr(site, "register"):

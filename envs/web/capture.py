@@ -16,9 +16,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from agentloop.envs.web.browser import collect, start_background
 from agentloop.scene import SceneGraph
-
-from .browser import collect, start_background
 
 CAPTURE_TIMEOUT_S = 2.0
 

@@ -14,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import js
-from .browser import collect, forget, start_background
-from .grounding import Sandbox
-from .task import WebTask
+from agentloop.envs.web import js
+from agentloop.envs.web.browser import collect, forget, start_background
+from agentloop.envs.web.grounding import Sandbox
+from agentloop.envs.web.task import WebTask
 
 
 @dataclass

@@ -18,6 +18,13 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from agentloop.env import SCRIPTED_PLANNER, Evaluation, SkillEnv
+from agentloop.envs.web import js
+from agentloop.envs.web.browser import release_browser, thread_browser
+from agentloop.envs.web.capture import decode, draw_marks, screenshot, start_capture
+from agentloop.envs.web.contexts import Contexts, EpisodeContext
+from agentloop.envs.web.elements import build_scene, text_view
+from agentloop.envs.web.grounding import DESTROYED, browser_errors, landed, locate, option_value, point
+from agentloop.envs.web.task import TaskResult, WebTask
 from agentloop.errors import ActionError, ErrorKind
 from agentloop.plugins import load_object
 from agentloop.scene import SceneGraph
@@ -55,14 +62,6 @@ from agentloop.skills.web import (
 )
 from agentloop.skillset import BoundCall, Executors
 from agentloop.spaces import SkillSpace, fit_text, observation_space
-
-from . import js
-from .browser import release_browser, thread_browser
-from .capture import decode, draw_marks, screenshot, start_capture
-from .contexts import Contexts, EpisodeContext
-from .elements import build_scene, text_view
-from .grounding import DESTROYED, browser_errors, landed, locate, option_value, point
-from .task import TaskResult, WebTask
 
 
 class PageReport(BaseModel):

@@ -18,9 +18,8 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from agentloop.envs.web import js
 from agentloop.errors import ActionError, EnvCrashed, ErrorKind
-
-from . import js
 
 DESTROYED = "Execution context was destroyed"  # a navigation replaced the document mid-call
 

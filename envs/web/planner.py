@@ -6,18 +6,17 @@ from functools import cache
 
 from agentloop.calls import SkillCall
 from agentloop.context import Context
+from agentloop.envs.web.solving import Remembering, find_solver
 from agentloop.records import Plan
 from agentloop.roles.planner import BasePlanner
 from agentloop.scene import SceneGraph
-
-from .solving import Remembering, find_solver
 
 
 @cache
 def _load_solvers() -> None:
     """Register the bundled solvers, once per process."""
-    from .miniwob import solvers
-    from .site import solvers as site_solvers
+    from agentloop.envs.web.miniwob import solvers
+    from agentloop.envs.web.site import solvers as site_solvers
 
     solvers.register()
     site_solvers.register()

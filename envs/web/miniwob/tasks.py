@@ -16,8 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .. import js
-from ..task import TaskResult
+from agentloop.envs.web import js
+from agentloop.envs.web.task import TaskResult
 
 ORIGIN = "http://miniwob.local"
 _NO_TIMER = 2**31 - 1  # setTimeout's maximum; anything larger fires at once

@@ -7,8 +7,8 @@ and the screenshot — what a model reads — and returns the next skill call.
 
 from __future__ import annotations
 
-from ...solving import register_solver
-from . import apps, basic, forms, memory, pointer, reading, visual, widgets
+from agentloop.envs.web.miniwob.solvers import apps, basic, forms, memory, pointer, reading, visual, widgets
+from agentloop.envs.web.solving import register_solver
 
 
 def register() -> None:

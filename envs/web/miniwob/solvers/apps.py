@@ -8,9 +8,7 @@ import re
 from enum import Enum
 
 from agentloop.context import Context
-from agentloop.scene import Node
-
-from .common import (
+from agentloop.envs.web.miniwob.solvers.common import (
     WAIT,
     Action,
     Kind,
@@ -25,6 +23,7 @@ from .common import (
     textboxes,
     type_into,
 )
+from agentloop.scene import Node
 
 
 class Mail(str, Enum):

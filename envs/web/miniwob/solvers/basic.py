@@ -13,10 +13,20 @@ import re
 
 from agentloop.calls import SkillCall
 from agentloop.context import Context
+from agentloop.envs.web.miniwob.solvers.common import (
+    Solvers,
+    activate,
+    click,
+    fill_then,
+    find,
+    nodes,
+    quoted,
+    submit,
+    textboxes,
+    untried,
+)
 from agentloop.scene import Node, SceneGraph
 from agentloop.skills.web import Rel
-
-from .common import Solvers, activate, click, fill_then, find, nodes, quoted, submit, textboxes, untried
 
 
 def click_named(ctx: Context) -> SkillCall | str:

@@ -13,11 +13,10 @@ from enum import Enum
 
 from agentloop.calls import SkillCall
 from agentloop.context import Context
+from agentloop.envs.web.solving import Solver
 from agentloop.errors import ActionError
 from agentloop.scene import Node, SceneGraph
 from agentloop.skills.web import WEB_SKILLS, Rel
-
-from ...solving import Solver
 
 Action = SkillCall | str
 WAIT = "wait(ms=200)"  # nothing to do yet: let a little page time pass

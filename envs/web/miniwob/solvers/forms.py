@@ -7,9 +7,7 @@ import math
 import re
 
 from agentloop.context import Context
-from agentloop.scene import Node
-
-from .common import (
+from agentloop.envs.web.miniwob.solvers.common import (
     WAIT,
     Action,
     Kind,
@@ -29,6 +27,7 @@ from .common import (
     textboxes,
     type_into,
 )
+from agentloop.scene import Node
 
 
 def _distance(a: Node, b: Node) -> float:

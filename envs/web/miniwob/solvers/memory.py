@@ -7,10 +7,20 @@ import re
 from collections.abc import Sequence
 
 from agentloop.context import Context
+from agentloop.envs.web.miniwob.solvers.common import (
+    WAIT,
+    Action,
+    Skill,
+    Solvers,
+    body,
+    box,
+    call,
+    centre,
+    click,
+    submit,
+)
+from agentloop.envs.web.solving import Remembering
 from agentloop.scene import Node, SceneGraph
-
-from ...solving import Remembering
-from .common import WAIT, Action, Skill, Solvers, body, box, call, centre, click, submit
 
 
 def _inside(point: tuple[float, float], n: Node) -> bool:

@@ -6,9 +6,21 @@ from __future__ import annotations
 import re
 
 from agentloop.context import Context
+from agentloop.envs.web.miniwob.solvers.common import (
+    WAIT,
+    Action,
+    Kind,
+    Skill,
+    Solvers,
+    body,
+    box,
+    call,
+    centre,
+    done_actions,
+    ordinal,
+    submit,
+)
 from agentloop.scene import Node
-
-from .common import WAIT, Action, Kind, Skill, Solvers, body, box, call, centre, done_actions, ordinal, submit
 
 _STEP = {"left": (-1, 0), "right": (1, 0), "up": (0, -1), "down": (0, 1)}
 _DRAG_PX = 30

@@ -8,9 +8,7 @@ import itertools
 import re
 
 from agentloop.context import Context
-from agentloop.scene import Node
-
-from .common import (
+from agentloop.envs.web.miniwob.solvers.common import (
     WAIT,
     Action,
     Kind,
@@ -25,6 +23,7 @@ from .common import (
     type_into,
     untried,
 )
+from agentloop.scene import Node
 
 _WORD = re.compile(r"[^a-zA-Z0-9]")
 

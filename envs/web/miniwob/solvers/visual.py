@@ -11,9 +11,7 @@ import numpy as np
 from PIL import ImageColor
 
 from agentloop.context import Context
-from agentloop.scene import Node
-
-from .common import (
+from agentloop.envs.web.miniwob.solvers.common import (
     TASK_AREA_WIDTH,
     WAIT,
     Action,
@@ -29,6 +27,7 @@ from .common import (
     textboxes,
     type_into,
 )
+from agentloop.scene import Node
 
 
 def _rgb(colour: str) -> tuple[int, int, int] | None:
@@ -139,14 +138,33 @@ def _winner(board: tuple[int, ...]) -> int:
     return 0
 
 
-def _completing(board: tuple[int, ...], who: int) -> list[int]:
-    """The free cells that would complete a line of `who`."""
-    out = []
-    for line in _LINES:
-        marks = [board[i] for i in line]
-        if marks.count(who) == 2 and marks.count(0) == 1:
-            out.append(line[marks.index(0)])
-    return out
+# The page's own "smart" move (`determineSpace`): its seven line checks in order, each naming the
+# first free cell that completes a line of the marker in its own scan order; the last check that
+# names one wins. The opponent takes its own winning cell, else blocks, else plays at random.
+_CHECKS = (
+    [(r * 3, r * 3 + 1, r * 3 + 2) for r in range(3)],  # left horizontal: cell, then the other two
+    [(r * 3 + 1, r * 3, r * 3 + 2) for r in range(3)],
+    [(r * 3 + 2, r * 3, r * 3 + 1) for r in range(3)],
+    [(0, 4, 8), (4, 0, 8), (8, 0, 4), (2, 4, 6), (4, 2, 6), (6, 2, 4)],  # the diagonals
+    [(0, 3, 6), (3, 0, 6), (6, 0, 3)],
+    [(1, 4, 7), (4, 1, 7), (7, 1, 4)],
+    [(2, 5, 8), (5, 2, 8), (8, 2, 5)],
+)
+
+
+def _page_pick(board: tuple[int, ...], who: int) -> int | None:
+    found = None
+    for check in _CHECKS:
+        hit = next((c for c, a, b in check if board[c] == 0 and board[a] == who == board[b]), None)
+        if hit is not None:
+            found = hit
+    return found
+
+
+def _smart(board: tuple[int, ...]) -> int | None:
+    """The cell the page's opponent (O) takes when it plays smart, or None (then at random)."""
+    win = _page_pick(board, -1)
+    return win if win is not None else _page_pick(board, 1)
 
 
 @cache
@@ -167,7 +185,8 @@ def _after_x(board: tuple[int, ...], cell: int) -> float:
     free = [i for i, v in enumerate(nb) if v == 0]
     if not free:
         return 0.0
-    smart = _completing(nb, -1) or _completing(nb, 1) or free
+    pick = _smart(nb)
+    smart = [pick] if pick is not None else free
     chance = 0.0
     for weight, moves in ((_RANDOM, free), (1 - _RANDOM, smart)):
         for o in moves:
@@ -335,7 +354,6 @@ def count_shape(ctx: Context) -> Action:
 SOLVERS: Solvers = {
     "miniwob.click-color": click_color,
     "miniwob.click-shades": click_shades,
-    "miniwob.tic-tac-toe": tic_tac_toe,
     "miniwob.identify-shape": identify_shape,
     "miniwob.grid-coordinate": grid_coordinate,
     "miniwob.use-colorwheel": use_colorwheel,
@@ -343,3 +361,8 @@ SOLVERS: Solvers = {
     "miniwob.click-shape": click_shape,
     "miniwob.count-shape": count_shape,
 }
+
+# Not claimed: the page's opponent opens half the games with a random cell and then plays at
+# random 55 % of the time, else wins or blocks; against it the best play wins about 84 % of games
+# (97 % when X opens, 73 % when O does: `_win_chance`), 17 of 20 on seeds 9500..9519.
+PENDING: Solvers = {"miniwob.tic-tac-toe": tic_tac_toe}

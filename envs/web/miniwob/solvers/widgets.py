@@ -9,9 +9,7 @@ from collections import deque
 from datetime import date
 
 from agentloop.context import Context
-from agentloop.scene import Node
-
-from .common import (
+from agentloop.envs.web.miniwob.solvers.common import (
     WAIT,
     Action,
     Kind,
@@ -32,6 +30,7 @@ from .common import (
     type_into,
     wait,
 )
+from agentloop.scene import Node
 
 _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
            "october", "november", "december"]

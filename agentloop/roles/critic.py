@@ -2,7 +2,8 @@
 
 A rejection carries a suggestion that goes back to the planner. Implementations: `NoCritic`
 (open loop), `PreconditionCritic` (skill preconditions on the scene graph plus a guard on
-irreversible skills; needs no model) and the VLM critic in `agentloop.roles.vlm`.
+irreversible skills; needs no model), `ChainedCritic` (the rules first, a model critic on what
+they let through) and the VLM critic in `agentloop.roles.vlm`.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@ execution validator). A failure goes back to the planner as a reason to replan.
 
 Implementations: `NoValidator` (open loop), `EffectValidator` (the skill's expected effects on
 the next scene graph), `PixelChangeValidator` (OpenCV frame difference, for envs without a
-scene graph) and the VLM validator in `agentloop.roles.vlm`.
+scene graph), `ChainedValidator` (the rules first, a model confirming) and the VLM validator
+in `agentloop.roles.vlm`.
 """
 
 from __future__ import annotations

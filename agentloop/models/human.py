@@ -39,7 +39,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, Field, ValidationError
 from typing_extensions import Unpack
 
-from agentloop.errors import ConfigError, ModelError, ModelUnreachable
+from agentloop.errors import ConfigError, ModelError, ModelUnreachable, validation_problems
 from agentloop.models.base import parse_into
 from agentloop.models.types import Completion, ImagePart, Message, Sampling, Usage
 
@@ -245,8 +245,7 @@ def read_reply(data: str | object, request: HumanRequest) -> tuple[str | None, s
     try:
         reply = HumanReply.model_validate_json(data) if isinstance(data, str) else HumanReply.model_validate(data)
     except ValidationError as e:
-        return None, ('a reply is one JSON object, {"id": N, "reply": {...}}: '
-                      + "; ".join(f"{'.'.join(map(str, x['loc'])) or '<root>'}: {x['msg']}" for x in e.errors()[:3]))
+        return None, 'a reply is one JSON object, {"id": N, "reply": {...}}: ' + validation_problems(e, "<root>", 3)
     if reply.id != request.id:
         return None, f"reply to request {reply.id}, but the open request is {request.id}"
     return reply.text(), None

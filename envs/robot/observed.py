@@ -88,7 +88,8 @@ class Before(BaseModel):
 def before(world: World, drawer: str | None) -> Before:
     """What `account` compares the world after a skill with (`drawer`: the one it slides)."""
     bodies = [*world.objects, *([CUP] if world.spec.cup is not None else [])]
-    riding = {o for o in world.objects if drawer is not None and world.in_drawer(o, drawer)}
+    # Grounding has not run yet: the call may name a drawer there is none of (then it is refused).
+    riding = {o for o in world.objects if drawer in world.drawers and world.in_drawer(o, drawer)}
     return Before(positions={b: world.pos(b) for b in bodies}, riding=riding,
                   drawers={d: -float(world.data.joint(d).qpos[0]) for d in world.drawers})
 

@@ -68,7 +68,8 @@ def test_the_learned_critic_judges_before_acting(prm, critic, candidates):
     call = next(c for c in first.model_calls if c.role is CallRole.PRM)
     judged = next(i for i, c in enumerate(first.candidates) if c.verdict and c.verdict.source is VerdictSource.VLM)
     obs, info = env.reset(seed=5)
-    prompt = prm_prompt(Context.of(TOY, obs, info, env.unwrapped.skillset), first.feedback[:judged // candidates])
+    ctx = Context.of(TOY, obs, info, env.unwrapped.skillset, max_steps=6)  # the loop's limit, which prompts state
+    prompt = prm_prompt(ctx, first.feedback[:judged // candidates])
     assert call.prompt_token_ids == StepScorer(str(path)).tokenize(prompt, call.prompt[-1]["content"][0]["text"])[0]
     if candidates == 2:  # best of N: the one that ran scored highest among those accepted
         for s in sink.steps:

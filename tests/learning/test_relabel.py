@@ -33,7 +33,7 @@ def untrained_run(scripted_toy, tmp_path_factory):
     rows = datasets.load_dataset("parquet", split="train", data_files=str(export(scripted_toy, "sft", tmp / "sft",
                                                                                  options=SINGLE)))
     tok = tiny.train_tokenizer(tiny.row_texts(rows), vocab_size=500)
-    torch.manual_seed(6)  # a draw whose first pick is a lamp the goal does not name
+    torch.manual_seed(1)  # a draw whose first pick is a lamp the goal does not name
     tiny.causal_lm(tok, hidden=32, layers=1).save_pretrained(tmp / "model")
     tok.save_pretrained(tmp / "model")
     TrainedFor.current(PlannerMode.SINGLE, images=False).write(tmp / "model")

@@ -13,6 +13,7 @@ from agentloop.exports.rows import turn
 from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
 from agentloop.models import from_spec, tiny
 from agentloop.prompt_spec import PlannerMode, prompt_version
+from agentloop.recording.run import RunDir
 from agentloop.records import CallRole, RunConfig
 from agentloop.roles.factory import build_roles
 from agentloop.testing import MemorySink
@@ -39,7 +40,9 @@ def test_a_trained_model_runs_with_the_prompt_it_was_trained_on(scripted_toy, tm
     row = next(r for r in rows if r["step"] == 0)
     seed = int(row["episode_id"].split("__s")[1].split("__")[0])
     sink = MemorySink()
-    run_episode(registry.make(TOY), EpisodeSpec(TOY, seed=seed), roles, LoopLimits(max_steps=1), sink)
+    # Under the step limit the row was recorded with: the prompt states it.
+    limit = next(rec.max_steps for _, rec in RunDir(scripted_toy).episodes() if rec.episode_id == row["episode_id"])
+    run_episode(registry.make(TOY), EpisodeSpec(TOY, seed=seed), roles, LoopLimits(max_steps=limit or 1), sink)
     (call,) = [c for c in sink.steps[0].model_calls if c.attempt == 0]
     assert call.role is CallRole.ACTION and call.prompt_version == row["prompt_version"]
 

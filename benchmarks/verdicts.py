@@ -9,7 +9,8 @@ each step's verdicts set against the env's own account of the step.
 The env's account of a step: it ended the episode in success; a failure was injected into it
 (`--disturb P`: the robot's disturbances, the toy's slipping switch; MiniWoB, the site and
 Android inject none); the action failed (an action error); progress fell. A step with none of
-these, taken by the scripted planner, did what it was meant to.
+these, taken by the scripted planner, did what it was meant to. (The robot also says when a pick
+ended with nothing in the fingers: that counts as a failure the env reported.)
 
 - Validator: agreement with that account over the steps it judged; false failures (failed, where
   the account has no failure), also counted on the steps that ended an episode in success;
@@ -27,9 +28,10 @@ Targets: validator false failures <= 1 % of judged steps and 0 on steps that end
 success; false passes <= 1 % of steps with an injected failure; critic false refusals <= 1 %
 of measured refusals.
 
-The robot and toy envs do not say in their step record which step got an injected failure:
-`note_injections` adds it to env_info (key `injected`), in this process (so runs here go
-through the in-process runner: one worker, one thread).
+The robot and toy envs name the failures injected into a step in its env_info (key `injected`,
+`agentloop.perception.INJECTED`). Where they do not (versions before they did),
+`note_injections` adds it, in this process (so runs here go through the in-process runner: one
+worker, one thread).
 """
 
 from __future__ import annotations
@@ -101,7 +103,13 @@ class Tally(BaseModel):
 
 # ---- the env's account of injected failures ---------------------------------------------------
 def note_injections() -> None:
-    """Make the robot and toy envs name the failures they inject into each step in env_info."""
+    """Make the robot and toy envs name the failures they inject into each step in env_info,
+    where they do not themselves."""
+    try:
+        from agentloop.perception import INJECTED as _  # noqa: F401  (the envs record it)
+        return
+    except ImportError:
+        pass
     with contextlib.suppress(ImportError):
         from agentloop.envs.robot.env import RobotEnv
 
@@ -192,7 +200,7 @@ def judge_validator(steps: list[StepRecord], t: Tally) -> None:
             continue
         t.judged += 1
         injected = bool(rec.env_info.get(INJECTED)) and not rec.success
-        env_failed = rec.action_error is not None or progress < before - 1e-9
+        env_failed = rec.action_error is not None or progress < before - 1e-9 or not_held(rec)
         failed = injected or (env_failed and not rec.success)
         t.agree += v.ok != failed
         t.overruled += getattr(v, "overruled", None) is not None  # older records lack the field
@@ -201,6 +209,13 @@ def judge_validator(steps: list[StepRecord], t: Tally) -> None:
         t.injected += injected
         t.false_passes += v.ok and injected
         t.missed_env_failures += v.ok and env_failed and not injected and not rec.success
+
+
+def not_held(rec: StepRecord) -> bool:
+    """The robot's own account of a pick that ended with the object not in the fingers (a
+    grasp can fail without an injected failure, and a pick changes no goal predicate)."""
+    facts = rec.env_info.get("observed_facts") or {}
+    return facts.get("skill") == "pick" and facts.get("held") is False
 
 
 def judge_critic(closed: list[StepRecord], open_: Episode | None, seed: int, replay: Replayer, t: Tally) -> None:

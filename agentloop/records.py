@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agentloop.calls import SkillCall
 from agentloop.errors import ErrorKind
+from agentloop.skillset import FinishStatus
 
 SCHEMA_VERSION = "2.0"
 
@@ -96,13 +97,6 @@ class Feedback(BaseModel):
     message: str
     suggestion: str | None = None
     step: int = 0
-
-
-class FinishStatus(str, Enum):
-    """What a planner claims when it ends an episode with the `finish` skill."""
-
-    DONE = "done"  # the goal holds (and `answer` is the answer, where the task asks for one)
-    INFEASIBLE = "infeasible"  # the task cannot be done here
 
 
 class Claim(BaseModel):

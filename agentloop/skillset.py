@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from enum import Enum
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
@@ -19,8 +20,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSche
 from agentloop.calls import SkillCall, SkillSpec
 from agentloop.effects import Effect
 from agentloop.errors import ActionError, ErrorKind
-from agentloop.records import FinishStatus
 from agentloop.scene import SceneGraph
+
+
+class FinishStatus(str, Enum):
+    """What a planner claims when it ends an episode with the `finish` skill."""
+
+    DONE = "done"  # the goal holds (and `answer` is the answer, where the task asks for one)
+    INFEASIBLE = "infeasible"  # the task cannot be done here
 
 
 class NoArgs(BaseModel):

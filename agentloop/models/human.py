@@ -23,7 +23,6 @@ run's own process, so `--workers` must stay 1.
 from __future__ import annotations
 
 import hashlib
-import json
 import multiprocessing
 import re
 import socket
@@ -34,19 +33,26 @@ import time
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 from typing_extensions import Unpack
 
-from agentloop.errors import ConfigError, ModelError, ModelUnreachable, validation_problems
+from agentloop.errors import ConfigError, ModelError, ModelUnreachable
 from agentloop.models.base import parse_into
+from agentloop.models.human_wire import (
+    Channel,
+    HumanRequest,
+    RequestMessage,
+    RequestPart,
+    Validate,
+    read_reply,
+)
 from agentloop.models.types import Completion, ImagePart, Message, Sampling, Usage
 
 DEFAULT_PORT = 8765
 
 # Returns why a reply text is refused, or None when it is accepted.
-Validate = Callable[[str], "str | None"]
 
 
 class HumanMode(str, Enum):
@@ -97,68 +103,6 @@ def in_terminal(spec: str | None) -> bool:
     """Whether `spec` names the terminal mode: a run's live progress display must stay off,
     or it would redraw over the request and the reply being typed."""
     return spec is not None and spec.partition(":")[0] == "human" and HumanSpec.parse(spec).mode is HumanMode.TERMINAL
-
-
-class RequestPart(BaseModel):
-    """A piece of a request's message: text, or an image saved as a PNG file (and, on the
-    web endpoint, given inline as a data URL)."""
-
-    type: str  # "text" or "image", as in the recorded prompt
-    text: str | None = None
-    ref: str | None = None  # the image's short name in the record
-    path: str | None = None  # the PNG file
-    url: str | None = None  # data:image/png;base64,... (web endpoint only)
-
-
-class RequestMessage(BaseModel):
-    """One chat turn of a request."""
-
-    role: str
-    content: list[RequestPart]
-
-
-class HumanRequest(BaseModel):
-    """What the model is asked: the messages as sent, the schema the reply must fit, and,
-    after a refused reply, why it was refused."""
-
-    kind: str = "request"  # lets a program reading stdout tell requests from other lines
-    id: int
-    model: str
-    schema_name: str | None = None
-    reply_schema: dict[str, Any] | None = Field(default=None, description="JSON schema of the reply")
-    messages: list[RequestMessage]
-    attempt: int = 0  # replies refused so far
-    error: str | None = None  # why the last reply was refused
-
-    def text(self) -> str:
-        """The request's text, turn by turn, images named by their files."""
-        out = []
-        for m in self.messages:
-            body = "\n".join(p.text or "" if p.type == "text" else f"[image {p.ref}: {p.path}]" for p in m.content)
-            out.append(f"--- {m.role} ---\n{body}")
-        return "\n".join(out)
-
-
-class HumanReply(BaseModel):
-    """A reply: the request's id and the model's answer, as a JSON object or as text."""
-
-    id: int
-    reply: dict[str, Any] | list[Any] | str
-
-    def text(self) -> str:
-        """The reply as the model's completion text."""
-        return self.reply if isinstance(self.reply, str) else json.dumps(self.reply, ensure_ascii=False)
-
-
-class Channel(Protocol):
-    """How requests reach whoever answers, and how their replies come back."""
-
-    def ask(self, request: HumanRequest, validate: Validate) -> str:
-        """Show `request` until a reply passes `validate`; return that reply's text. Raises
-        `ModelError` when no one can answer any more (input closed, backend closed)."""
-
-    def close(self) -> None:
-        """Stop showing requests."""
 
 
 def _safe_name(ref: str) -> str:
@@ -237,18 +181,6 @@ def _refusal(text: str, schema: type[BaseModel] | None) -> str | None:
     if not text.strip():
         return "empty reply"
     return parse_into(Completion(text=text, model="human"), schema).parse_error
-
-
-def read_reply(data: str | object, request: HumanRequest) -> tuple[str | None, str | None]:
-    """The reply text that `data` (a JSON line, or the object it holds) gives `request`, or why
-    it gives none: (text, None) or (None, error)."""
-    try:
-        reply = HumanReply.model_validate_json(data) if isinstance(data, str) else HumanReply.model_validate(data)
-    except ValidationError as e:
-        return None, 'a reply is one JSON object, {"id": N, "reply": {...}}: ' + validation_problems(e, "<root>", 3)
-    if reply.id != request.id:
-        return None, f"reply to request {reply.id}, but the open request is {request.id}"
-    return reply.text(), None
 
 
 class StdioChannel:

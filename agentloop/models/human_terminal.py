@@ -8,7 +8,7 @@ from collections.abc import Callable
 from rich.console import Console
 
 from agentloop.errors import ModelError
-from agentloop.models.human import HumanRequest, Validate
+from agentloop.models.human_wire import HumanRequest, Validate
 
 
 def outline(request: HumanRequest) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from agentloop.errors import ConfigError, ModelError
-from agentloop.models.human import HumanRequest, Validate, read_reply
+from agentloop.models.human_wire import HumanRequest, Validate, read_reply
 
 MAX_WAIT_S = 60.0
 

@@ -14,7 +14,7 @@ from agentloop.perception import Perception
 from agentloop.prompt_spec import PlannerMode
 from agentloop.prompts.messages import action_messages, single_messages
 from agentloop.prompts.schemas import ActionChoice, grounded
-from agentloop.records import Feedback, FeedbackSource, FinishStatus, Outcome, Verdict
+from agentloop.records import Feedback, FeedbackSource, Outcome, Verdict
 from agentloop.roles import Roles
 from agentloop.roles.critic import PreconditionCritic
 from agentloop.roles.validator import EffectValidator
@@ -23,6 +23,7 @@ from agentloop.scene import Node, Relation, SceneGraph
 from agentloop.skills.android import SKILLS as ANDROID
 from agentloop.skills.robot import SKILLS as ROBOT
 from agentloop.skills.web import WEB_SKILLS as WEB
+from agentloop.skillset import FinishStatus
 from agentloop.testing import MemorySink
 from agentloop.testing.models import ScriptedModel
 from agentloop.testing.switches import SKILLS as SWITCHES

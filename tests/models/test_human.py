@@ -153,7 +153,7 @@ def test_a_program_answers_through_the_page_endpoint(tmp_path, start):
 
 def test_input_closed_ends_the_call_as_a_model_error():
     from agentloop.errors import ModelError
-    from agentloop.models.human import HumanRequest
+    from agentloop.models.human_wire import HumanRequest
 
     lines = iter(['{"id": 2, "reply": {}}\n', "not json\n", ""])
     written: list[str] = []

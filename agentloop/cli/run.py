@@ -19,6 +19,7 @@ from agentloop.cli.options import argument, option, settings
 from agentloop.context import Context
 from agentloop.errors import ConfigError, validation_problems
 from agentloop.loop import EpisodeSpec
+from agentloop.models.human import in_terminal
 from agentloop.recording import RunDir, default_run_dir
 from agentloop.records import EpisodeRecord, Outcome, RunConfig
 from agentloop.runner import conclude, execute, prepare
@@ -162,7 +163,7 @@ def _execute(rd: RunDir, todo: list[EpisodeSpec], finished: list[EpisodeRecord],
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
         TextColumn("success {task.fields[ok]}"), TimeElapsedColumn(),
-        console=console, transient=False, disable=config.human,
+        console=console, transient=False, disable=config.human or in_terminal(config.model),
     ) as progress:
         bar = progress.add_task(config.env_id.split("/")[-1], total=len(todo) + len(finished),
                                 completed=len(finished), ok=sum(r.success for r in finished))

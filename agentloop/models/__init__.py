@@ -5,6 +5,7 @@ shared among the threads of a process by a `ModelPool` that owns and closes them
     hf:PATH_OR_ID            local transformers image-text-to-text model
     prm:PATH                 a process reward model scoring the last assistant turn
     function:module:callable a FunctionModel around `callable(messages, schema, sampling)`
+    human[:stdio|:web[:PORT]] a person (or a program) answers: terminal, JSON lines, or a local page
 """
 
 from __future__ import annotations

@@ -80,8 +80,8 @@ class Frame:
 
 
 @dataclass(frozen=True)
-class Phase:
-    """One phase of a step's time (propose, critic, act, validate, ...)."""
+class PhaseTime:
+    """The time a step spent in one phase of the loop (propose, critic, act, validate, ...)."""
 
     name: str
     seconds: float
@@ -101,7 +101,7 @@ class StepView:
     diff_note: str  # why there is no diff, when there is none
     scene_text: str
     calls: list[CallView]
-    phases: list[Phase]
+    phases: list[PhaseTime]
     derived: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -152,12 +152,12 @@ def _diff(step: StepRecord, scene: SceneGraph | None, after: SceneGraph | None, 
     return SceneGraph.diff(scene, after), ""
 
 
-def _phases(step: StepRecord) -> tuple[float, list[Phase]]:
+def _phases(step: StepRecord) -> tuple[float, list[PhaseTime]]:
     total = step.timings.get("total")
     if total is None:
         total = max(0.0, (step.ended_at - step.started_at).total_seconds())
     parts = [(k, v) for k, v in step.timings.items() if k != "total" and not k.startswith("env.")]
-    return total, [Phase(k, v, v / total if total > 0 else 0.0) for k, v in parts]
+    return total, [PhaseTime(k, v, v / total if total > 0 else 0.0) for k, v in parts]
 
 
 # The derived values shown per step: (field of EpisodeRewards, label).

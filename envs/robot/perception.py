@@ -61,11 +61,13 @@ def _boxes(world: World, camera: Camera, nodes: list[Node], pixels: dict[str, in
     """Give each node that shows in the frame (enough of its pixels; the gripper's counted
     over the hand and fingers) its projected box."""
     m = world.model
-    hand = sum(pixels.get(m.body(b).name, 0) for b in node_bodies(world, GRIPPER))
-    shown = seen | ({GRIPPER} if hand >= MIN_PIXELS else set())
+    hand = node_bodies(world, GRIPPER)
+    shown = seen | ({GRIPPER} if sum(pixels.get(m.body(b).name, 0) for b in hand) >= MIN_PIXELS else set())
+    wanted = {n.id: hand if n.id == GRIPPER else node_bodies(world, n.id) for n in nodes if n.id in shown}
+    boxes = camera.boxes(world.data, wanted)
     for n in nodes:
-        if n.id in shown and (box := camera.box(world.data, node_bodies(world, n.id))) is not None:
-            n.attrs["bbox"] = box
+        if n.id in boxes:
+            n.attrs["bbox"] = boxes[n.id]
 
 
 def _fixtures(world: World, seen: set[str], gripper: tuple[np.ndarray, bool]) -> list[Node]:

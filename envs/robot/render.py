@@ -45,6 +45,12 @@ class Camera:
         self.renderer = mujoco.Renderer(model, height, width)
         # Body of every geom, so a segmentation pixel maps to the entity it shows.
         self.geom_body = np.asarray(model.geom_bodyid)
+        self.cid = model.camera(camera).id
+        self.focal = 0.5 * height / math.tan(math.radians(float(model.cam_fovy[self.cid])) / 2)
+        # Points on every geom's surface: which geom each belongs to and where in its frame
+        # (model constants, worked out once), and per set of bodies which of them are theirs.
+        self._surface: tuple[np.ndarray, np.ndarray] | None = None
+        self._rows: dict[tuple[int, ...], np.ndarray] = {}
 
     def rgb(self, data: mujoco.MjData) -> np.ndarray:
         self.renderer.disable_segmentation_rendering()
@@ -67,32 +73,41 @@ class Camera:
         depth along its view axis (m; not positive: behind the camera). A pinhole camera
         with MuJoCo's conventions: the camera looks down its -z axis, its y axis is up, and
         `fovy` spans the frame's height (square pixels)."""
-        cid = self.model.camera(self.camera).id
-        rot = data.cam_xmat[cid].reshape(3, 3)  # columns: the camera's axes in the world
-        local = (np.asarray(points, dtype=float) - data.cam_xpos[cid]) @ rot
+        rot = data.cam_xmat[self.cid].reshape(3, 3)  # columns: the camera's axes in the world
+        local = (np.asarray(points, dtype=float) - data.cam_xpos[self.cid]) @ rot
         depth = -local[:, 2]
-        focal = 0.5 * self.height / math.tan(math.radians(float(self.model.cam_fovy[cid])) / 2)
         safe = np.where(depth > 1e-6, depth, 1e-6)
-        u = 0.5 * self.width + focal * local[:, 0] / safe
-        v = 0.5 * self.height - focal * local[:, 1] / safe
+        u = 0.5 * self.width + self.focal * local[:, 0] / safe
+        v = 0.5 * self.height - self.focal * local[:, 1] / safe
         return np.stack([u, v], axis=1), depth
 
-    def box(self, data: mujoco.MjData, bodies: list[int]) -> list[int] | None:
-        """The pixel box `[x, y, w, h]` around every geom of `bodies` as this camera projects
-        them (whether or not something hides them), clipped to the frame; None when none of
-        it lies in front of the camera and inside the frame."""
-        geoms = [g for g in range(self.model.ngeom) if int(self.geom_body[g]) in bodies]
-        if not geoms:
-            return None
-        px, depth = self.project(data, np.vstack([_geom_points(self.model, data, g) for g in geoms]))
-        px = px[depth > 1e-6]
-        if not len(px):
-            return None
-        x0, y0 = np.clip(np.floor(px.min(axis=0)), 0, (self.width, self.height))
-        x1, y1 = np.clip(np.ceil(px.max(axis=0)), 0, (self.width, self.height))
-        if x1 <= x0 or y1 <= y0:
-            return None
-        return [int(x0), int(y0), int(x1 - x0), int(y1 - y0)]
+    def boxes(self, data: mujoco.MjData, wanted: dict[str, list[int]]) -> dict[str, list[int]]:
+        """For each name of `wanted`, the pixel box `[x, y, w, h]` around every geom of its
+        bodies as this camera projects them (whether or not something hides them), clipped to
+        the frame; a name none of whose geoms lies in front of the camera and in the frame is
+        left out. Every geom's surface points are moved and projected once for all."""
+        if self._surface is None:  # model constants: each geom's points in its own frame
+            parts = [_geom_points(self.model, g) for g in range(self.model.ngeom)]
+            self._surface = (np.repeat(np.arange(self.model.ngeom), [len(q) for q in parts]), np.vstack(parts))
+        owner, local = self._surface
+        world = data.geom_xpos[owner] + np.einsum("nij,nj->ni", data.geom_xmat[owner].reshape(-1, 3, 3), local)
+        px, depth = self.project(data, world)
+        front = depth > 1e-6
+        out = {}
+        for name, bodies in wanted.items():
+            key = tuple(sorted(bodies))
+            if key not in self._rows:
+                self._rows[key] = np.isin(self.geom_body[owner], key)
+            seen = px[self._rows[key] & front]
+            if not len(seen):
+                continue
+            (lo_x, lo_y), (hi_x, hi_y) = seen.min(axis=0).tolist(), seen.max(axis=0).tolist()
+            # Python's own min and max: numpy's clip costs more than all of this on two numbers.
+            x0, y0 = max(0, math.floor(lo_x)), max(0, math.floor(lo_y))
+            x1, y1 = min(self.width, math.ceil(hi_x)), min(self.height, math.ceil(hi_y))
+            if x1 > x0 and y1 > y0:
+                out[name] = [x0, y0, x1 - x0, y1 - y0]
+        return out
 
     @property
     def height(self) -> int:
@@ -129,8 +144,8 @@ _ROUND /= np.linalg.norm(_ROUND, axis=1, keepdims=True)
 _RIM = np.array([(math.cos(a), math.sin(a)) for a in np.linspace(0, 2 * math.pi, 16, endpoint=False)])
 
 
-def _geom_points(model: mujoco.MjModel, data: mujoco.MjData, g: int) -> np.ndarray:
-    """Points on geom `g`'s surface, in world coordinates, whose projection bounds its own."""
+def _geom_points(model: mujoco.MjModel, g: int) -> np.ndarray:
+    """Points on geom `g`'s surface, in its own frame, whose projection bounds its own."""
     size, kind = model.geom_size[g], int(model.geom_type[g])
     if kind in (mujoco.mjtGeom.mjGEOM_SPHERE, mujoco.mjtGeom.mjGEOM_ELLIPSOID):
         radii = size if kind == mujoco.mjtGeom.mjGEOM_ELLIPSOID else np.full(3, size[0])
@@ -144,4 +159,4 @@ def _geom_points(model: mujoco.MjModel, data: mujoco.MjData, g: int) -> np.ndarr
     else:  # boxes, meshes and the rest: the corners of the geom's own bounding box
         centre, half = model.geom_aabb[g, :3], model.geom_aabb[g, 3:]
         local = centre + half * np.array(list(itertools.product((-1, 1), repeat=3)), dtype=float)
-    return data.geom_xpos[g] + local @ data.geom_xmat[g].reshape(3, 3).T
+    return np.asarray(local, dtype=float)

@@ -40,11 +40,15 @@ def recalled(history: Sequence[HistoryItem], scene: SceneGraph | None, limit: in
     for item in history:
         for nid, seen in item.seen.items():
             latest[(nid, seen.shows)] = (item.index, seen)
-    out, recalled_ids = [], set()
+    out, recalled_ids, told = [], set(), set()
     for (nid, _), (step, seen) in sorted(latest.items(), key=lambda kv: -kv[1][0]):
-        if nid in recalled_ids or seen.kind == PAGE or seen.shows.split(" ", 1)[-1] in showing:
-            continue  # an id's latest lost state only; the page's own node; what some node still shows
+        text = seen.shows.split(" ", 1)[-1]
+        if nid in recalled_ids or (step, text) in told or seen.kind == PAGE or text in showing:
+            # An id's latest lost state only, told once a step (a card and the number inside it
+            # show the same text); not the page's own node, nor what some node still shows.
+            continue
         recalled_ids.add(nid)
+        told.add((step, text))
         current = now.get(nid)
         note = f"; now {current.shows}" if current is not None else ""
         out.append(f"step {step + 1}: [{nid}] {seen}{note}")

@@ -6,7 +6,7 @@ import statistics
 import textwrap
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 from rich import box
@@ -137,6 +137,7 @@ class Summary:
 
     summaries: list[TaskSummary]
     title: str
+    notes: list[str] = field(default_factory=list)  # lines printed under the tables
 
     def layouts(self) -> list[list[Table]]:
         one = [_table(self.summaries, _columns(self.summaries, _ALL), self.title)]
@@ -161,8 +162,10 @@ class Summary:
         for tables in self.layouts():
             if all(Measurement.get(console, unbounded, t).minimum <= options.max_width for t in tables):
                 yield from tables
-                return
-        yield self.stacked(options.max_width)
+                break
+        else:
+            yield self.stacked(options.max_width)
+        yield from (Text(line) for line in self.notes)
 
 
 def _lines(items: Sequence[str], width: int, indent: str = "  ", sep: str = " · ") -> list[str]:
@@ -183,4 +186,6 @@ def run_summary(rd: RunDir, records: Sequence[EpisodeRecord], title: str) -> Sum
         folder = rd.episodes_dir / rec.episode_id
         if (folder / STEPS_FILE).exists():
             steps[rec.episode_id] = read_steps(folder)
-    return Summary(summarize(records, steps), title)
+    crashed = sum(rec.error_trace is not None for rec in records)
+    notes = [f"{crashed} episode(s) crashed: the tracebacks are in {rd.errors_log}"] if crashed else []
+    return Summary(summarize(records, steps), title, notes)

@@ -127,6 +127,7 @@ def test_a_plug_in_crash_ends_the_same_under_every_executor(tmp_path, executor):
     assert len(recs) == 4 and errors and len(errors) < 4  # the run went on past the crashes
     assert {s: rec.error for s, rec in recs.items() if s in errors} == dict.fromkeys(
         errors, "planner crashed: KeyError: 'lamp_9'")
+    assert f"crashed: the tracebacks are in {out / 'errors.log'}" in " ".join(r.stdout.split())
     log = (out / "errors.log").read_text()
     assert log.count("KeyError: 'lamp_9'") >= len(errors) and "Traceback" in log
     assert all(recs[s].success for s in recs if s not in errors)

@@ -91,7 +91,12 @@ def before(world: World, drawer: str | None) -> Before:
     # Grounding has not run yet: the call may name a drawer there is none of (then it is refused).
     riding = {o for o in world.objects if drawer in world.drawers and world.in_drawer(o, drawer)}
     return Before(positions={b: world.pos(b) for b in bodies}, riding=riding,
-                  drawers={d: -float(world.data.joint(d).qpos[0]) for d in world.drawers})
+                  drawers={d: _out(world, d) for d in world.drawers})
+
+
+def _out(world: World, drawer: str) -> float:
+    """How far the drawer is out of its cabinet (m; its slide joint runs from 0 to minus its travel)."""
+    return max(0.0, -float(world.data.joint(drawer).qpos[0]))
 
 
 def rest(world: World, body: str) -> str:
@@ -117,6 +122,6 @@ def account(world: World, skill: str, target: str | None, was: Before, felt: Fel
         out.rest = rest(world, target)
         out.held = world.held == target if target in world.objects else None
     elif target in was.drawers:
-        out.notes.insert(0, f"{target} is {100 * -float(world.data.joint(target).qpos[0]):.1f} cm out "
+        out.notes.insert(0, f"{target} is {100 * _out(world, target):.1f} cm out "
                             f"(was {100 * was.drawers[target]:.1f} cm)")
     return out

@@ -121,3 +121,12 @@ def test_objects_no_skill_touches_stay_put_over_several_steps(arm: str) -> None:
     for o in w.objects:
         assert np.linalg.norm(w.pos(o) - settled[o]) < 0.0005, (o, w.pos(o), settled[o])
     env.close()
+
+
+def test_a_drawer_that_slid_shut_again_says_how_far_out_it_is() -> None:
+    env = RobotEnv(task="find-in-drawer", arm="none", disturb=1.0)  # every open slides shut again
+    env.reset(seed=0)
+    _, _, _, _, info = env.step('open(container="drawer_1")')
+    said = perception_of(info).extra[OBSERVED]
+    assert said.startswith("drawer_1 is 0.0 cm out (was 0.0 cm)") and "drawer_1 slid shut again" in said, said
+    env.close()

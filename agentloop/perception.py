@@ -23,6 +23,9 @@ INFO_KEY = "agentloop"
 # The `extra` key under which an env that injects failures (`--disturb`, a slipping switch)
 # names those it injected into the last step: the ground truth the judges are measured against.
 INJECTED = "injected"
+# The `extra` key under which an env says, in one sentence, what it observed the last action do
+# (what the fingers felt, how far things moved): a failed step's reason carries it.
+OBSERVED = "observed"
 
 
 class ActionFailure(BaseModel):

@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from agentloop.context import Context
+from agentloop.perception import OBSERVED
 from agentloop.records import Verdict, VerdictSource
 from agentloop.scene import SceneGraph
 from agentloop.skillset import BoundCall
@@ -87,9 +88,11 @@ class EffectValidator:
         diff = SceneGraph.diff(before.scene, after.scene)
         missed = [str(e) for e in effects if not e.holds(before.scene, after.scene, diff)]
         if missed:
+            seen = after.perception.extra.get(OBSERVED)
+            why = f" (observed: {seen})" if isinstance(seen, str) and seen else ""
             return Verdict(
                 ok=False, score=1.0 - len(missed) / len(effects),
-                reason=f"{action.call} did not have its expected effect: " + "; ".join(missed),
+                reason=f"{action.call} did not have its expected effect: " + "; ".join(missed) + why,
             )
         return Verdict(ok=True, score=1.0, reason="expected effects hold: " + "; ".join(map(str, effects)))
 

@@ -29,14 +29,14 @@ from agentloop.envs.robot import franka
 from agentloop.envs.robot.disturb import Disturbance, Disturber
 from agentloop.envs.robot.fast import MocapHand
 from agentloop.envs.robot.hand import ArmMode, Hand
-from agentloop.envs.robot.observed import OBSERVED, OBSERVED_FACTS, Observed, account, before
+from agentloop.envs.robot.observed import OBSERVED_FACTS, Observed, account, before
 from agentloop.envs.robot.perception import MIN_PIXELS, perceive
 from agentloop.envs.robot.render import Camera, draw_marks
 from agentloop.envs.robot.scene import CUP, HALF
 from agentloop.envs.robot.tasks import DRAWER_SLOTS, TASKS, TaskInstance
 from agentloop.envs.robot.world import World
 from agentloop.errors import ActionError, ErrorKind
-from agentloop.perception import INJECTED
+from agentloop.perception import INJECTED, OBSERVED
 from agentloop.scene import SceneGraph
 from agentloop.skills.robot import (
     SKILLS,

@@ -16,7 +16,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from agentloop.envs.robot.scene import CUP
 from agentloop.envs.robot.world import World
 
-OBSERVED = "observed"  # Perception.extra key of the sentence
 OBSERVED_FACTS = "observed_facts"  # Perception.extra key of the facts behind it
 MOVED_MM = 0.5  # a body that moved less than this (mm) counts as having stayed put
 

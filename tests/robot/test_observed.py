@@ -10,9 +10,9 @@ import pytest
 
 from agentloop.context import Context
 from agentloop.envs.robot.env import RobotEnv
-from agentloop.envs.robot.observed import OBSERVED, OBSERVED_FACTS
+from agentloop.envs.robot.observed import OBSERVED_FACTS
 from agentloop.envs.robot.panda import MISS_OFFSET
-from agentloop.perception import perception_of
+from agentloop.perception import OBSERVED, perception_of
 from agentloop.roles.validator import EffectValidator
 from agentloop.skills.robot import SKILLS, NodeKind
 
@@ -83,8 +83,6 @@ def _context(obs: dict, info: dict) -> Context:
     return Context.of(ENV, obs, info, skillset=SKILLS)
 
 
-@pytest.mark.xfail(strict=True, reason="EffectValidator does not yet append Perception.extra['observed'] "
-                                       "to a failure's reason")
 def test_the_validators_reason_names_what_was_observed() -> None:
     env = RobotEnv(task="pick-place", arm="none", disturb=1.0)
     obs, info = env.reset(seed=0)

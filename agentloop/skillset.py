@@ -97,7 +97,9 @@ class FinishArgs(BaseModel):
 
 
 class Finish(Skill):
-    """End the episode with a claim: 'done' (with the answer, if the goal asks for one) or 'infeasible'; the environment judges the outcome."""
+    """End the episode: 'done' (with the answer, if the goal asks one) or 'infeasible'.
+
+    The claim is the planner's; the env's own account decides the outcome."""
 
     name = "finish"
     Args = FinishArgs

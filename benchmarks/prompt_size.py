@@ -64,8 +64,8 @@ def _mode(name: str) -> object:
         return PlannerMode(name)
 
 
-def prompts(out: Path, mode: str) -> Iterator[tuple[str, str]]:
-    """(family, prompt text) of every planner call rendered for the runs under `out`."""
+def prompts(out: Path, mode: str) -> Iterator[tuple[str, str, str]]:
+    """(family, episode id, prompt text) of every planner call rendered for the runs under `out`."""
     from agentloop.exports import PromptOptions
     from agentloop.exports.replay import Vocabulary, episode_moments
     from agentloop.exports.source import Run
@@ -77,7 +77,7 @@ def prompts(out: Path, mode: str) -> Iterator[tuple[str, str]]:
                 vocab = Vocabulary.of(ep.record.env_id)
                 for moment in episode_moments(ep, vocab, run.options, run.manifest.config.candidates):
                     for call in moment.calls:
-                        yield family, "\n\n".join(_text(m) for m in call.prompt)
+                        yield family, ep.record.episode_id, "\n\n".join(_text(m) for m in call.prompt)
 
 
 def _text(message: dict[str, object]) -> str:
@@ -108,20 +108,23 @@ def _stats(values: list[int]) -> tuple[float, float]:
 
 
 def measure(out: Path, tokenizer: Path) -> dict[str, dict[str, dict[str, float]]]:
-    """Per mode and family: calls, median and p90 characters and tokens of a prompt."""
+    """Per mode and family: calls, median and p90 characters and tokens of a prompt, and the
+    characters of all an episode's calls together (staged mode's calls per step vary)."""
     rendered = {mode: list(prompts(out, mode)) for mode in ("staged", "single")}
-    tok = _tokenizer(tokenizer, [t for rows in rendered.values() for _, t in rows])
+    tok = _tokenizer(tokenizer, [t for rows in rendered.values() for _, _, t in rows])
     result: dict[str, dict[str, dict[str, float]]] = {}
     for mode, rows in rendered.items():
         for family in TASKS:
-            texts = [t for f, t in rows if f == family]
+            texts = [t for f, _, t in rows if f == family]
+            episodes = len({e for f, e, _ in rows if f == family})
             if not texts:
                 continue
             chars = [len(t) for t in texts]
             tokens = [len(e.ids) for e in tok.encode_batch(texts)]  # type: ignore[attr-defined]
             (cm, cp), (tm, tp) = _stats(chars), _stats(tokens)
             result.setdefault(mode, {})[family] = {"calls": len(texts), "chars_median": cm, "chars_p90": cp,
-                                                   "tokens_median": tm, "tokens_p90": tp}
+                                                   "tokens_median": tm, "tokens_p90": tp,
+                                                   "chars_per_episode": sum(chars) / episodes}
     return result
 
 
@@ -138,11 +141,12 @@ def main() -> None:
         record(args.out)
         return
     result = measure(args.out, args.tokenizer)
-    print(f"{'mode':<7} {'family':<8} {'calls':>6} {'chars p50':>10} {'chars p90':>10} {'tok p50':>8} {'tok p90':>8}")
+    print(f"{'mode':<7} {'family':<8} {'calls':>6} {'chars p50':>10} {'chars p90':>10} {'tok p50':>8} {'tok p90':>8} "
+          f"{'chars/episode':>14}")
     for mode, families in result.items():
         for family, s in families.items():
             print(f"{mode:<7} {family:<8} {s['calls']:>6} {s['chars_median']:>10.0f} {s['chars_p90']:>10.0f} "
-                  f"{s['tokens_median']:>8.0f} {s['tokens_p90']:>8.0f}")
+                  f"{s['tokens_median']:>8.0f} {s['tokens_p90']:>8.0f} {s['chars_per_episode']:>14.0f}")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+
 import typer
 from rich.table import Table
 
@@ -20,7 +22,9 @@ def list_cmd(
     if family:
         families = sorted({e.family for e in entries})
         if family not in families:
-            raise ConfigError(f"no family {family!r}; the families are {', '.join(families)}")
+            close = difflib.get_close_matches(family, families, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise ConfigError(f"no family {family!r}{hint}; the families are {', '.join(families)}")
         entries = [e for e in entries if e.family == family]
     table = Table(title=f"{len(entries)} environment{'' if len(entries) == 1 else 's'}")
     table.add_column("id")

@@ -88,7 +88,8 @@ def test_show_and_list_mistakes_are_one_line_naming_what_exists(tmp_path):
     r = cli("show", str(tmp_path / "nowhere"))
     assert r.returncode == 2 and "no such folder" in r.stderr and "run folder" not in r.stderr
     r = cli("list", "nonsense")
-    assert r.returncode == 2 and "no family 'nonsense'" in r.stderr
+    assert r.returncode == 2 and "no family 'nonsense';" in r.stderr
+    assert "did you mean robot?" in cli("list", "robt").stderr
     assert all(f in r.stderr for f in ("robot", "site", "toy")) and r.stderr.count("\n") == 1
     r = cli("show", str(tmp_path), "--episodes", "x")
     assert r.returncode == 2 and "did you mean --episode?" in r.stderr

@@ -12,18 +12,14 @@ same step (`ctx.candidate > 0`) gets the same call again: the plan has one next 
 
 from __future__ import annotations
 
-from typing import Literal
-
 from agentloop.calls import SkillCall
 from agentloop.context import Context
 from agentloop.envs.robot.scene import CUP
 from agentloop.envs.robot.tasks import ONLY_FRUIT, GoalRel, GoalSpec
-from agentloop.records import Plan
+from agentloop.records import Plan, PlanStage
 from agentloop.roles.planner import BasePlanner
 from agentloop.scene import SceneGraph
 from agentloop.skills.robot import GRIPPER, TABLE, Close, Lift, Look, NodeKind, Open, Pick, Place, Rel
-
-Phase = Literal["explore", "complete"]
 
 
 def _call(name: str, **args: str) -> SkillCall:
@@ -48,7 +44,7 @@ class RobotPlanner(BasePlanner):
         super().__init__()
         self.queue: list[SkillCall] = []
         self.contents: dict[str, list[str]] = {}  # drawer -> categories seen inside when open
-        self.phase: Phase = "complete"
+        self.phase: PlanStage = "complete"
         self._last: SkillCall | None = None
 
     def reset(self, ctx: Context) -> None:

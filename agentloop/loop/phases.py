@@ -20,6 +20,7 @@ from agentloop.records import (
     Claim,
     Feedback,
     FeedbackSource,
+    FinishStatus,
     Outcome,
     RewardComponents,
     StepRecord,
@@ -162,13 +163,23 @@ def _finish(s: EpisodeState, d: Deps) -> Phase | None:
     assert s.ctx is not None and s.step is not None and s.step.chosen is not None
     step, ctx, chosen = s.step, s.ctx, s.step.chosen
     rec, p, v = step.record, ctx.perception, step.verdict
+    args = chosen.args.model_dump()
+    claim = s.record.claim = Claim(status=args["status"], answer=args.get("answer", ""), step=s.index)
     rec.action, rec.action_text, rec.critic = chosen.call, str(chosen.call), v
-    rec.rewards = RewardComponents(progress=p.progress, critic=v.score if v is not None else None)
+    rec.validator = _claim_verdict(claim, p.success)
+    rec.rewards = RewardComponents(progress=p.progress, critic=v.score if v is not None else None,
+                                   validator=float(rec.validator.ok) if rec.validator.judged else None)
     rec.success, rec.progress, rec.terminated = p.success, p.progress, True
-    claim = chosen.args.model_dump()
-    s.record.claim = Claim(status=claim["status"], answer=claim.get("answer", ""), step=s.index)
     ctx.history.append(HistoryItem(index=s.index, action=str(chosen.call), seen=seen_in(ctx.scene)))
     return end(s, d, Outcome.SUCCESS if p.success else Outcome.FAILURE)
+
+
+def _claim_verdict(claim: Claim, success: bool) -> Verdict:
+    """A claim of done checked against the env's own account; the env has none of feasibility."""
+    if claim.status is FinishStatus.DONE:
+        return Verdict(ok=success, score=float(success),
+                       reason="the env reports success" if success else "claimed done, but the env reports no success")
+    return Verdict(ok=True, source=VerdictSource.NONE, reason="claimed infeasible: the env has no account to check")
 
 
 def act(s: EpisodeState, d: Deps) -> Phase | None:

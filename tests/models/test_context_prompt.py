@@ -156,6 +156,13 @@ def test_finish_ends_the_episode_and_the_env_judges_the_claim(status):
     assert record.claim is not None and record.claim.status is status and record.claim.answer == "all on"
     assert steps[-1].action_text == f'finish(status="{status.value}", answer="all on")'
     assert record.final_progress == steps[-1].progress
+    # A claim of done is checked against the env's account (a false one is a failed step); the env
+    # has no account of feasibility, so a claim of infeasible is not judged.
+    verdict = steps[-1].validator
+    if status is FinishStatus.DONE:
+        assert not verdict.ok and verdict.judged and record.validator_failures == 1 and steps[-1].label is False
+    else:
+        assert not verdict.judged and record.validator_failures == 0
 
 
 def test_the_action_prompt_marks_done_steps_and_a_spent_plan_is_remade():

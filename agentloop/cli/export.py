@@ -6,6 +6,14 @@ from datetime import datetime
 from pathlib import Path
 
 import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from agentloop.cli import app, console
 from agentloop.errors import ConfigError
@@ -50,6 +58,10 @@ def export_cmd(
     from agentloop.exports import Filters, PromptOptions, export
 
     filters = Filters(success_only=success_only, task=task, since=_date(since, "--since"), until=_date(until, "--until"))
-    path = export(run_dir, fmt, out, filters, PromptOptions(mode=prompt_mode, images=not text_only,
-                                                                 teacher=teacher))
+    with Progress(TextColumn("[bold]export {task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("episodes"), TimeElapsedColumn(), TextColumn("· left"), TimeRemainingColumn(),
+                  console=console, transient=True) as bar:
+        job = bar.add_task(fmt, total=None)
+        path = export(run_dir, fmt, out, filters, PromptOptions(mode=prompt_mode, images=not text_only, teacher=teacher),
+                      progress=lambda what, done, total: bar.update(job, description=what, completed=done, total=total))
     console.print(f"wrote {fmt} export: {path}", highlight=False)

@@ -76,6 +76,8 @@ class RunDir:
         return manifest
 
     def manifest(self) -> RunManifest:
+        if not self.path.exists():
+            raise ConfigError(f"{self.path}: no such folder")
         if not self.exists():
             raise ConfigError(f"{self.path} is not a run folder (no run.json)")
         return RunManifest.model_validate_json(self.manifest_path.read_text("utf-8"))

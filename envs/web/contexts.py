@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,34 @@ from agentloop.envs.web.grounding import Sandbox
 from agentloop.envs.web.task import WebTask
 
 
+class Navigations:
+    """The page's main-frame navigations under way: started (a request for a document) and not
+    yet parsed (`domcontentloaded`) or failed. An action that submits a form starts one whose
+    response may come after the action's settle; the look that follows waits for it, so the
+    same actions always see the same page (never the old one, or the new one half-parsed)."""
+
+    def __init__(self, page: Any):
+        self.page = page
+        self.pending: set[Any] = set()
+        page.on("request", self._started)
+        page.on("requestfailed", lambda request: self.pending.discard(request))
+        page.on("domcontentloaded", lambda _: self.pending.clear())
+
+    def _started(self, request: Any) -> None:
+        if request.is_navigation_request() and request.frame == self.page.main_frame:
+            self.pending.discard(request.redirected_from)  # a redirect goes on as the same navigation
+            self.pending.add(request)
+
+    def wait(self, timeout_ms: int) -> bool:
+        """Wait (at most `timeout_ms`) until no navigation is under way; whether one was."""
+        if not self.pending:
+            return False
+        end = time.monotonic() + timeout_ms / 1000
+        while self.pending and time.monotonic() < end:
+            self.page.wait_for_timeout(5)  # events (the document's arrival) are handled meanwhile
+        return True
+
+
 @dataclass
 class EpisodeContext:
     """One episode's browser state: its context, page, sandbox and DevTools session."""
@@ -28,6 +57,7 @@ class EpisodeContext:
     page: Any
     sandbox: Sandbox
     cdp: Any = None  # a DevTools session on the page (screenshots)
+    navigations: Navigations | None = None
     seen: Any = None  # the page's first look (DOM snapshot, PNG), taken ahead: see `WebTask.ready_when_prepared`
 
 
@@ -62,6 +92,7 @@ class Contexts:
         cdp = collect(browser, cdp_session)
         context.on("page", lambda p: p is not page and p.close())  # popups are not the task's world
         sandbox.origins.update(o.rstrip("/") for o in self.task.origins())
+        sandbox.shown = getattr(self.task, "shown_url", sandbox.shown)
         prepare = getattr(self.task, "prepare", None)
         if prepare is not None:  # what the task does alike for every episode (load its page)
             try:
@@ -69,7 +100,7 @@ class Contexts:
             except Exception:
                 forget(browser, context.close)
                 raise
-        made = EpisodeContext(context, page, sandbox, cdp)
+        made = EpisodeContext(context, page, sandbox, cdp, Navigations(page))
         if self.look is not None and getattr(self.task, "ready_when_prepared", False):
             made.seen = self.look(made)  # the reset's first observation, off the reset's path
         return made

@@ -176,6 +176,9 @@ class WebEnv(SkillEnv):
             if DESTROYED not in str(e):
                 raise
             self.page.wait_for_load_state("domcontentloaded", timeout=self.action_timeout_ms)
+        navigations = self.episode.navigations
+        if navigations is not None and navigations.wait(self.action_timeout_ms):  # a form's answer came late
+            self._settle(self.page.url, None)
         self.timings["settle"] = time.perf_counter() - t0
 
     def _locator(self, eid: str) -> Any:
@@ -245,8 +248,10 @@ class WebEnv(SkillEnv):
         mouse.up()
 
     def _goto(self, args: GotoArgs) -> None:
-        self.episode.sandbox.check(args.url)
-        self.page.goto(args.url, wait_until="domcontentloaded")
+        real = getattr(self.task, "real_url", None)  # a URL as shown, on the task's fixed origin
+        url = real(args.url) if real is not None else args.url
+        self.episode.sandbox.check(url)
+        self.page.goto(url, wait_until="domcontentloaded")
 
     def _wait(self, args: WaitArgs) -> None:
         return None  # the settle after it is the wait (`_execute`)
@@ -310,6 +315,9 @@ class WebEnv(SkillEnv):
             t1 = time.perf_counter()
             png = screenshot(self.page, capture)
         t2 = time.perf_counter()
+        shown = getattr(self.task, "shown_url", None)  # the URL as records show it (no server port)
+        if shown is not None:
+            snap = {**snap, "url": shown(snap["url"])}
         # The task's verdict on this very state: whether its episode is over is in the graph.
         self._result, self._judged = self.task.evaluate(self.page), True
         scene = build_scene(snap, ended=self._result.terminated)

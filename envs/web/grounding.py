@@ -9,7 +9,7 @@ not have; a URL outside the task's origins. Playwright's own failures during an 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -117,6 +117,7 @@ class Sandbox:
     def __init__(self) -> None:
         self.origins: set[str] = set()
         self.blocked: list[str] = []
+        self.shown: Callable[[str], str] = lambda url: url  # how a refusal names a URL (the task's `shown_url`)
 
     def __call__(self, route: Any) -> None:
         url = route.request.url
@@ -131,10 +132,9 @@ class Sandbox:
         if urlsplit(url).scheme not in ("http", "https"):
             raise ActionError(ErrorKind.NAVIGATION_BLOCKED, f"{url!r}: only http(s) URLs may be opened")
         if origin(url) not in self.origins:
-            raise ActionError(
-                ErrorKind.NAVIGATION_BLOCKED,
-                f"{origin(url)} is not one of this task's origins ({', '.join(sorted(self.origins))})",
-            )
+            allowed = ", ".join(sorted(origin(self.shown(o + "/")) for o in self.origins))
+            raise ActionError(ErrorKind.NAVIGATION_BLOCKED,
+                              f"{origin(url)} is not one of this task's origins ({allowed})")
 
 
 @contextmanager

@@ -54,6 +54,10 @@ class WebTask(Protocol):
     def evaluate(self, page: Any) -> TaskResult:
         """Judge the current state (from the page or the task's own database)."""
 
+    # A task may also have `shown_url(url) -> str` and its inverse `real_url(url) -> str`: a task
+    # served on a port of its own shows its URLs on a fixed origin instead (records, text view,
+    # `goto`), so that nothing recorded depends on the port.
+
     # A task may also have `chrome_selectors() -> list[str]`: CSS selectors of what its page
     # shows that is not part of the task (MiniWoB's reward display); the graph leaves them out.
 

@@ -21,6 +21,7 @@ FAMILIES = {  # env, episodes, extra flags: small samples, with failures injecte
     "robot-arm": ("robot.pick-place", 3, ["--disturb", "0.3"]),
     "robot-symbolic": ("robot.occluded", 3, ["--env-arg", "arm=none", "--disturb", "0.3"]),
     "miniwob": ("miniwob.click-checkboxes", 3, []),
+    "site": ("site.checkout", 2, []),
 }
 MODES = {"threads": ["--concurrency", "3"], "processes": ["--workers", "2"]}
 

@@ -14,6 +14,12 @@ from agentloop.envs.web.site import db, pages
 from agentloop.envs.web.site.server import SiteServer, SiteState
 from agentloop.envs.web.task import TaskResult
 
+# The origin the records show: each instance serves its pages on a free port of its own, and a URL
+# is shown (and may be opened with `goto`) on this fixed origin instead, so that no record, text
+# view or state key holds the port. (A browser route to this origin cannot carry the site's
+# POST-then-redirect: Playwright's routes do not see the redirected request.)
+ORIGIN = "http://shop.test"
+
 
 class SiteTask:
     """Shared plumbing: a temp folder, a lazily started server, a fresh DB per `setup`."""
@@ -32,6 +38,16 @@ class SiteTask:
 
     def origins(self) -> list[str]:
         return [self.server.start()]
+
+    def shown_url(self, url: str) -> str:
+        """`url` as the records show it: on the site's fixed origin, not this instance's server
+        (its port differs per instance and run, and a state's key must not)."""
+        real = self.server.start()
+        return ORIGIN + url[len(real):] if url == real or url.startswith(real + "/") else url
+
+    def real_url(self, url: str) -> str:
+        """The inverse of `shown_url`: where a URL on the site's fixed origin is served."""
+        return self.server.start() + url[len(ORIGIN):] if url == ORIGIN or url.startswith(ORIGIN + "/") else url
 
     def reset_database(self, seed: int | None) -> db.Seeded:
         seed = random.randrange(2**31) if seed is None else int(seed)

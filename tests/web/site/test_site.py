@@ -15,7 +15,7 @@ import pytest
 from agentloop.calls import SkillCall
 from agentloop.envs.web.site import db
 from agentloop.envs.web.site.server import SiteServer, SiteState, validate_support
-from agentloop.envs.web.site.tasks import TASKS, make_task
+from agentloop.envs.web.site.tasks import ORIGIN, TASKS, make_task
 from agentloop.perception import Perception, perception_of
 from agentloop.records import Outcome, Verdict
 
@@ -48,7 +48,7 @@ def _step(env: WebEnv, call: SkillCall) -> Perception:
 
 def _goto(env: WebEnv, path: str):
     """Open a page of the site with the `goto` skill; returns the new scene graph."""
-    return _step(env, SkillCall(name="goto", args={"url": env.task.server.origin + path})).scene_graph
+    return _step(env, SkillCall(name="goto", args={"url": ORIGIN + path})).scene_graph
 
 
 # ---- server and database, no browser -----------------------------------------------------
@@ -160,7 +160,7 @@ def test_irreversible_click_passes_the_rule_critic() -> None:
     try:
         env.reset(seed=3)
         title = env.task.query("SELECT title FROM note WHERE id = ?", (env.task.target,))[0]["title"]
-        url = f"{env.task.server.origin}/notes/{env.task.target}/delete"
+        url = f"{ORIGIN}/notes/{env.task.target}/delete"
         seen = _step(env, SkillCall(name="goto", args={"url": url}))
         confirm = _by_name(seen.scene_graph, "button", "Confirm delete")
         assert confirm.get("irreversible") is True and title in seen.scene_graph.to_text()
@@ -198,6 +198,22 @@ def test_registered_and_passes_check_env() -> None:
     env = gym.make("agentloop/site.delete_note").unwrapped
     try:
         check_env(env, skip_render_check=True)
+    finally:
+        env.close()
+
+
+def test_pages_are_seen_at_the_virtual_origin_and_the_server_port_is_refused() -> None:
+    env = _env("site.delete_note")
+    try:
+        obs, info = env.reset(seed=3)
+        port = env.task.server.origin.rsplit(":", 1)[1]
+        seen = _step(env, SkillCall(name="goto", args={"url": f"{ORIGIN}/notes"}))
+        record = seen.model_dump_json() + obs["text"]
+        assert seen.scene_graph.meta["url"] == f"{ORIGIN}/notes" and port not in record and "127.0.0.1" not in record
+        assert env.page.url == env.task.server.origin + "/notes"  # served on the instance's own port
+        _, _, _, _, info = env.step(SkillCall(name="goto", args={"url": "http://elsewhere.test/notes"}))
+        refused = perception_of(info).action_error
+        assert refused is not None and "not one of this task's origins (http://shop.test)" in refused.message
     finally:
         env.close()
 

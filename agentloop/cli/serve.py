@@ -23,6 +23,7 @@ def serve_cmd(
     port: int = typer.Option(8000, "--port", "-p", min=0, max=65535, metavar="P", help="port to listen on"),
     max_sessions: int = option(ServeConfig, "max_sessions", "--max-sessions", metavar="N"),
     token: str | None = option(ServeConfig, "token", "--token", envvar=TOKEN_ENV, show_envvar=True, metavar="T"),
+    workers: int | None = option(ServeConfig, "workers", "--workers", metavar="N"),
     threads: int | None = option(ServeConfig, "threads", "--threads", metavar="N"),
     critic: str = option(ServeConfig, "critic", "--critic", metavar=CRITIC_FORMS),
     validator: Switch = option(ServeConfig, "validator", "--validator", default=Switch.rule),
@@ -50,6 +51,7 @@ def serve_cmd(
     except ValidationError as e:
         raise ConfigError(validation_problems(e)) from None
     guard = "token required" if token else "loopback only"
+    n = config.worker_count()
     console.print(f"serving {env_id} on http://{host}:{port} (OpenEnv WebSocket at /ws; {guard}; "
-                  f"at most {max_sessions} sessions)", highlight=False)
+                  f"at most {max_sessions} sessions; {n} worker{'s' if n > 1 else ''})", highlight=False)
     serve(config, host=host, port=port)

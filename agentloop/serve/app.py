@@ -33,30 +33,31 @@ from agentloop.serve.auth import TokenGate, check_bind, deny
 from agentloop.serve.config import ServeConfig
 from agentloop.serve.lanes import Lanes
 from agentloop.serve.protocol import SessionState, SkillAction, SkillObservation
+from agentloop.serve.seats import Seats
 from agentloop.serve.sessions import ServedSession
 
 
 class Server:
     """The served env's lanes, recorder and live sessions, and the FastAPI app over them."""
 
-    def __init__(self, config: ServeConfig) -> None:
+    def __init__(self, config: ServeConfig, seats: Seats | None = None) -> None:
         self.config = config.model_copy(update={"env_id": registry.resolve(config.env_id)})
         self.run: RunConfig = self.config.run_config(self.config.env_id, "openenv")
         self.recorder: RolloutRecorder | None = self.config.recorder(self.run)
-        self.lanes = Lanes(self.config.threads or min(self.config.max_sessions, 4), self.config.max_sessions)
+        self.lanes = Lanes(self.config.threads or min(self.config.max_sessions, 4), self.config.max_sessions, seats)
         self.live: set[ServedSession] = set()
         self.skills = skillset_of(self.config.env_id, self.config.env_kwargs)
 
     async def session(self, websocket: WebSocket) -> None:
         """Serve one WebSocket session to its end (the client's close or its disappearance)."""
-        lane = self.lanes.claim()
-        if lane is None:
+        place = self.lanes.claim()
+        if place is None:
             n = self.lanes.max_sessions
             await deny(websocket.scope, websocket.receive, websocket.send, 503,
                        f"server at capacity: {n}/{n} sessions; try again when one ends",
                        code=WSErrorCode.CAPACITY_REACHED.value)
             return
-        served = ServedSession(self.run, lane, self.recorder, self.config.frames)
+        served = ServedSession(self.run, place.lane, self.recorder, self.config.frames)
         self.live.add(served)
         try:
             await websocket.accept()
@@ -72,7 +73,7 @@ class Server:
             try:
                 await served.close()
             finally:
-                self.lanes.release(lane)
+                self.lanes.release(place)
             if websocket.client_state is WebSocketState.CONNECTED:
                 with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):  # closed meanwhile
                     await websocket.close()
@@ -103,9 +104,10 @@ async def _receive(websocket: WebSocket) -> str | bytes | None:
     return text if text is not None else message.get("bytes") or b""
 
 
-def build_app(config: ServeConfig) -> FastAPI:
-    """The FastAPI app serving `config.env_id` (run it with uvicorn, or `agentloop serve`)."""
-    server = Server(config)
+def build_app(config: ServeConfig, seats: Seats | None = None) -> FastAPI:
+    """The FastAPI app serving `config.env_id` (run it with uvicorn, or `agentloop serve`);
+    `seats` counts the sessions of a server of several processes (default: this one's)."""
+    server = Server(config, seats)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -144,8 +146,14 @@ def _routes(app: FastAPI, server: Server) -> None:
 
 
 def serve(config: ServeConfig, host: str = "127.0.0.1", port: int = 8000, **uvicorn_options: Any) -> None:
-    """Run the server until interrupted; refuses a bind beyond loopback without a token."""
+    """Run the server until interrupted, on `config.workers` processes (default: one per
+    core); refuses a bind beyond loopback without a token."""
     import uvicorn
 
     check_bind(host, config.token.get_secret_value() if config.token is not None else None)
+    if config.worker_count() > 1:
+        from agentloop.serve.workers import serve_workers
+
+        serve_workers(config, host, port, **uvicorn_options)
+        return
     uvicorn.run(build_app(config), host=host, port=port, log_level="warning", **uvicorn_options)

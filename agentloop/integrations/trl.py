@@ -94,7 +94,7 @@ class SkillToolEnv:
 
     def get_reward(self) -> float:
         """End the rollout (if the policy stopped first, as truncated) and score it."""
-        record = self._session.finish()
+        record = self._finish()
         self.episode = record
         if record is None:
             return 0.0
@@ -104,6 +104,9 @@ class SkillToolEnv:
         if self.options.reward is RewardMode.GATED:
             return outcome + self._gated_signal(outcome)
         return outcome
+
+    def _finish(self) -> EpisodeRecord | None:
+        return self._session.finish()
 
     def _gated_signal(self, outcome: float) -> float:
         if outcome < self.options.gate or not self.steps:
@@ -123,27 +126,40 @@ class SkillToolEnv:
         return [{"type": "image", "image": Image.fromarray(frame)}, {"type": "text", "text": text}]
 
 
-def environment_factory(env_id: str, **options: Any) -> type[SkillToolEnv]:
+def environment_factory(env_id: str, servers: str | list[str] | None = None, **options: Any) -> type[SkillToolEnv]:
     """A class for `GRPOTrainer(environment_factory=...)` over `env_id`; `options` are
-    `FactoryOptions`' fields (see the module's docstring)."""
+    `FactoryOptions`' fields (see the module's docstring). With `servers` (the URL of a running
+    `agentloop serve`, or several), each rollout's env runs there instead of in this process:
+    see `agentloop.integrations.remote`."""
+    if servers is not None:
+        from agentloop.integrations.remote import remote_factory
+
+        return remote_factory(env_id, servers, **options)
     opts = FactoryOptions(**options)
     env_id = registry.resolve(env_id)
     config = opts.run_config(env_id, "trl")
     recorder = opts.recorder(config)
     skills = skillset_of(env_id, opts.env_kwargs)
-    taken = sorted(s.name for s in skills if hasattr(SkillToolEnv, s.name) or s.name in _INSTANCE_ATTRS)
+    cls = tool_class(SkillToolEnv, env_id, skills, opts, config=config, recorder=recorder)
+    if recorder is not None:  # the class outlives its instances: its recorder closes with it, at the latest at exit
+        weakref.finalize(cls, recorder.close)
+    return cls
+
+
+def tool_class(base: type[SkillToolEnv], env_id: str, skills: SkillSet, opts: FactoryOptions,
+               **attrs: Any) -> type[SkillToolEnv]:
+    """A subclass of `base` over `env_id` with one tool method per skill (each calling
+    `base._call`) and `attrs` as class attributes."""
+    taken = sorted(s.name for s in skills if hasattr(base, s.name) or s.name in _INSTANCE_ATTRS)
     if taken:
         raise ConfigError(f"{env_id}: skills named like the environment's own attributes: {', '.join(taken)}")
     namespace: dict[str, Any] = {
         "__doc__": f"{env_id} for TRL: one tool per skill ({', '.join(skills.names())}), each judged by "
                    f"the {opts.critic} critic before it runs and the {opts.validator} validator after.",
-        "__module__": __name__, "env_id": env_id, "skills": skills, "options": opts, "config": config, "recorder": recorder,
+        "__module__": base.__module__, "env_id": env_id, "skills": skills, "options": opts, **attrs,
     }
-    namespace.update({s.name: skill_method(s, SkillToolEnv._call) for s in skills})
-    cls = type(_class_name(env_id), (SkillToolEnv,), namespace)
-    if recorder is not None:  # the class outlives its instances: its recorder closes with it, at the latest at exit
-        weakref.finalize(cls, recorder.close)
-    return cls
+    namespace.update({s.name: skill_method(s, base._call) for s in skills})
+    return type(_class_name(env_id), (base,), namespace)
 
 
 def _class_name(env_id: str) -> str:

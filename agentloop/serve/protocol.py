@@ -20,7 +20,7 @@ from agentloop.errors import ErrorKind
 from agentloop.integrations.answers import describe, describe_reset
 from agentloop.integrations.session import Turn
 from agentloop.recording.frames import encode_png
-from agentloop.records import Outcome, RewardComponents, Verdict
+from agentloop.records import EpisodeRecord, Outcome, RewardComponents, StepRecord, Verdict
 
 
 class SkillAction(Action):
@@ -63,6 +63,10 @@ class SkillObservation(Observation):
     state_key: str | None = None
     outcome: Outcome | None = Field(default=None, description="how the episode ended, once it has")
     extra: dict[str, Any] = Field(default_factory=dict, description="the env's own facts (a URL, the goal's spec)")
+    episode_id: str | None = Field(default=None, description="the episode's id, as its recording names it")
+    rollout: int = Field(default=0, description="the episode's rollout number among those of its task and seed")
+    step_record: StepRecord | None = Field(default=None, description="the call's step as it is recorded")
+    episode: EpisodeRecord | None = Field(default=None, description="the episode's record, once it has ended")
 
 
 class SessionState(State):
@@ -72,20 +76,23 @@ class SessionState(State):
     seed: int | None = None
     done: bool = False
     outcome: Outcome | None = None
+    episode: EpisodeRecord | None = Field(default=None, description="the record of the episode that ended last")
 
 
-def observation_of(turn: Turn, steps: int, frames: bool = True) -> SkillObservation:
-    """The observation of a reset (no step) or of the call that made `turn.step`."""
+def observation_of(turn: Turn, steps: int, frames: bool = True, spec: Any = None) -> SkillObservation:
+    """The observation of a reset (no step) or of the call that made `turn.step`, in the
+    episode `spec` (an `EpisodeSpec`) names."""
     p, step = turn.perception, turn.step
     scene, frame = p.scene_graph, turn.context.frame
     obs = SkillObservation(
-        goal=p.goal, task=p.task, text=turn.context.text, extra=p.extra, answer=describe(turn) if step else describe_reset(turn),
+        goal=p.goal, task=p.task, text=turn.context.text, extra=p.extra, answer=describe(turn) if step or turn.episode else describe_reset(turn),
         scene_graph=scene.model_dump(mode="json") if scene is not None else None,
         frame=base64.b64encode(encode_png(frame)).decode("ascii") if frames and frame is not None else None,
         skills=p.skills, step=steps, rewards=p.rewards, success=p.success, progress=p.progress,
         state_key=scene.state_key() if scene is not None else None,
-        outcome=turn.episode.outcome if turn.episode is not None else None,
-        done=turn.done, reward=turn.reward,
+        outcome=turn.episode.outcome if turn.episode is not None else None, episode=turn.episode,
+        episode_id=spec.episode_id if spec is not None else None, rollout=spec.rollout if spec is not None else 0,
+        step_record=step, done=turn.done, reward=turn.reward,
     )
     if step is not None:
         obs.action, obs.rewards, obs.critic, obs.validator = step.action_text, step.rewards, step.critic, step.validator

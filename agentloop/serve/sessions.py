@@ -39,6 +39,7 @@ class MessageType(str, Enum):
     RESET = "reset"
     STEP = "step"
     STATE = "state"
+    FINISH = "finish"  # agentloop's own: end the episode now (as truncated) and answer the state
     CLOSE = "close"
 
 
@@ -72,7 +73,10 @@ class ServedSession:
                 return await self._reset(WSResetMessage.model_validate(message).data)
             if kind is MessageType.STEP:
                 return await self._step(WSStepMessage.model_validate(message).data)
-            if kind is MessageType.STATE:
+            if kind is MessageType.FINISH and self._session is not None:
+                session = self._session
+                await self.lane.run(session.finish)
+            if kind in (MessageType.STATE, MessageType.FINISH):
                 return WSStateResponse(data=self.state().model_dump(mode="json"))
             return None
         except ValidationError as e:
@@ -93,6 +97,7 @@ class ServedSession:
             episode_id=spec.episode_id if spec else None, step_count=len(session.steps) if session else 0,
             env_id=spec.env_id if spec else self.config.env_id, seed=spec.seed if spec else None,
             done=ended is not None, outcome=ended.outcome if ended is not None else None,
+            episode=session.record if session is not None else None,
         )
 
     async def close(self) -> None:
@@ -117,5 +122,5 @@ class ServedSession:
         return await self._observe(self._turn, session)
 
     async def _observe(self, turn: Turn, session: Session) -> Reply:
-        obs = await self.lane.run(lambda: observation_of(turn, len(session.steps), self.frames))
+        obs = await self.lane.run(lambda: observation_of(turn, len(session.steps), self.frames, session.spec))
         return WSObservationResponse(data=serialize_observation(obs))

@@ -98,9 +98,15 @@ class RoleCrashed(AgentLoopError):
     as `error`, with this one line as its reason and the cause's traceback in its record."""
 
     def __init__(self, role: Role, cause: BaseException):
-        first = (str(cause).strip().splitlines() or [""])[0]
-        super().__init__(f"{role.value} crashed: {type(cause).__name__}" + (f": {first}" if first else ""))
+        super().__init__(f"{role.value} crashed: {one_line(cause)}")
         self.role = role
+
+
+def one_line(error: BaseException) -> str:
+    """An exception as one line a person reads: its type and its message's first line (a
+    browser's error carries pages of its logs after that)."""
+    first = (str(error).strip().splitlines() or [""])[0]
+    return type(error).__name__ + (f": {first}" if first else "")
 
 
 def validation_problems(error: ValidationError, root: str = "", limit: int | None = None) -> str:

@@ -8,11 +8,12 @@ is closed, counted and handed to the sink in one place (`close_step`).
 from __future__ import annotations
 
 import time
+import traceback
 from collections.abc import Callable
 from typing import Optional
 
 from agentloop.context import Context, HistoryItem, call_targets, seen_in
-from agentloop.errors import ActionError, ErrorKind, ModelError, Role
+from agentloop.errors import ActionError, ErrorKind, ModelError, Role, one_line
 from agentloop.loop.bookkeeping import close_step, give, guarded
 from agentloop.loop.state import Deps, EpisodeState, StepState
 from agentloop.records import (
@@ -49,7 +50,8 @@ def begin(s: EpisodeState, d: Deps) -> Phase | None:
         s.ctx = Context.of(d.spec.env_id, obs, info, d.skillset, sampling_seed=d.spec.sampling_seed)
     except Exception as e:
         s.env_ok = False
-        return end(s, d, Outcome.ERROR, f"env reset failed: {e!r}")
+        s.record.error_trace = "".join(traceback.format_exception(e))
+        return end(s, d, Outcome.ERROR, f"env reset failed: {one_line(e)}")
     s.record.goal, s.record.max_steps = s.ctx.goal, d.limits.max_steps
     with guarded(Role.SINK):
         s.frame_ref = d.sink.frame(0, s.ctx.frame)
@@ -197,7 +199,8 @@ def act(s: EpisodeState, d: Deps) -> Phase | None:
                            feedback=s.ctx.feedback, plan=s.ctx.plan, sampling_seed=s.ctx.sampling_seed)
     except Exception as e:
         step.timed("act", t)
-        step.record.action_error = f"env crashed during {chosen.call}: {e!r}"
+        step.record.action_error = f"env crashed during {chosen.call}: {one_line(e)}"
+        s.record.error_trace = "".join(traceback.format_exception(e))
         s.env_ok = False
         return end(s, d, Outcome.ERROR, step.record.action_error)
     step.timed("act", t)

@@ -19,7 +19,7 @@ from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 from pathlib import Path
 
-from agentloop.errors import ConfigError
+from agentloop.errors import ConfigError, one_line
 from agentloop.loop import EpisodeSpec, HumanInput
 from agentloop.records import EpisodeRecord, RunConfig
 from agentloop.runner.worker import Shared, Worker, land_error
@@ -109,7 +109,7 @@ def _process_main(config_json: str, run_dir: str, tasks: Queue, results: Queue, 
                         results.put((slot, e))
                         return
                     except Exception as e:
-                        record = land_error(run_dir, spec, f"worker failed: {e!r}")
+                        record = land_error(run_dir, spec, f"worker failed: {one_line(e)}")
                     results.put((slot, record))
 
         threads = [threading.Thread(target=serve) for _ in range(max(1, config.concurrency))]

@@ -16,7 +16,7 @@ from typing import Any
 import gymnasium as gym
 
 from agentloop.adapter import as_skill_env
-from agentloop.errors import AgentLoopError, RecordingError
+from agentloop.errors import AgentLoopError, RecordingError, one_line
 from agentloop.loop import EpisodeSpec, HumanInput, LoopLimits, make_env, run_episode
 from agentloop.models import Model, ModelPool
 from agentloop.recording import EpisodeWriter, FramePool
@@ -107,7 +107,7 @@ class Worker:
             raise
         except Exception as e:  # the env could not even be built: this episode is an error
             self.drop_env(spec.env_id)
-            return error_record(spec, f"env could not be created: {e!r}")
+            return error_record(spec, f"env could not be created: {one_line(e)}")
         result = run_episode(env, spec, roles, LoopLimits.of(self.config, spec.env_id), writer, self.human)
         if self.config.model:
             result.record.models = [self.config.model]

@@ -20,6 +20,8 @@ from agentloop.envs.web.browser import collect, forget, start_background
 from agentloop.envs.web.grounding import Sandbox
 from agentloop.envs.web.task import WebTask
 
+CLOSE_WAIT_S = 30.0  # at most this long for a context made ahead to be ready to close
+
 
 class Navigations:
     """The page's main-frame navigations under way: started (a request for a document) and not
@@ -146,6 +148,7 @@ class Contexts:
         browser = current.context.browser
         for fut in futs:
             with contextlib.suppress(Exception):  # made or failed, it goes with the env
-                collect(browser, fut).context.close()
+                if browser.is_connected():  # a dead browser answers nothing: waiting would hang
+                    collect(browser, fut, timeout=CLOSE_WAIT_S).context.close()
         with contextlib.suppress(Exception):  # the browser may already be gone
             current.context.close()

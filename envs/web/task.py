@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 @dataclass
 class TaskResult:
-    """The page's verdict after a step. `reward` is the env reward (MiniWoB: time-scaled);
+    """The page's verdict after a step. `reward` is the env reward (MiniWoB: the raw reward);
     `raw_reward` the page's own number; `progress` partial credit in [0, 1]."""
 
     reward: float = 0.0

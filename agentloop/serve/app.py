@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
@@ -33,17 +34,21 @@ from agentloop.serve.auth import TokenGate, check_bind, deny
 from agentloop.serve.config import ServeConfig
 from agentloop.serve.lanes import Lanes
 from agentloop.serve.protocol import SessionState, SkillAction, SkillObservation
-from agentloop.serve.seats import Seats
+from agentloop.serve.seats import SharedRecorder, SharedSeats
 from agentloop.serve.sessions import ServedSession
 
 
 class Server:
     """The served env's lanes, recorder and live sessions, and the FastAPI app over them."""
 
-    def __init__(self, config: ServeConfig, seats: Seats | None = None) -> None:
+    def __init__(self, config: ServeConfig, shared: Path | None = None) -> None:
         self.config = config.model_copy(update={"env_id": registry.resolve(config.env_id)})
         self.run: RunConfig = self.config.run_config(self.config.env_id, "openenv")
-        self.recorder: RolloutRecorder | None = self.config.recorder(self.run)
+        # One of several worker processes (`shared`): seats and rollout numbers are counted together.
+        seats = SharedSeats(shared, self.config.max_sessions) if shared is not None else None
+        self.recorder: RolloutRecorder | None = (
+            SharedRecorder(self.config.record, self.run, self.config.record_frames, shared / "claims")
+            if shared is not None and self.config.record is not None else self.config.recorder(self.run))
         self.lanes = Lanes(self.config.threads or min(self.config.max_sessions, 4), self.config.max_sessions, seats)
         self.live: set[ServedSession] = set()
         self.skills = skillset_of(self.config.env_id, self.config.env_kwargs)
@@ -104,10 +109,11 @@ async def _receive(websocket: WebSocket) -> str | bytes | None:
     return text if text is not None else message.get("bytes") or b""
 
 
-def build_app(config: ServeConfig, seats: Seats | None = None) -> FastAPI:
+def build_app(config: ServeConfig, shared: Path | None = None) -> FastAPI:
     """The FastAPI app serving `config.env_id` (run it with uvicorn, or `agentloop serve`);
-    `seats` counts the sessions of a server of several processes (default: this one's)."""
-    server = Server(config, seats)
+    `shared` is the state folder of a server of several worker processes, where they count
+    their sessions and number their rollouts together (default: this process is the server)."""
+    server = Server(config, shared)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -1,4 +1,5 @@
-"""The server's places for sessions, `--max-sessions` of them, counted across its processes.
+"""What the server's processes share: places for sessions, `--max-sessions` of them, and the
+numbers of the rollouts they record.
 
 One process counts its sessions itself (`LocalSeats`). Behind `--workers N`, uvicorn's worker
 processes share the count through files (`SharedSeats`): a session holds an exclusive `flock`
@@ -7,16 +8,25 @@ uvicorn spawns its workers itself, so there is no hook to hand them a `multiproc
 and a lock, unlike a counter, is dropped by the kernel when its process dies, so a worker that
 crashes never leaves seats taken. The count itself (`/sessions`) probes every seat under a
 guard lock that claims take too, so a probe never makes a claim miss a free seat.
+
+Recorded rollouts of one task and seed are numbered in the order they start, whichever worker
+runs them (`SharedRecorder`): a number is taken by creating its file in the state folder, which
+exactly one process can do, so a server of N workers names its episodes as one process does.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
+
+from agentloop.integrations.recorder import RolloutRecorder
+from agentloop.loop import EpisodeSpec
+from agentloop.records import RunConfig
 
 
 class Seats(Protocol):
@@ -117,12 +127,24 @@ def try_lock(path: Path) -> int | None:
     return fd
 
 
-def claim_index(folder: Path | str, count: int) -> tuple[int, int]:
-    """This process's number among `count` workers, held (by a lock on `worker-i.lock`) for
-    the process's life so a restarted worker takes the number its predecessor left; with the
-    descriptor that holds it."""
-    for i in range(count):
-        fd = try_lock(Path(folder) / f"worker-{i}.lock")
-        if fd is not None:
-            return i, fd
-    raise RuntimeError(f"more than {count} workers started in {folder}")
+class SharedRecorder(RolloutRecorder):
+    """The recorder of one worker of a server whose workers record into one run folder: rollout
+    numbers are claimed in `claims` (a folder the workers share), one process each."""
+
+    def __init__(self, run_dir: Path | str, config: RunConfig, record_frames: bool, claims: Path) -> None:
+        super().__init__(run_dir, config, record_frames)
+        self.claims = claims
+        claims.mkdir(exist_ok=True)
+
+    def spec(self, env_id: str, seed: int) -> EpisodeSpec:
+        """The next rollout of `env_id` at `seed` that no worker (nor an earlier run) took."""
+        for n in itertools.count():
+            spec = EpisodeSpec(env_id=env_id, seed=seed, rollout=n)
+            if (self.run.episodes_dir / spec.episode_id).exists():
+                continue
+            try:
+                os.close(os.open(self.claims / spec.episode_id, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            except FileExistsError:
+                continue
+            return spec
+        raise AssertionError("unreachable")

@@ -23,7 +23,6 @@ from agentloop import registry
 from agentloop.serve import TOKEN_ENV
 from agentloop.serve.app import build_app
 from agentloop.serve.config import ServeConfig
-from agentloop.serve.seats import SharedSeats, claim_index
 
 CONFIG_ENV = "AGENTLOOP_SERVE_CONFIG"  # the server's settings (JSON, no token) for its workers
 STATE_ENV = "AGENTLOOP_SERVE_STATE"  # the folder of the seat and worker locks
@@ -56,10 +55,4 @@ def worker_app() -> FastAPI:
     token = os.environ.get(TOKEN_ENV)
     if token:
         config = config.model_copy(update={"token": SecretStr(token)})
-    state = Path(os.environ[STATE_ENV])
-    count = config.worker_count()
-    index, _ = claim_index(state, count)  # held until the process ends
-    # Rollouts recorded into one folder: each worker numbers its own in a residue class.
-    rank, world = int(os.environ.get("RANK", "0")), max(1, int(os.environ.get("WORLD_SIZE", "1")))
-    os.environ["RANK"], os.environ["WORLD_SIZE"] = str(rank * count + index), str(world * count)
-    return build_app(config, SharedSeats(state, config.max_sessions))
+    return build_app(config, Path(os.environ[STATE_ENV]))

@@ -18,6 +18,8 @@ with its reason and suggestion, and nothing runs), then the skill, then the vali
 answers `[image, text]` (or the text alone with `frames=False`, for text-only models).
 `get_reward()` ends the rollout and scores it (`RewardMode`); the rollout's step records are
 on the instance (`steps`, `episode`) for reward functions that want the verdicts themselves.
+With `servers=` (a running `agentloop serve`, or several) the envs run there instead of in the
+trainer's process, with the same tools, answers and rewards (`agentloop.integrations.remote`).
 """
 
 from __future__ import annotations

@@ -14,13 +14,28 @@ screenshot is the viewport at one pixel per CSS pixel), for models that ground i
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Any, Literal
-
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from agentloop.effects import Effect, attr, changed
 from agentloop.scene import SceneGraph
+from agentloop.skills.web_args import (  # re-exported: the env's executors take them from here
+    DragArgs,
+    DragAtArgs,
+    DragPathArgs,
+    ElementArgs,
+    ElementId,
+    GotoArgs,
+    PointArgs,
+    PressArgs,
+    ScrollArgs,
+    ScrollAtArgs,
+    SelectArgs,
+    SetValueArgs,
+    TypeArgs,
+    TypeAtArgs,
+    WaitArgs,
+)
 from agentloop.skills.web_effects import (
+    AWAY,
     KEY_STEPS,
     PAGE_KIND,
     at_end,
@@ -31,6 +46,10 @@ from agentloop.skills.web_effects import (
     select_effect,
 )
 from agentloop.skillset import Skill, SkillSet
+
+__all__ = ["WEB_SKILLS", "DragArgs", "DragAtArgs", "DragPathArgs", "ElementArgs", "ElementId", "GotoArgs",
+           "PointArgs", "PressArgs", "ScrollArgs", "ScrollAtArgs", "SelectArgs", "SetValueArgs", "TypeArgs",
+           "TypeAtArgs", "WaitArgs"]
 
 
 class Rel(str, Enum):
@@ -44,79 +63,9 @@ class Rel(str, Enum):
     NEAR = "near"  # centres within a few tens of pixels
 
 
-def _element_id(v: Any) -> Any:
-    # Ids are strings in the graph, but the text view shows them as numbers and models write
-    # `click(element=10)`: a whole number is the same id. Booleans are ints to Python, not ids.
-    if isinstance(v, int) and not isinstance(v, bool):
-        return str(v)
-    return v
-
-
-ElementId = Annotated[str, BeforeValidator(_element_id)]
-"""An element id of the graph; a whole number (`12`) is accepted as its string (`"12"`)."""
-
-
-class ElementArgs(BaseModel):
-    """Which element a skill acts on."""
-
-    model_config = ConfigDict(extra="forbid")
-    element: ElementId = Field(description="element id from the page view, e.g. 12")
-
-
-class TypeArgs(ElementArgs):
-    """The text field and the text to put in it."""
-
-    text: str = Field(description="text to type; replaces the current value")
-
-
-class SelectArgs(ElementArgs):
-    """The list and the option (or, in a list that takes several, the options) to choose."""
-
-    option: str | list[str] = Field(
-        description="visible text or value of the option to choose; a list of them selects exactly those "
-        "in a list that takes several")
-
-
-class ScrollArgs(BaseModel):
-    """Which way to scroll, how far, and inside what."""
-
-    model_config = ConfigDict(extra="forbid")
-    direction: Literal["up", "down", "left", "right"] = "down"
-    amount: int = Field(default=300, ge=1, le=10000, description="pixels")
-    element: ElementId | None = Field(default=None, description="scroll inside this element instead of the page")
-
-
-class PressArgs(BaseModel):
-    """The key to press and, optionally, the element to focus first."""
-
-    model_config = ConfigDict(extra="forbid")
-    key: str = Field(description="a key or chord, e.g. Enter, Tab, Control+A")
-    element: ElementId | None = Field(default=None, description="focus this element first (no click)")
-
-
-class DragArgs(ElementArgs):
-    """The element to drag and the one to drop it onto."""
-
-    target: ElementId = Field(description="element id to drop onto")
-
-
-class GotoArgs(BaseModel):
-    """The URL to open."""
-
-    model_config = ConfigDict(extra="forbid")
-    url: str = Field(description="absolute URL on one of the task's origins")
-
-
-class WaitArgs(BaseModel):
-    """How long to let the page run."""
-
-    model_config = ConfigDict(extra="forbid")
-    ms: int = Field(default=500, ge=0, le=10000, description="milliseconds of page time to let pass (then it settles)")
-
-
 def _away(scene: SceneGraph, eid: str) -> bool:
     """Seen earlier in the episode and now outside the viewport: the env scrolls it back into view."""
-    return eid in (scene.meta.get("away") or ())
+    return eid in (scene.meta.get(AWAY) or ())
 
 
 def _need(scene: SceneGraph, eid: str, *, editable: bool = False, enabled: bool = True) -> str | None:
@@ -150,7 +99,7 @@ class Click(Skill):
 
 
 class Type(Skill):
-    """Type text into a text field, replacing what it holds."""
+    """Type text into a text field: the text replaces what the field holds (it does not append)."""
 
     name = "type"
     Args = TypeArgs
@@ -163,7 +112,7 @@ class Type(Skill):
 
 
 class Select(Skill):
-    """Choose an option of a drop-down list."""
+    """Choose an option of a drop-down list (its `options` lists them), by its label or value."""
 
     name = "select"
     Args = SelectArgs
@@ -218,7 +167,9 @@ class Hover(Skill):
 
 
 class Scroll(Skill):
-    """Scroll the page (or an element) by some pixels."""
+    """Scroll the page, or inside a scroll box, by `amount` pixels (a box's `scroll` is [x, y, max_x, max_y] px).
+
+    `scroll`: how far the box is scrolled right and down now, and how far it can be, in pixels."""
 
     name = "scroll"
     Args = ScrollArgs
@@ -228,7 +179,9 @@ class Scroll(Skill):
 
 
 class Press(Skill):
-    """Press a key or chord, optionally on an element."""
+    """Press a key or chord, optionally on an element (focused first, not clicked); on a slider an arrow is one step.
+
+    On a slider: arrows move it one step, PageUp/PageDown a fifth of its range, Home/End to its ends."""
 
     name = "press"
     Args = PressArgs
@@ -275,34 +228,6 @@ class Wait(Skill):
 
     name = "wait"
     Args = WaitArgs
-
-
-class PointArgs(BaseModel):
-    """A point of the screenshot, in its pixels."""
-
-    model_config = ConfigDict(extra="forbid")
-    x: float = Field(description="pixels from the screenshot's left edge")
-    y: float = Field(description="pixels from the screenshot's top edge")
-
-
-class TypeAtArgs(PointArgs):
-    """The point of a text field and the text to put in it."""
-
-    text: str = Field(description="text to type; replaces the field's current value")
-
-
-class ScrollAtArgs(PointArgs):
-    """Where the pointer scrolls (what is under it scrolls), which way and how far."""
-
-    direction: Literal["up", "down", "left", "right"] = "down"
-    amount: int = Field(default=300, ge=1, le=10000, description="pixels")
-
-
-class DragAtArgs(PointArgs):
-    """Where a drag starts and where it ends, in the screenshot's pixels."""
-
-    to_x: float = Field(description="pixels from the left edge where the drag ends")
-    to_y: float = Field(description="pixels from the top edge where the drag ends")
 
 
 def _in_view(scene: SceneGraph, *points: tuple[float, float]) -> str | None:
@@ -377,7 +302,7 @@ class ScrollAt(Skill):
 
 
 class DragAt(Skill):
-    """Press at (x, y) of the screenshot, move to (to_x, to_y) and release there."""
+    """Press at (x, y) of the screenshot, move straight to (to_x, to_y), release (pixels; a curve: drag_path)."""
 
     name = "drag_at"
     Args = DragAtArgs
@@ -386,13 +311,59 @@ class DragAt(Skill):
         return _in_view(scene, (args.x, args.y), (args.to_x, args.to_y))
 
     def expected_effect(self, scene: SceneGraph, args: DragAtArgs) -> list[Effect]:
-        # A stroke on a canvas draws: the canvas's pixels change (the graph keeps their digest).
-        eid = node_at(scene, args.x, args.y)
-        n = scene.node(eid) if eid else None
-        if n is not None and n.kind == "canvas" and n.get("pixels") is not None:
-            return [or_ended(differs(n.id, "pixels", n.get("pixels")))]
-        return [changed()]
+        return [_stroke_effect(scene, args.x, args.y)]
+
+
+def _stroke_effect(scene: SceneGraph, x: float, y: float) -> Effect:
+    """A stroke on a canvas draws: the canvas's pixels change (the graph keeps their digest);
+    elsewhere the page changes somehow (an SVG drawing gains a path)."""
+    eid = node_at(scene, x, y)
+    n = scene.node(eid) if eid else None
+    if n is not None and n.kind == "canvas" and n.get("pixels") is not None:
+        return or_ended(differs(n.id, "pixels", n.get("pixels")))
+    return changed()
+
+
+class SetValue(Skill):
+    """Set a slider to a value, in its own units from its min to its max (done with its keys)."""
+
+    name = "set_value"
+    Args = SetValueArgs
+
+    def precondition(self, scene: SceneGraph, args: SetValueArgs) -> str | None:
+        why, n = _need(scene, args.element), scene.node(args.element)
+        if why is not None or n is None:
+            return why
+        if n.kind != "slider":
+            return f"element {args.element} is a {n.kind}, not a slider"
+        lo, hi = _number(n.get("min")), _number(n.get("max"))
+        if lo is not None and hi is not None and not lo <= args.value <= hi:
+            return f"{args.value:g} is outside slider {args.element}'s range ({lo:g} to {hi:g})"
+        return None
+
+    def expected_effect(self, scene: SceneGraph, args: SetValueArgs) -> list[Effect]:
+        return [or_ended(attr(args.element, "value", f"{args.value:g}"))]
+
+
+class DragPath(Skill):
+    """Drag through points of the screenshot in turn, pressed at the first, released at the last (to draw)."""
+
+    name = "drag_path"
+    Args = DragPathArgs
+
+    def precondition(self, scene: SceneGraph, args: DragPathArgs) -> str | None:
+        return _in_view(scene, *args.points)
+
+    def expected_effect(self, scene: SceneGraph, args: DragPathArgs) -> list[Effect]:
+        return [_stroke_effect(scene, *args.points[0])]
+
+
+def _number(v: object) -> float | None:
+    try:
+        return float(str(v))
+    except ValueError:
+        return None
 
 
 WEB_SKILLS = SkillSet([Click, Type, Select, Check, Uncheck, Hover, Scroll, Press, Drag, Goto, Wait,
-                       ClickAt, DoubleClickAt, HoverAt, TypeAt, ScrollAt, DragAt])
+                       ClickAt, DoubleClickAt, HoverAt, TypeAt, ScrollAt, DragAt, DragPath, SetValue])

@@ -21,6 +21,12 @@ PAGE = "page"
 """The id of the page's own node in the element graph: its `url`, `title` and `ended` (the task
 said its episode is over: a MiniWoB page covers itself and waits for the next one)."""
 PAGE_KIND = "page"
+# The element graph's meta keys, present only when they hold something (their names say what they are):
+OFFSCREEN = "elements_offscreen"
+"""How many visible elements lie outside the viewport (scroll to see them)."""
+AWAY = "ids_offscreen"
+"""Ids seen earlier this episode that now lie outside the viewport: still usable, since an action
+on one scrolls it into view first."""
 
 
 class AnyOf(Effect):
@@ -50,6 +56,12 @@ def node_at(scene: SceneGraph, x: float, y: float) -> str | None:
     return best[1] if best else None
 
 
+def page_url(scene: SceneGraph) -> str:
+    """The URL of the page the graph shows (its page node's)."""
+    page = scene.node(PAGE)
+    return str(page.get("url") or "") if page is not None else ""
+
+
 def or_ended(effect: Effect) -> Effect:
     """`effect`, or the end of the task's episode: an action that ended it did act, whatever the
     page shows afterwards (MiniWoB's focus-text blurs the field it was asked to focus)."""
@@ -67,7 +79,7 @@ def follows(scene: SceneGraph, n: Node) -> str | None:
     href = n.get("href")
     if not href or href.startswith(("#", "javascript:")):
         return None
-    here = str(scene.meta.get("url") or "")
+    here = page_url(scene)
     target = urljoin(here, href)
     return None if urldefrag(target)[0] == urldefrag(here)[0] else target
 
@@ -83,7 +95,7 @@ def click_effect(scene: SceneGraph, eid: str | None) -> Effect:
     if n.get("type") in ("checkbox", "radio") and isinstance(n.get("checked"), bool):
         return or_ended(attr(n.id, "checked", True if n.get("type") == "radio" else not n.get("checked")))
     if follows(scene, n) is not None:
-        return or_ended(differs(PAGE, "url", scene.meta.get("url")))
+        return or_ended(differs(PAGE, "url", page_url(scene)))
     return changed()  # the page node is in the graph: a navigation or the episode's end is a change
 
 

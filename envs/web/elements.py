@@ -9,7 +9,9 @@ Node schema (`agentloop.scene.Node`):
   heading, text, img, listitem, tab, slider, label, cell, menuitem, treeitem, generic (a
   clickable span/div without a role), ...
 - `name`: visible text, or the accessible name (aria-label, <label>, placeholder, alt, title).
-- `attrs`:
+- `attrs`: every node has `tag` and `bbox`; the others only where they differ from their default
+  (`DEFAULTS`: no value, not disabled, not focused, visible, not clickable, ...), so that a
+  node says what is particular about it:
   `tag` (lower-case tag name), `value` (form value or None; a slider's or spin button's too),
   `checked` (bool or None), `selected` (bool or None), `disabled` (bool), `editable` (bool),
   `focused` (bool), `visible` (bool: False when clipped), `clipped` (bool: its box lies wholly
@@ -20,37 +22,40 @@ Node schema (`agentloop.scene.Node`):
   None), `placeholder` (or None), `clickable` (bool: interactive tag or role, a pointer
   listener, onclick, tabindex, cursor:pointer), `irreversible` (bool: matches one of the
   task's `irreversible_selectors`), `dom_id` (the element's `id` attribute or None).
-  Only where they apply: `type` (an input's type), `readonly` (text fields), `min`/`max`
-  (sliders, spin buttons), `emphasis` (bold/emphasised words of a sentence, e.g. the task's
+  Only where they apply: `type` (an input's type), `readonly` (True on a read-only text field), `min`/`max`/`step`
+  (sliders, spin buttons; `step` when not 1), `options` (a `<select>`'s option labels, the first 50), `emphasis` (bold/emphasised words of a sentence, e.g. the task's
   instruction), `color` (`#rrggbb` background of a clickable element without text: swatches),
   `scrollable` (True) and `scroll` ([x, y, max_x, max_y] scroll offsets) on scroll boxes,
   `selected_options` (the chosen options' labels) on a `<select>`, `icons` (the glyphs named by
   the icon classes inside a small control: `ui-icon-disk` -> "disk"), `pixels` (a digest of a
   canvas's pixels: a stroke changes it). An icon inside a sentence shows as `[disk]`.
 
-The page itself is a node too: id `page`, kind `page`, named by its title, with `url`,
-`selection` (the text selected on it) and `ended` (the task said its episode is over: MiniWoB's
-page covers itself when it ends one), so that a navigation, a highlight or the episode's end is a
+The page itself is a node too: id `page`, kind `page`, named by its title, with `url`, and
+where they hold, `selection` (the text selected on it) and `ended` (True: the task said its
+episode is over; MiniWoB's page covers itself when it ends one), so that a navigation, a highlight or the episode's end is a
 change of the graph. It has no box; the text view
 leaves it out (its URL heads the view).
 
 Kinds beyond the tag's and ARIA's roles: `scrollable` (a scroll box without a role), `listbox`
-and `option` (jQuery UI menus and autocompletes), `slider` (also jQuery UI's slider and its
-handle), `spinbutton` (number inputs), `row`/`cell`/`columnheader`/`table`.
+and `option` (jQuery UI menus and autocompletes), `slider` (also jQuery UI's slider: one node,
+its track, the handle of a one-handle slider being no node of its own), `spinbutton` (number
+inputs), `row`/`cell`/`columnheader`/`table`, `link` (also text the page makes a link of: a
+clickable, underlined span), `shape` (an SVG circle, rectangle, path, ...: named by its shape
+and fill, e.g. `circle #008000`). A text field without a `<label for>` is named by a
+`<label>` just before it.
 
 Names are whole (up to 2,000 characters, then `…`); the text view shortens long ones with `…`.
 A sentence with inline emphasis (MiniWoB's instruction) is one `text` node named by its whole
 text, its bold parts in `emphasis`; the inline children are not nodes of their own. The task's
 chrome (`WebTask.chrome_selectors()`, MiniWoB's reward display) is left out.
 
-Relations: `child_of` (to the nearest reported ancestor) and bounded spatial relations among
-nearby elements: `left_of`, `right_of`, `above`, `below` (src is left of / above dst, with
-overlapping rows / columns) and `near` (centres within 60 px); each node gets at most
-`SPATIAL_PER_NODE` spatial relations, to its closest neighbours.
+Relations: `child_of` (to the nearest reported ancestor) and, among nearby elements (centres
+within 120 px), a node's closest neighbour to its right (`left_of`: src is left of dst, on
+overlapping rows) and below it (`above`, on overlapping columns): at most two per node.
 
 Only elements inside the viewport become nodes (and clipped ones inside a scroll box there, up
-to 200); `SceneGraph.meta["offscreen"]` counts the visible elements outside it, and
-`meta["away"]` lists the ids of those seen earlier in the episode (an action on one scrolls it
+to 200); `SceneGraph.meta["elements_offscreen"]` counts the visible elements outside it, and
+`meta["ids_offscreen"]` lists the ids of those seen earlier in the episode (an action on one scrolls it
 into view first, so the rule critic does not refuse it).
 """
 
@@ -61,15 +66,20 @@ from typing import Any
 
 from agentloop.scene import Node, Relation, SceneGraph
 from agentloop.skills.web import Rel
-from agentloop.skills.web_effects import PAGE, PAGE_KIND
+from agentloop.skills.web_effects import AWAY, OFFSCREEN, PAGE, PAGE_KIND, page_url
 
-SPATIAL_PER_NODE = 4
+SPATIAL_PER_NODE = 4  # neighbours considered per node (the closest first)
 NEAR_PX = 60.0
 NAME_VIEW = 100  # characters of a name the text view shows before its `…`
-ATTRS = ("tag", "value", "checked", "selected", "disabled", "editable", "focused", "visible", "clipped",
-         "scroll_box", "bbox", "href", "placeholder", "clickable", "irreversible", "dom_id")
-OPTIONAL = ("type", "readonly", "min", "max", "emphasis", "color", "scrollable", "scroll", "selected_options", "icons",
-            "pixels")
+ATTRS = ("tag", "bbox")  # every node has these
+# The rest a node has only where it differs from this default (a reader uses `node.get(key, default)`):
+# a node's line then says what is particular about it, not that it is not disabled, not focused, ...
+DEFAULTS: dict[str, Any] = {
+    "value": None, "checked": None, "selected": None, "disabled": False, "editable": False, "focused": False,
+    "visible": True, "clipped": False, "scroll_box": None, "href": None, "placeholder": None, "clickable": False,
+    "irreversible": False, "dom_id": None}
+OPTIONAL = ("type", "readonly", "min", "max", "step", "emphasis", "color", "scrollable", "scroll", "selected_options",
+            "options", "icons", "pixels")
 # The kind a tag has anyway: the text view names the tag only where it tells something more.
 NATURAL_TAG = {"button": "button", "a": "link", "li": "listitem", "td": "cell", "th": "columnheader",
                "img": "img", "label": "label", "option": "option", "select": "combobox", "tr": "row",
@@ -79,26 +89,34 @@ NATURAL_TAG = {"button": "button", "a": "link", "li": "listitem", "td": "cell", 
 def build_scene(snap: dict[str, Any], ended: bool = False) -> SceneGraph:
     """Turn the snapshot script's output into a `SceneGraph` with child_of and spatial relations,
     and the page's own node (`ended`: the task said its episode is over)."""
-    page = {"url": snap["url"], "selection": snap.get("selection", ""), "ended": ended}
+    page: dict[str, Any] = {"url": snap["url"]}  # and, only where there is one, a selection or the end
+    if snap.get("selection"):
+        page["selection"] = snap["selection"]
+    if ended:
+        page["ended"] = True
     nodes = [Node(id=PAGE, kind=PAGE_KIND, name=snap["title"], attrs=page)]
     rels: list[Relation] = []
     ids = {n["id"] for n in snap["nodes"]}
     for raw in snap["nodes"]:
         attrs = {k: raw[k] for k in ATTRS}
+        attrs.update((k, raw[k]) for k, default in DEFAULTS.items() if raw[k] != default)
         attrs.update((k, raw[k]) for k in OPTIONAL if k in raw)
         nodes.append(Node(id=raw["id"], kind=raw["kind"], name=raw["name"], attrs=attrs))
         if raw["parent"] in ids:
             rels.append(Relation(src=raw["id"], rel=Rel.CHILD_OF, dst=raw["parent"]))
     rels.extend(_spatial(snap["nodes"]))
-    return SceneGraph(nodes=nodes, relations=rels, meta={
-        "offscreen": snap["offscreen"], "url": snap["url"], "title": snap["title"],
-        "viewport": snap["viewport"], "away": snap.get("away", []),
-    })
+    meta: dict[str, Any] = {"viewport": snap["viewport"]}  # the URL and title are the page node's
+    if snap["offscreen"]:
+        meta[OFFSCREEN] = snap["offscreen"]
+    if snap.get("away"):
+        meta[AWAY] = snap["away"]
+    return SceneGraph(nodes=nodes, relations=rels, meta=meta)
 
 
 def _spatial(raws: list[dict[str, Any]]) -> list[Relation]:
-    # Only leaf-ish interactive/text nodes take part, each linked to its few closest neighbours:
-    # the full pairwise set would be quadratic on large pages.
+    # Only leaf-ish interactive/text nodes take part, each linked to its closest neighbour to the
+    # right (`left_of`) and below (`above`), the way a form reads (a label, then its field): the
+    # inverse relations and `near` say nothing more, and every one is a line a model must read.
     pts = [(r["id"], r["bbox"]) for r in raws if (r["clickable"] or r["kind"] in ("text", "label")) and not r["clipped"]]
     if len(pts) > 400:  # large pages: relations for the first 400 only, keeps a step fast
         pts = pts[:400]
@@ -114,19 +132,15 @@ def _spatial(raws: list[dict[str, Any]]) -> list[Relation]:
             if d <= NEAR_PX * 2:
                 near.append((d, b, bb))
         near.sort(key=lambda t: t[0])
-        for d, b, bb in near[:SPATIAL_PER_NODE]:
+        found: set[Rel] = set()
+        for _, b, bb in near[:SPATIAL_PER_NODE]:
             rows_overlap = ba[1] < bb[1] + bb[3] and bb[1] < ba[1] + ba[3]
             cols_overlap = ba[0] < bb[0] + bb[2] and bb[0] < ba[0] + ba[2]
-            if rows_overlap and ba[0] + ba[2] <= bb[0]:
-                out.append(Relation(src=a, rel=Rel.LEFT_OF, dst=b))
-            elif rows_overlap and bb[0] + bb[2] <= ba[0]:
-                out.append(Relation(src=a, rel=Rel.RIGHT_OF, dst=b))
-            elif cols_overlap and ba[1] + ba[3] <= bb[1]:
-                out.append(Relation(src=a, rel=Rel.ABOVE, dst=b))
-            elif cols_overlap and bb[1] + bb[3] <= ba[1]:
-                out.append(Relation(src=a, rel=Rel.BELOW, dst=b))
-            if d <= NEAR_PX:
-                out.append(Relation(src=a, rel=Rel.NEAR, dst=b))
+            rel = Rel.LEFT_OF if rows_overlap and ba[0] + ba[2] <= bb[0] else \
+                Rel.ABOVE if cols_overlap and ba[1] + ba[3] <= bb[1] else None
+            if rel is not None and rel not in found:
+                found.add(rel)
+                out.append(Relation(src=a, rel=rel, dst=b))
     return out
 
 
@@ -150,7 +164,9 @@ def _node_line(n: Node) -> str:
         bits.append("value=''")
     if a.get("placeholder") and a.get("placeholder") != n.name:
         bits.append(f"placeholder={_short(a['placeholder'], 40)!r}")
-    bits += [f"{key}={a[key]}" for key in ("min", "max") if a.get(key) not in (None, "")]
+    bits += [f"{key}={a[key]}" for key in ("min", "max", "step") if a.get(key) not in (None, "")]
+    if a.get("options"):
+        bits.append("options=" + " | ".join(_short(o, 40) for o in a["options"]))
     bits += [flag for flag in ("checked", "selected", "disabled", "readonly", "focused", "irreversible", "editable")
              if a.get(flag)]
     if a.get("emphasis"):
@@ -173,7 +189,7 @@ def text_view(scene: SceneGraph, goal: str) -> str:
     values end in `…` (the graph holds them whole)."""
     by_id = {n.id: n for n in scene.nodes}
     parent = {r.src: r.dst for r in scene.relations if r.rel == Rel.CHILD_OF}
-    lines = [f"GOAL: {goal}", f"URL: {scene.meta.get('url', '')}"]
+    lines = [f"GOAL: {goal}", f"URL: {page_url(scene)}"]
     for n in scene.nodes:
         if n.kind == PAGE_KIND:  # its URL is the line above
             continue
@@ -185,7 +201,7 @@ def text_view(scene: SceneGraph, goal: str) -> str:
         if n.kind == "generic" and not a.get("clickable") and not n.name:
             continue
         lines.append(_node_line(n))
-    off = scene.meta.get("offscreen", 0)
+    off = scene.meta.get(OFFSCREEN, 0)
     if off:
         lines.append(f"({off} more elements off-screen; scroll to see them)")
     return "\n".join(lines)

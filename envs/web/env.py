@@ -23,6 +23,7 @@ from agentloop.envs.web.browser import release_browser, thread_browser
 from agentloop.envs.web.capture import decode, draw_marks, screenshot, start_capture
 from agentloop.envs.web.contexts import Contexts, EpisodeContext
 from agentloop.envs.web.elements import build_scene, text_view
+from agentloop.envs.web.gestures import drag_path, focus, set_slider
 from agentloop.envs.web.grounding import DESTROYED, browser_errors, landed, locate, option_value, point
 from agentloop.envs.web.task import TaskResult, WebTask
 from agentloop.errors import ActionError, ErrorKind
@@ -38,6 +39,8 @@ from agentloop.skills.web import (
     DragArgs,
     DragAt,
     DragAtArgs,
+    DragPath,
+    DragPathArgs,
     ElementArgs,
     Goto,
     GotoArgs,
@@ -52,6 +55,8 @@ from agentloop.skills.web import (
     ScrollAtArgs,
     Select,
     SelectArgs,
+    SetValue,
+    SetValueArgs,
     Type,
     TypeArgs,
     TypeAt,
@@ -234,7 +239,7 @@ class WebEnv(SkillEnv):
     def _press(self, args: PressArgs) -> None:
         if args.element:  # focus only: no click, so none of a click's visibility or cover checks
             locate(self.page, args.element, reachable=False)
-            self._locator(args.element).focus()
+            focus(self.page, args.element)
         self.page.keyboard.press(args.key)
 
     def _drag(self, args: DragArgs) -> None:
@@ -296,11 +301,17 @@ class WebEnv(SkillEnv):
         mouse.move(args.to_x, args.to_y, steps=5)
         mouse.up()
 
+    def _set_value(self, args: SetValueArgs) -> None:
+        set_slider(self.page, args.element, args.value)
+
+    def _drag_path(self, args: DragPathArgs) -> None:
+        drag_path(self.page, args.points, self.viewport)
+
     executors = Executors(WEB_SKILLS, {
         Click: _click, Type: _type, Select: _select, Check: _check, Uncheck: _uncheck,
         Hover: _hover, Scroll: _scroll, Press: _press, Drag: _drag, Goto: _goto, Wait: _wait,
         ClickAt: _click_at, DoubleClickAt: _double_click_at, HoverAt: _hover_at, TypeAt: _type_at,
-        ScrollAt: _scroll_at, DragAt: _drag_at,
+        ScrollAt: _scroll_at, DragAt: _drag_at, DragPath: _drag_path, SetValue: _set_value,
     })
 
     # ---- perceiving --------------------------------------------------------------------------

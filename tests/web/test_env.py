@@ -31,14 +31,14 @@ def test_observation_and_graph(env):
     assert name.kind == "textbox" and name.name == "Name" and name.get("editable")
     assert by_dom(info, "colour").kind == "combobox"
     assert by_dom(info, "agree").kind == "checkbox" and by_dom(info, "agree").get("checked") is False
-    assert by_dom(info, "del").get("irreversible") is True and by_dom(info, "go").get("irreversible") is False
+    assert by_dom(info, "del").get("irreversible") is True and not by_dom(info, "go").get("irreversible")
     assert not any(n.get("dom_id") == "hidden" for n in scene.nodes)
-    assert scene.meta["offscreen"] >= 1  # "far below" lies outside the viewport
+    assert scene.meta["elements_offscreen"] >= 1  # "far below" lies outside the viewport
     assert any(r.rel == "child_of" for r in scene.relations)
     assert any(r.rel in ("left_of", "right_of", "above", "below", "near") for r in scene.relations)
     assert f"[{name.id}] textbox input 'Name' value='' placeholder='your name' editable" in obs["text"]
     assert seen.extra["blocked_requests"] >= 1  # the off-origin tracker image
-    assert seen.extra["url"] == "http://test.local/index.html" and seen.extra["offscreen"] == scene.meta["offscreen"]
+    assert seen.extra["url"] == "http://test.local/index.html" and seen.extra["offscreen"] == scene.meta["elements_offscreen"]
     assert {"browser", "context", "setup", "snapshot", "screenshot", "graph", "decode"} <= set(seen.timings)
     assert seen.task == "test.form" and seen.goal == "type a name, then press Go"
 

@@ -88,7 +88,7 @@ def test_a_focus_is_judged_by_focused(env):
     assert by_dom(step.info, "field").get("focused") is True
     # This field throws the focus away (and writes a note): the page changed, but it did not focus.
     step = judge(env, obs, step.info, f'click(element="{by_dom(step.info, "stubborn").id}")')
-    assert by_dom(step.info, "stubborn").get("focused") is False
+    assert not by_dom(step.info, "stubborn").get("focused")
     assert step.held == [False] and not step.validator.ok and "focused" in step.validator.reason
 
 
@@ -156,7 +156,7 @@ def test_a_followed_link_is_a_navigation(env):
 def test_the_page_node_says_when_the_episode_ended(env):
     obs, info = env.reset(seed=0)
     page = perception_of(info).scene_graph.node("page")
-    assert page is not None and page.get("ended") is False and "[page]" not in obs["text"]
+    assert page is not None and not page.get("ended") and "[page]" not in obs["text"]
     step = judge(env, obs, info, f'click(element="{by_dom(info, "finish").id}")')
     assert perception_of(step.info).scene_graph.node("page").get("ended") is True
     assert perception_of(step.info).success and step.validator.ok

@@ -52,10 +52,10 @@ def test_scroll_box_clips_and_is_reached(env):
     box, b7, b1 = node(info, "box"), node(info, "b7"), node(info, "b1")
     assert box.get("scrollable") and box.get("scroll")[1] == 0 and box.get("scroll")[3] > 0
     assert b7.get("clipped") and not b7.get("visible") and b7.get("scroll_box") == box.id
-    assert b1.get("visible") and not b1.get("clipped") and b1.get("scroll_box") == box.id
+    assert b1.get("visible", True) and not b1.get("clipped") and b1.get("scroll_box") == box.id
     _, _, _, _, info = env.step(f"click(element={b7.id})")  # scrolled into view, then clicked
     assert kind_of(info) is None and out(env) == "b7"
-    assert node(info, "b7").get("visible") and node(info, "box").get("scroll")[1] > 0
+    assert node(info, "b7").get("visible", True) and node(info, "box").get("scroll")[1] > 0
     _, _, _, _, info = env.step(f'scroll(element={box.id}, direction="up", amount=500)')
     assert node(info, "box").get("scroll")[1] == 0 and node(info, "b7").get("clipped")
     _, _, _, _, info = env.step(f'scroll(element={b1.id}, direction="down", amount=40)')  # its box scrolls
@@ -123,7 +123,7 @@ def test_settle_waits_for_smooth_scrolling(env):
     _, info = env.reset(seed=0)
     _, _, _, _, info = env.step(f"click(element={node(info, 'smooth').id})")
     assert node(info, "box").get("scroll")[1] == 66  # observed once the animation is over
-    assert node(info, "b7").get("visible")
+    assert node(info, "b7").get("visible", True)
 
 
 def test_text_view_states(env):

@@ -14,6 +14,9 @@
     LI:'listitem',SUMMARY:'button',LABEL:'label',TD:'cell',TH:'columnheader',TR:'row',TABLE:'table',
     CANVAS:'canvas',SVG:'img',svg:'img'};
   const SKIP = new Set(['SCRIPT','STYLE','NOSCRIPT','TEMPLATE','HEAD','META','LINK','BR','OPTGROUP']);
+  // SVG shapes a person sees (a circle to chase, a marked point): nodes with boxes, named by shape and fill.
+  const SHAPES = new Set(['circle','ellipse','rect','polygon','polyline','path','line']);
+  const OPTIONS_MAX = 50;  // a drop-down list's options listed, at most
   const CLICK_ROLES = ['button','link','tab','checkbox','radio','menuitem','option','treeitem','switch','slider','spinbutton'];
   // Inline children whose text is part of their parent's sentence (the instruction's bold words).
   const INLINE = new Set(['SPAN','B','STRONG','EM','I','U','CODE','MARK','SMALL','SUB','SUP','Q','KBD','TT']);
@@ -170,8 +173,12 @@
     const hasClick = el.onclick !== null || el.hasAttribute('onclick') || el.hasAttribute('tabindex') || listened.has(el);
     const interactive = INTERACTIVE.has(tag) || !!role || hasClick || el.isContentEditable;
     const img = tag === 'IMG' || tag === 'CANVAS' || tag === 'svg' || tag === 'SVG';
+    const shape = SHAPES.has(tag) && el instanceof SVGElement;
+    // A jQuery UI slider is one node (its track, with value, min and max): its lone handle is not another.
+    if (el.classList.contains('ui-slider-handle') && pe && pe.classList.contains('ui-slider') &&
+        pe.getElementsByClassName('ui-slider-handle').length === 1) continue;
     const structural = tag === 'TR' || tag === 'TABLE';
-    let candidate = interactive || own || img;
+    let candidate = interactive || own || img || shape;
     const r = el.getBoundingClientRect();
     if (r.width <= 0 || r.height <= 0) continue;
     let outside = r.bottom < 0 || r.right < 0 || r.top > H || r.left > W;
@@ -187,7 +194,7 @@
     if ((r.width <= 1 && r.height <= 1) || cs.clip === 'rect(0px, 0px, 0px, 0px)') continue;
     // Text drawn at size 0 or in no colour (a face-down card's number) is not there for a person.
     const unseen = parseFloat(cs.fontSize) === 0 || cs.color === 'rgba(0, 0, 0, 0)';
-    if (unseen && own) { own = ''; candidate = interactive || img; }
+    if (unseen && own) { own = ''; candidate = interactive || img || shape; }
     const pointerRoot = cs.cursor === 'pointer' && !(pe && style(pe).cursor === 'pointer');
     const box = scrolls(el) && el !== body && el !== root;
     if (!candidate && !pointerRoot && !box && !structural) continue;
@@ -203,12 +210,13 @@
     const id = idOf(el);
     let kind = role || ROLE_OF[tag] || null;
     let value = null, checked = null, selected = null, editable = false, readonly = null, min = null, max = null;
-    let type = null;
+    let type = null, step = null;
     if (tag === 'INPUT') {
       const t = type = (el.type || 'text').toLowerCase();
       if (t === 'checkbox' || t === 'radio') { kind = role || t; checked = el.checked; }
       else if (t === 'button' || t === 'submit' || t === 'reset' || t === 'image') { kind = role || 'button'; value = el.value; }
-      else if (t === 'range') { kind = role || 'slider'; value = el.value; min = el.min || '0'; max = el.max || '100'; }
+      else if (t === 'range') { kind = role || 'slider'; value = el.value; min = el.min || '0'; max = el.max || '100';
+                                if (el.step && el.step !== '1') step = el.step; }
       else if (t === 'file' || t === 'color' || t === 'hidden') { kind = role || 'button'; value = el.value; }
       else {
         kind = role || (t === 'number' ? 'spinbutton' : 'textbox'); value = el.value;
@@ -225,26 +233,34 @@
     if (cls.contains('ui-autocomplete') || (cls.contains('ui-menu') && !role)) kind = 'listbox';
     else if (cls.contains('ui-menu-item') && pe && (pe.classList.contains('ui-autocomplete') || (pe.classList.contains('ui-menu') && !pe.getAttribute('role')))) kind = 'option';
     else if (cls.contains('ui-slider-handle') || cls.contains('ui-slider')) kind = 'slider';
+    else if (!kind && shape) kind = 'shape';
     else if (cls.contains('ui-spinner-input')) kind = 'spinbutton';
     if (kind === 'slider' || kind === 'spinbutton') {
       const host = cls.contains('ui-slider-handle') ? el.closest('.ui-slider') : el;
       const jq = window.jQuery;
       let inst = null;
       try { inst = host && jq && (jq.data(host, 'ui-slider') || jq.data(host, 'uiSlider')); } catch (e) {}
-      if (inst) { value = String(inst.value()); min = String(inst.options.min); max = String(inst.options.max); }
+      if (inst) { value = String(inst.value()); min = String(inst.options.min); max = String(inst.options.max);
+                  if (inst.options.step !== 1) step = String(inst.options.step); }
       if (el.hasAttribute('aria-valuenow')) value = el.getAttribute('aria-valuenow');
       if (el.hasAttribute('aria-valuemin')) min = el.getAttribute('aria-valuemin');
       if (el.hasAttribute('aria-valuemax')) max = el.getAttribute('aria-valuemax');
     }
     const clickable = INTERACTIVE.has(tag) || hasClick || cs.cursor === 'pointer' || CLICK_ROLES.includes(kind);
+    // Text the page makes a link of (a clickable span, underlined): a person calls it a link.
+    if (!kind && clickable && own && /underline/.test(cs.textDecorationLine || cs.textDecoration || '')) kind = 'link';
     if (!kind) kind = box && !own ? 'scrollable' : own ? (clickable ? 'generic' : 'text') : 'generic';
     let name = '', emphasis = null;
     const aria = el.getAttribute('aria-label');
     if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT') {
       name = aria || '';
       if (!name && el.labels && el.labels.length) name = el.labels[0].textContent;
+      const before = el.previousElementSibling;  // a <label> just before it that names no control
+      if (!name && before && before.tagName === 'LABEL' && !before.htmlFor && !before.querySelector('input,select,textarea')) name = before.textContent;
       if (!name) name = el.getAttribute('placeholder') || el.getAttribute('title') || el.getAttribute('name') || '';
       if (!name && kind === 'button') name = el.value || '';
+    } else if (shape) {
+      name = aria || el.getAttribute('title') || tag + (hex(cs.fill) ? ' ' + hex(cs.fill) : '');  // its id is its dom_id
     } else if (img) {
       name = el.getAttribute('alt') || el.getAttribute('title') || aria || textlessName(el, cs);
     } else if (kind === 'listbox' || kind === 'menu' || kind === 'table' || kind === 'row' || kind === 'list' ||
@@ -299,11 +315,13 @@
       irreversible: irr ? el.matches(irr) : false, dom_id: el.id || null,
       scroll_box: region.box ? idOf(region.box) : null};
     if (type) node.type = type;
-    if (readonly !== null) node.readonly = readonly;
+    if (readonly) node.readonly = true;  // (a field one may type in says nothing)
     if (min !== null) node.min = min;
     if (max !== null) node.max = max;
     if (emphasis) node.emphasis = emphasis;
     if (chosen) node.selected_options = chosen;
+    if (tag === 'SELECT') node.options = Array.from(el.options).slice(0, OPTIONS_MAX).map(o => clean(o.label));
+    if (step !== null) node.step = step;
     if (tag === 'CANVAS') { const d = digest(el); if (d !== null) node.pixels = d; }
     // The icons a small control holds (a menu item's ui-icon-disk): a model may be asked for them.
     if (clickable && el.childElementCount && el.getElementsByTagName('*').length <= 20) {

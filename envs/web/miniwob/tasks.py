@@ -89,6 +89,7 @@ def _inlined(path: str) -> bytes:
 # episode a function of its seed and actions, as Gymnasium's determinism checks expect.
 VIRTUAL_CLOCK = {"chase-circle", "click-pie", "stock-market"}
 CLOCK_EPOCH_S = 1_700_000_000  # the pages' "now" at the start, in seconds (any fixed time will do)
+SIDE_PANEL = ("#reward-display", "#click-canvas")  # hidden: see `prepare`
 CLOCK_STEP_MS = 100  # virtual time that passes with each action
 
 
@@ -115,7 +116,7 @@ class MiniWoBTask:
 
     def chrome_selectors(self) -> list[str]:
         """The page's own furniture, outside the task: the reward display and its click canvas."""
-        return ["#reward-display", "#click-canvas", "#sync-task-cover"]
+        return [*SIDE_PANEL, "#sync-task-cover"]
 
     def _serve(self, route: Any) -> None:
         path = route.request.url[len(ORIGIN):].split("?", 1)[0].lstrip("/")
@@ -135,6 +136,9 @@ class MiniWoBTask:
         if self.virtual_clock_ms is not None:
             page.clock.pause_at(CLOCK_EPOCH_S)
         page.goto(self.url, wait_until="load")
+        # The side panel (last reward, time left, a dot where the last click landed) is the
+        # harness's, not the task's: nothing a model should see or read in the screenshot.
+        page.add_style_tag(content=f"{', '.join(SIDE_PANEL)} {{ display: none !important; }}")
         if self.virtual_clock_ms is None:  # (its timers wait for the clock)
             page.evaluate(js.MINIWOB_PRELOAD)
 

@@ -13,6 +13,7 @@ from agentloop.calls import SkillCall
 from agentloop.context import Context
 from agentloop.envs.web.solving import register_solver
 from agentloop.scene import Node, SceneGraph
+from agentloop.skills.web_effects import page_url
 
 PRICE = re.compile(r"\$(\d+(?:\.\d\d)?)")
 
@@ -44,7 +45,7 @@ def loading(scene: SceneGraph) -> bool:
 
 
 def _path(scene: SceneGraph) -> str:
-    return urlsplit(str(scene.meta.get("url", ""))).path.rstrip("/") or "/"
+    return urlsplit(page_url(scene)).path.rstrip("/") or "/"
 
 
 def find(scene: SceneGraph, kind: str | tuple[str, ...], name: str | re.Pattern[str]) -> Node | None:

@@ -209,7 +209,7 @@ def test_pages_are_seen_at_the_virtual_origin_and_the_server_port_is_refused() -
         port = env.task.server.origin.rsplit(":", 1)[1]
         seen = _step(env, SkillCall(name="goto", args={"url": f"{ORIGIN}/notes"}))
         record = seen.model_dump_json() + obs["text"]
-        assert seen.scene_graph.meta["url"] == f"{ORIGIN}/notes" and port not in record and "127.0.0.1" not in record
+        assert seen.scene_graph.node("page").get("url") == f"{ORIGIN}/notes" and port not in record and "127.0.0.1" not in record
         assert env.page.url == env.task.server.origin + "/notes"  # served on the instance's own port
         _, _, _, _, info = env.step(SkillCall(name="goto", args={"url": "http://elsewhere.test/notes"}))
         refused = perception_of(info).action_error

@@ -52,6 +52,7 @@ class Kind(str, Enum):
     TABLE = "table"
     ROW = "row"
     SCROLLABLE = "scrollable"
+    SHAPE = "shape"
 
 
 class Skill(str, Enum):
@@ -67,6 +68,7 @@ class Skill(str, Enum):
     WAIT = "wait"
     CLICK_AT = "click_at"
     DRAG_AT = "drag_at"
+    DRAG_PATH = "drag_path"
     HOVER_AT = "hover_at"
 
 

@@ -65,7 +65,7 @@ def _field_labelled(ctx: Context, key: str) -> Node | None:
 def _action_button(ctx: Context, names: tuple[str, ...] = ("submit", "search", "go!", "go", "ok")) -> Node | None:
     for name in names:
         n = find(ctx, name, [Kind.BUTTON]) or find(ctx, name, [Kind.GENERIC, Kind.LINK])
-        if n is not None and n.get("clickable", True):
+        if n is not None and n.get("clickable"):
             return n
     return None
 
@@ -139,7 +139,7 @@ def pick_from_menu(ctx: Context, option: str) -> Action:
     clipped); while no such item shows, open the drop-down: the clickable box whose text
     lists the option, or the one with the ▾ arrow."""
     items = [n for n in body(ctx, [Kind.LISTITEM, Kind.OPTION, Kind.MENUITEM]) if n.name.strip() == option]
-    item = next((n for n in items if n.get("visible") and not n.get("clipped")), None)
+    item = next((n for n in items if n.get("visible", True) and not n.get("clipped")), None)
     if item is not None:
         return click(item)
     clipped = next((n for n in items if n.get("clipped") and n.get("scroll_box")), None)

@@ -1,8 +1,10 @@
 """Tasks done with the mouse in pixels: drag a shape a way, resize a text area by its corner,
-select a paragraph's text by dragging across it, reorder a list by dragging its items."""
+select a paragraph's text by dragging across it, reorder a list by dragging its items, draw a
+circle around a marked point."""
 
 from __future__ import annotations
 
+import math
 import re
 
 from agentloop.context import Context
@@ -161,7 +163,25 @@ def drag_items_grid(ctx: Context) -> Action:
     return _once(ctx, call(Skill.DRAG_AT, x=sx, y=sy, to_x=tx, to_y=ty)) or WAIT
 
 
+_CIRCLE_R = 20  # pixels: a circle the drawing's bounds hold around any marked point, and >= 20 px across
+_CIRCLE_POINTS = 36
+
+
+def draw_circle(ctx: Context) -> Action:
+    """'Draw a circle centered around the marked point': one stroke along a circle around the
+    marked point (the drawing's one shape before the stroke), then submit."""
+    drawn = any(a.startswith(Skill.DRAG_PATH.value + "(") for a in done_actions(ctx))
+    mark = next((n for n in body(ctx, [Kind.SHAPE]) if n.get("tag") == "circle"), None)
+    if drawn or mark is None:
+        return submit(ctx) if drawn else WAIT
+    cx, cy = centre(mark)
+    points = [[round(cx + _CIRCLE_R * math.cos(2 * math.pi * i / _CIRCLE_POINTS), 1),
+               round(cy + _CIRCLE_R * math.sin(2 * math.pi * i / _CIRCLE_POINTS), 1)] for i in range(_CIRCLE_POINTS + 1)]
+    return call(Skill.DRAG_PATH, points=points)
+
+
 SOLVERS: Solvers = {
+    "miniwob.draw-circle": draw_circle,
     "miniwob.drag-circle": drag_shape,
     "miniwob.drag-single-shape": drag_shape,
     "miniwob.resize-textarea": resize_textarea,

@@ -131,11 +131,11 @@ def solve_checkout(ctx: Context) -> SkillCall:
         if not results:
             raise SolverError("the filtered search shows no results")
         return click(min(results, key=lambda t: t[0])[1])
-    box = find(s, "textbox", "Search products")
-    if box is None:
+    search = find(s, "textbox", "Search products")
+    if search is None:
         return click(need(s, "link", "Shop"))
-    if (box.get("value") or "") != g["q"]:
-        return type_text(box, g["q"])
+    if (search.get("value") or "") != g["q"]:
+        return type_text(search, g["q"])
     return click(need(s, "button", "Search"))
 
 

@@ -260,7 +260,8 @@
       if (!name) name = el.getAttribute('placeholder') || el.getAttribute('title') || el.getAttribute('name') || '';
       if (!name && kind === 'button') name = el.value || '';
     } else if (shape) {
-      name = aria || el.getAttribute('title') || tag + (hex(cs.fill) ? ' ' + hex(cs.fill) : '');  // its id is its dom_id
+      const paint = hex(cs.fill) || hex(cs.stroke);  // a drawn line has a stroke and no fill
+      name = aria || el.getAttribute('title') || tag + (paint ? ' ' + paint : '');  // its id is its dom_id
     } else if (img) {
       name = el.getAttribute('alt') || el.getAttribute('title') || aria || textlessName(el, cs);
     } else if (kind === 'listbox' || kind === 'menu' || kind === 'table' || kind === 'row' || kind === 'list' ||

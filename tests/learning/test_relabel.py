@@ -12,42 +12,30 @@ import pytest
 from agentloop.context import Context
 from agentloop.exports import PromptOptions, export
 from agentloop.exports.rows import turn
-from agentloop.models import tiny
 from agentloop.perception import Perception
-from agentloop.prompt_spec import PlannerMode, TrainedFor
+from agentloop.prompt_spec import PlannerMode
 from agentloop.recording import read_steps
 from agentloop.recording.run import RunDir
 from agentloop.scene import SceneGraph
 from agentloop.testing.switches import SwitchesPlanner
 from tests.learning.conftest import TOY, cli
 
-torch = pytest.importorskip("torch")
-
-SINGLE = PromptOptions(mode=PlannerMode.SINGLE, images=False)
-
 
 @pytest.fixture(scope="module")
-def untrained_run(scripted_toy, tmp_path_factory):
-    """An untrained tiny model's run on the toy: its picks are chance among the lamps in view."""
+def mistaken_run(tmp_path_factory):
+    """A model's run on the toy that switches on a lamp the goal does not name, step after step."""
     tmp = tmp_path_factory.mktemp("relabel")
-    rows = datasets.load_dataset("parquet", split="train", data_files=str(export(scripted_toy, "sft", tmp / "sft",
-                                                                                 options=SINGLE)))
-    tok = tiny.train_tokenizer(tiny.row_texts(rows), vocab_size=500)
-    torch.manual_seed(1)  # a draw whose first pick is a lamp the goal does not name
-    tiny.causal_lm(tok, hidden=32, layers=1).save_pretrained(tmp / "model")
-    tok.save_pretrained(tmp / "model")
-    TrainedFor.current(PlannerMode.SINGLE, images=False).write(tmp / "model")
     cli("run", TOY, "-n", "3", "--seed", "20", "--max-steps", "6", "--out", str(tmp / "run"),
-        "--model", f"hf:{tmp / 'model'}")
+        "--planner", "model:single", "--model", "function:tests.learning.wrong_lamp:reply")
     return tmp / "run"
 
 
-def test_relabelled_rows_are_the_prompts_sent_with_the_teachers_decision(untrained_run, tmp_path):
+def test_relabelled_rows_are_the_prompts_sent_with_the_teachers_decision(mistaken_run, tmp_path):
     rows = datasets.load_dataset("parquet", split="train", data_files=str(
-        export(untrained_run, "sft", tmp_path, options=PromptOptions(mode=PlannerMode.SINGLE, images=False,
+        export(mistaken_run, "sft", tmp_path, options=PromptOptions(mode=PlannerMode.SINGLE, images=False,
                                                                     teacher="scripted"))))
     sent, states, candidates = {}, {}, 0
-    for folder, rec in RunDir(untrained_run).episodes():
+    for folder, rec in RunDir(mistaken_run).episodes():
         for s in read_steps(folder):
             candidates += len(s.candidates)
             states[(rec.episode_id, s.index)] = (rec.goal, s.scene_graph)
@@ -70,8 +58,8 @@ def test_relabelled_rows_are_the_prompts_sent_with_the_teachers_decision(untrain
     assert "switch_off" in targets
 
 
-def test_a_teacher_relabels_sft_rows_only(untrained_run, tmp_path):
+def test_a_teacher_relabels_sft_rows_only(mistaken_run, tmp_path):
     from agentloop.errors import ConfigError
 
     with pytest.raises(ConfigError, match="relabels sft rows"):
-        export(untrained_run, "prm", tmp_path, options=PromptOptions(teacher="scripted"))
+        export(mistaken_run, "prm", tmp_path, options=PromptOptions(teacher="scripted"))

@@ -141,8 +141,8 @@ def test_nodes_carry_only_what_differs_from_the_default_and_few_relations(env_of
 def test_the_screenshot_shows_the_task_not_the_side_panel(env_of):
     env = env_of("click-button")
     obs, info = env.reset(seed=3)
-    _, _, _, info = step(env, f"click(element={by_kind(info, 'button')[0].id})")
-    frame = env._last_obs["screenshot"]
+    obs, _, _, info = step(env, f"click(element={by_kind(info, 'button')[0].id})")
+    frame = obs["screenshot"]
     panel = frame[:210, 166:330]  # where the last reward, the time left and the click's dot were
     assert (panel == panel[0, 0]).all() and scene(info).node("page") is not None
 

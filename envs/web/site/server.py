@@ -135,7 +135,8 @@ class SiteHandler(BaseHTTPRequestHandler):
 
     def _search(self, q: dict[str, str], conn: sqlite3.Connection) -> None:
         text, category, max_price = q.get("q", ""), q.get("category", ""), q.get("max_price", "")
-        sql, params = "SELECT * FROM product WHERE name LIKE ?", [f"%{text}%"]
+        sql = "SELECT * FROM product WHERE name LIKE ?"
+        params: list[str | int] = [f"%{text}%"]
         if category:
             sql += " AND category = ?"
             params.append(category)
@@ -259,7 +260,7 @@ class SiteServer:
         if self._httpd is None:
             raise RuntimeError("site server is not running")
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> str:
         if self._httpd is None:

@@ -192,6 +192,7 @@ class DeleteAddressTask(SiteTask):
 
     def evaluate(self, page: Any = None) -> TaskResult:
         left = {r["id"] for r in self.query("SELECT id FROM address")}
+        assert self.seeded is not None, "evaluate before the first reset"
         wrong = sorted(set(self.seeded.address_ids) - left - {self.target})
         gone = self.target not in left
         return _done(1.0 if gone else 0.0, {"target_deleted": gone, "wrongly_deleted": wrong}, failed=bool(wrong))
@@ -209,6 +210,7 @@ class DeleteNoteTask(SiteTask):
 
     def evaluate(self, page: Any = None) -> TaskResult:
         left = {r["id"] for r in self.query("SELECT id FROM note")}
+        assert self.seeded is not None, "evaluate before the first reset"
         wrong = sorted(set(self.seeded.note_ids) - left - {self.target})
         gone = self.target not in left
         return _done(1.0 if gone else 0.0, {"target_deleted": gone, "wrongly_deleted": wrong}, failed=bool(wrong))

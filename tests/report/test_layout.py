@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -102,15 +103,43 @@ def test_index_fits_the_window(web_report, window):
     window.screenshot(path=str(SHOTS / "index-full.png"), full_page=True)
 
 
+def drawn(frames: list[Path]) -> tuple[tuple[int, int], tuple[int, int, int]]:
+    """The size of what the page drew over the recorded frames (every pixel that is not the colour
+    of the window's margin, the bottom-right corner), and that colour."""
+    boxes, margin = [], (0, 0, 0)
+    for path in frames:
+        with Image.open(path) as im:
+            px = np.asarray(im.convert("RGB")).astype(int)
+        margin = tuple(px[-1, -1])
+        ys, xs = np.nonzero(np.abs(px - px[-1, -1]).max(axis=2) > 12)
+        boxes.append((xs.min(), ys.min(), xs.max() + 1, ys.max() + 1))
+    left, top = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    right, bottom = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    return (right - left, bottom - top), margin
+
+
+def margin_share(im: Image.Image, margin: tuple[int, int, int]) -> float:
+    """The share of `im`'s pixels of the margin's colour (within a lossy encoding's error)."""
+    px = np.asarray(im.convert("RGB")).astype(int)
+    return float((np.abs(px - np.array(margin)).max(axis=2) <= 24).mean())
+
+
 def test_frames_and_thumbnails_leave_the_window_margin_out(web_report, window):
+    frames = sorted((web_report.parent / "episodes" / WEB / "frames").glob("*.png"))
+    (w, h), margin = drawn(frames)
+    with Image.open(frames[0]) as first:
+        assert first.size == VIEWPORT and w * h < 0.5 * VIEWPORT[0] * VIEWPORT[1]  # a window with a margin to cut
+    aspect = w / h  # the task as drawn (160 x 210); the whole window's is 400 / 420
     with Image.open(web_report / "anim" / f"{WEB}.thumb.webp") as thumb:
-        assert thumb.width / thumb.height > 1.2  # the task and its score panel, not the tall window
+        assert abs(thumb.width / thumb.height / aspect - 1) < 0.12, (thumb.size, (w, h))
+        assert margin_share(thumb, margin) < 0.2  # the window's margin is most of a whole frame
     with Image.open(web_report / "anim" / f"{WEB}.webp") as anim:
         assert anim.height < 0.8 * min(320, VIEWPORT[1])
+        assert abs(anim.width / anim.height / aspect - 1) < 0.12 and margin_share(anim, margin) < 0.2
     window.goto((web_report / "episodes" / f"{WEB}.html").as_uri())
     pic = window.locator("section.step#s0 .frame .pic").first
     box = pic.bounding_box()
-    assert box["width"] / box["height"] > 1.2  # a view of the drawn part, not the 400 x 420 window
+    assert abs(box["width"] / box["height"] / aspect - 1) < 0.12, (box, (w, h))  # the drawn part, not the window
     img = window.locator("section.step#s0 .frame img").first
     window.wait_for_function("img => img.complete && img.naturalWidth === 400", arg=img.element_handle())
     labels = window.evaluate(LABELS)

@@ -89,28 +89,16 @@ def one_task(env_id: str, seeds: int, seed: int, out: Path) -> list[dict]:
 
 def served(env_id: str, sessions: int, seed: int, out: Path) -> dict:
     """`sessions` episodes served one after another, then all at once: records and successes."""
-    from openenv.core.generic_client import GenericEnvClient
-
     sys.path.insert(0, str(REPO))
-    from tests.serve.helpers import ObservationPolicy, server
-
-    def play(url: str, s: int) -> bool:
-        with GenericEnvClient(base_url=url, connect_timeout_s=120, message_timeout_s=600).sync() as env:
-            policy = ObservationPolicy(registry.env_class(env_id).scripted_planner, env_id)
-            result = env.reset(seed=s)
-            for _ in range(30):
-                if result.done:
-                    break
-                result = env.step({"action": policy(result.observation)})
-            return bool(result.done and result.observation["success"])
+    from tests.serve.helpers import play, server
 
     seeds = range(seed, seed + sessions)
     alone, together = out / "served-alone", out / f"served-{sessions}"
     with server(env_id, "--record", str(alone), "--no-frames") as url:
-        solved_alone = [play(url, s) for s in seeds]
+        solved_alone = [play(url, env_id, s) for s in seeds]
     with server(env_id, "--record", str(together), "--no-frames", "--max-sessions", str(sessions)) as url, \
             ThreadPoolExecutor(sessions) as pool:
-        solved_together = list(pool.map(lambda s: play(url, s), seeds))
+        solved_together = list(pool.map(lambda s: play(url, env_id, s), seeds))
     diffs = compare_runs(alone, together)
     return {"task": env_id.split("/")[-1], "mode": f"{sessions} served", "episodes": sessions, "error": "",
             "differences": len(diffs), "first": diffs[0] if diffs else "",

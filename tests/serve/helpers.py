@@ -104,3 +104,20 @@ class ObservationPolicy:
             self.planner.reset(ctx)
             self._started = True
         return str(self.planner.propose(ctx).action)
+
+
+def play(url: str, env_id: str, seed: int, max_steps: int = 30) -> bool:
+    """One episode of `env_id` at `seed`, played by its scripted planner over openenv-core's
+    client from the observations alone; whether it ended in success."""
+    from openenv.core.generic_client import GenericEnvClient
+
+    from agentloop import registry
+
+    with GenericEnvClient(base_url=url, connect_timeout_s=120, message_timeout_s=600).sync() as env:
+        policy = ObservationPolicy(registry.env_class(env_id).scripted_planner, env_id)
+        result = env.reset(seed=seed)
+        for _ in range(max_steps):
+            if result.done:
+                break
+            result = env.step({"action": policy(result.observation)})
+        return bool(result.done and result.observation["success"])

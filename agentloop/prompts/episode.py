@@ -10,6 +10,7 @@ runtime and the exports, which rebuild contexts from the records, render the sam
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -67,16 +68,22 @@ def _targets(item: HistoryItem) -> list[str]:
 
 
 def _moved(item: HistoryItem, now: dict[str, Seen]) -> str:
-    """A note where an id the step named now names another element (another kind, or the
-    page has changed since)."""
+    """A note where an id the step named now names another element: another kind, or, after
+    the page changed, another name (a value typed into the same field is no other element)."""
     notes = []
     page_then = next((s.shows for s in item.seen.values() if s.kind == PAGE), None)
     page_now = next((s.shows for s in now.values() if s.kind == PAGE), None)
     for nid in _targets(item):
         then, current = item.seen[nid], now.get(nid)
-        if current is not None and (current.kind != then.kind or page_then != page_now):
+        other_name = _name(current.shows) != _name(then.shows) if current is not None else False
+        if current is not None and (current.kind != then.kind or (page_then != page_now and other_name)):
             notes.append(f"[{nid}] was {then.shows}, now {current.shows}")
     return f" (ids since changed: {'; '.join(notes)})" if notes else ""
+
+
+def _name(shows: str) -> str:
+    """`kind "name"` of what a node showed, its value left out."""
+    return re.split(r" (?:value|url)=", shows, maxsplit=1)[0]
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from agentloop.perception import INJECTED
 from agentloop.records import Plan
 from agentloop.roles.planner import BasePlanner
 from agentloop.scene import Node, Relation, SceneGraph
-from agentloop.skillset import Executors, NoArgs, Skill, SkillSet
+from agentloop.skillset import Executors, NoArgs, Skill, SkillSet, Unmet
 from agentloop.spaces import SkillSpace, fit_text, observation_space
 
 
@@ -34,13 +34,14 @@ class LampArgs(BaseModel):
     lamp: str = Field(description="lamp id, e.g. lamp_2")
 
 
-def _switchable(scene: SceneGraph, lamp: str, to: bool) -> str | None:
+def _switchable(scene: SceneGraph, lamp: str, to: bool) -> Unmet | None:
     """Why `lamp` cannot be switched `to` on (True) or off (False), if it cannot."""
     n = scene.node(lamp)
     if n is None:
-        return f"there is no {lamp}"
+        return Unmet(f"there is no {lamp}", "a lamp from the scene")
+    state = "on" if to else "off"
     if bool(n.get("on")) == to:
-        return f"{lamp} is already {'on' if to else 'off'}"
+        return Unmet(f"{lamp} is already {state}", f"nothing to do for {lamp}: it is {state}; go on with another lamp")
     return None
 
 
@@ -50,7 +51,7 @@ class SwitchOn(Skill):
     name = "switch_on"
     Args = LampArgs
 
-    def precondition(self, scene: SceneGraph, args: LampArgs) -> str | None:
+    def precondition(self, scene: SceneGraph, args: LampArgs) -> Unmet | None:
         return _switchable(scene, args.lamp, to=True)
 
     def expected_effect(self, scene: SceneGraph, args: LampArgs) -> list[Effect]:
@@ -63,7 +64,7 @@ class SwitchOff(Skill):
     name = "switch_off"
     Args = LampArgs
 
-    def precondition(self, scene: SceneGraph, args: LampArgs) -> str | None:
+    def precondition(self, scene: SceneGraph, args: LampArgs) -> Unmet | None:
         return _switchable(scene, args.lamp, to=False)
 
     def expected_effect(self, scene: SceneGraph, args: LampArgs) -> list[Effect]:

@@ -99,6 +99,10 @@ def test_a_step_whose_id_now_names_another_element_is_marked():
     assert 'step 1: click(element="5") -> ok (ids since changed: [5] was button "Submit", now alert "Saved")' in text
     same = _text(single_messages(_ctx(_cards({"2": "9"}), history, 1), [], images=False))
     assert "ids since changed" not in same  # the same button on the same page
+    moved_on = SceneGraph(nodes=[Node(id="page", kind="page", name="Done", attrs={"url": "http://x/next.html"}),
+                                 Node(id="5", kind="button", name="Submit")])
+    text = _text(single_messages(_ctx(moved_on, history, 1), [], images=False))
+    assert "ids since changed" not in text  # another page, but the id still names the same button
 
 
 def _feedback_text(feedback: list[Feedback], history: list[HistoryItem], step: int) -> str:

@@ -6,8 +6,8 @@ clients (one asyncio WebSocket session each, raw OpenEnv messages, frames on) co
 and then, together, play the env's scripted planner from the observations alone for `--steps`
 calls each (resetting when an episode ends). The table gives steps per second over that span,
 the client's p50/p95 round trip per call, the memory each session adds to the server (its
-processes and their browsers), the CPU others used meanwhile (the machine is shared), and the
-success of the episodes that ended. Each seed that ended anywhere is then replayed alone, one
+processes and their browsers, by proportional share), the CPU others used meanwhile (the
+machine is shared), and the success of the episodes that ended. Each seed that ended anywhere is then replayed alone, one
 session at a time: where an outcome differs the benchmark says so and exits 1.
 
 The limit: one session alone on one worker plays `--alone-steps` calls; a step costs the CPU
@@ -138,10 +138,14 @@ def cpu_s(proc: psutil.Process) -> float:
 
 
 def rss_mb(proc: psutil.Process) -> float:
+    """Memory of the server's processes in MB: their proportional share (PSS) where the system
+    tells it, since a browser's processes share most of their pages and their RSS counts those
+    pages once per process."""
     total = 0
     for p in _tree(proc):
-        with contextlib.suppress(psutil.NoSuchProcess):
-            total += p.memory_info().rss
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            info = p.memory_full_info()
+            total += getattr(info, "pss", info.rss)
     return total / 2**20
 
 
@@ -182,6 +186,7 @@ class Level:
     tally: Tally
     wall: float
     cpu: float
+    client_cpu: float
     others: float
     mb_per_session: float
 
@@ -192,12 +197,12 @@ async def level(url: str, proc: psutil.Process, env_id: str, sessions: int, step
     tasks = [asyncio.create_task(client(url, env_id, i, steps, tally, ready)) for i in range(sessions)]
     await ready.wait()
     mb = (rss_mb(proc) - idle_mb) / sessions
-    cpu0, busy0, t0 = cpu_s(proc), busy_s(), time.perf_counter()
+    cpu0, busy0, t0, own0 = cpu_s(proc), busy_s(), time.perf_counter(), time.process_time()
     await ready.wait()
     await asyncio.gather(*tasks)
     wall, cpu = time.perf_counter() - t0, cpu_s(proc) - cpu0
     others = max(0.0, busy_s() - busy0 - cpu) / wall
-    return Level(sessions, tally, wall, cpu, others, mb)
+    return Level(sessions, tally, wall, cpu, time.process_time() - own0, others, mb)
 
 
 async def replay_alone(url: str, env_id: str, seeds: list[int]) -> dict[int, bool]:
@@ -220,6 +225,8 @@ def step_cost(url: str, proc: psutil.Process, env_id: str, steps: int) -> float:
     lvl = asyncio.run(level(url, proc, env_id, 1, steps))
     if lvl.tally.errors:
         raise RuntimeError(f"alone: {lvl.tally.errors[0]}")
+    print(f"a step alone: {lvl.cpu / max(1, len(lvl.tally.steps)) * 1e3:.0f} ms CPU, the client's "
+          f"{lvl.client_cpu / max(1, len(lvl.tally.steps)) * 1e3:.0f} ms of it", file=sys.stderr, flush=True)
     return lvl.cpu / max(1, len(lvl.tally.steps))
 
 

@@ -209,6 +209,7 @@ async def replay_alone(url: str, env_id: str, seeds: list[int]) -> dict[int, boo
     """Each seed's episode played to its end with no other session live."""
     out: dict[int, bool] = {}
     for seed in seeds:
+        _drained(url)  # the session before has let go of its place
         async with connect(url.replace("http", "ws") + "/ws", max_size=None, open_timeout=600) as ws:
             wire, policy = Wire(ws), Policy(env_id)
             result = await wire.ask("reset", {"seed": seed})

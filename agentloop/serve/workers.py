@@ -25,7 +25,7 @@ from agentloop.serve.app import build_app
 from agentloop.serve.config import ServeConfig
 
 CONFIG_ENV = "AGENTLOOP_SERVE_CONFIG"  # the server's settings (JSON, no token) for its workers
-STATE_ENV = "AGENTLOOP_SERVE_STATE"  # the folder of the seat and worker locks
+STATE_ENV = "AGENTLOOP_SERVE_STATE"  # the folder of the seat locks and rollout claims
 
 
 def serve_workers(config: ServeConfig, host: str, port: int, **uvicorn_options: Any) -> None:

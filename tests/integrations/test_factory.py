@@ -26,7 +26,7 @@ def test_tools_are_the_skills_with_their_arguments():
     env = environment_factory(TOY, frames=False)()
     tools = {n: m for n, m in inspect.getmembers(env, predicate=inspect.ismethod)
              if not n.startswith("_") and n not in ("reset", "get_reward")}
-    assert set(tools) == {"switch_on", "switch_off", "wait", "break_all"}
+    assert set(tools) == {"switch_on", "switch_off", "wait", "break_all", "finish"}
     params = inspect.signature(tools["switch_on"]).parameters
     assert list(params) == ["lamp"] and params["lamp"].annotation is str
     assert params["lamp"].default is inspect.Parameter.empty

@@ -11,7 +11,7 @@ from agentloop.cli import app, console
 from agentloop.cli.options import argument, option, settings
 from agentloop.cli.run import CRITIC_FORMS, MODEL_FORMS, Switch, env_args
 from agentloop.errors import ConfigError, validation_problems
-from agentloop.serve import TOKEN_ENV
+from agentloop.integrations.options import TOKEN_ENV
 from agentloop.serve.config import ServeConfig
 
 

@@ -29,3 +29,7 @@ class LoopOptions(LoopSettings):
     def recorder(self, config: RunConfig) -> RolloutRecorder | None:
         """The recorder of the run folder `record` names (None without one)."""
         return RolloutRecorder(self.record, config, self.record_frames) if self.record else None
+
+
+# Where a served env's token travels: `agentloop serve` reads it, and the clients here send it.
+TOKEN_ENV = "AGENTLOOP_SERVE_TOKEN"

@@ -34,11 +34,11 @@ from websockets.sync.client import ClientConnection, connect
 from agentloop import registry
 from agentloop.calls import SkillCall
 from agentloop.errors import AgentLoopError, ConfigError
+from agentloop.integrations.options import TOKEN_ENV
+from agentloop.integrations.tool_env import Content, FactoryOptions, SkillToolEnv, _row_seed, tool_class
 from agentloop.integrations.tools import skillset_of
-from agentloop.integrations.trl import Content, FactoryOptions, SkillToolEnv, _row_seed, tool_class
 from agentloop.loop import EpisodeSpec
 from agentloop.records import EpisodeRecord, StepRecord
-from agentloop.serve import TOKEN_ENV
 
 _CLIENT_SIDE = frozenset({"frames", "env_kwargs", "reward", "step_weight", "gate"})
 CONNECT_S = 60  # a loaded server's worker may take its time accepting

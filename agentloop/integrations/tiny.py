@@ -25,7 +25,7 @@ from agentloop.integrations.session import Session
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerFast, Qwen2ForCausalLM
 
-    from agentloop.integrations.trl import SkillToolEnv
+    from agentloop.integrations.tool_env import SkillToolEnv
 
 SPECIAL = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 # Plain added tokens, as in Qwen's own vocabulary: they survive decoding, so replies parse.

@@ -14,8 +14,9 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-TOKEN_ENV = "AGENTLOOP_SERVE_TOKEN"  # where `agentloop serve` reads its token from
-_EXPORTS = {"ServeConfig": "config", "build_app": "app", "serve": "app", "check_bind": "auth", "is_loopback": "auth"}
+from agentloop.integrations.options import TOKEN_ENV  # where `agentloop serve` reads its token from
+
+_EXPORTS = {"ServeConfig": "config", "build_app": "app", "serve": "workers", "check_bind": "auth", "is_loopback": "auth"}
 
 
 def __getattr__(name: str) -> Any:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 from openenv.core.env_server.types import (
@@ -30,7 +29,7 @@ from agentloop import registry
 from agentloop.integrations.recorder import RolloutRecorder
 from agentloop.integrations.tools import skillset_of
 from agentloop.records import RunConfig
-from agentloop.serve.auth import TokenGate, check_bind, deny
+from agentloop.serve.auth import TokenGate, deny
 from agentloop.serve.config import ServeConfig
 from agentloop.serve.lanes import Lanes
 from agentloop.serve.protocol import SessionState, SkillAction, SkillObservation
@@ -149,17 +148,3 @@ def _routes(app: FastAPI, server: Server) -> None:
     @app.websocket("/ws")
     async def ws(websocket: WebSocket) -> None:
         await server.session(websocket)
-
-
-def serve(config: ServeConfig, host: str = "127.0.0.1", port: int = 8000, **uvicorn_options: Any) -> None:
-    """Run the server until interrupted, on `config.workers` processes (default: one per
-    core); refuses a bind beyond loopback without a token."""
-    import uvicorn
-
-    check_bind(host, config.token.get_secret_value() if config.token is not None else None)
-    if config.worker_count() > 1:
-        from agentloop.serve.workers import serve_workers
-
-        serve_workers(config, host, port, **uvicorn_options)
-        return
-    uvicorn.run(build_app(config), host=host, port=port, log_level="warning", **uvicorn_options)

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from agentloop.errors import ConfigError
-from agentloop.serve import TOKEN_ENV
+from agentloop.integrations.options import TOKEN_ENV
 
 MIN_TOKEN = 16  # characters; `python -c "import secrets; print(secrets.token_urlsafe(32))"` makes one
 

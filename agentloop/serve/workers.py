@@ -20,8 +20,9 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from agentloop import registry
-from agentloop.serve import TOKEN_ENV
+from agentloop.integrations.options import TOKEN_ENV
 from agentloop.serve.app import build_app
+from agentloop.serve.auth import check_bind
 from agentloop.serve.config import ServeConfig
 
 CONFIG_ENV = "AGENTLOOP_SERVE_CONFIG"  # the server's settings (JSON, no token) for its workers
@@ -56,3 +57,15 @@ def worker_app() -> FastAPI:
     if token:
         config = config.model_copy(update={"token": SecretStr(token)})
     return build_app(config, Path(os.environ[STATE_ENV]))
+
+
+def serve(config: ServeConfig, host: str = "127.0.0.1", port: int = 8000, **uvicorn_options: Any) -> None:
+    """Run the server until interrupted, on `config.workers` processes (default: one per
+    core); refuses a bind beyond loopback without a token."""
+    import uvicorn
+
+    check_bind(host, config.token.get_secret_value() if config.token is not None else None)
+    if config.worker_count() > 1:
+        serve_workers(config, host, port, **uvicorn_options)
+        return
+    uvicorn.run(build_app(config), host=host, port=port, log_level="warning", **uvicorn_options)

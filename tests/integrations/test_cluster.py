@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from agentloop.errors import ConfigError
-from agentloop.integrations.cluster import serve_args, serve_on_ray
+from agentloop.serve.cluster import serve_args, serve_on_ray
 
 ray = pytest.importorskip("ray")
 from ray.cluster_utils import Cluster  # noqa: E402

@@ -2,7 +2,7 @@
 
 ```python
 import ray
-from agentloop.integrations.cluster import serve_on_ray
+from agentloop.serve.cluster import serve_on_ray
 
 ray.init()  # joins the cluster RAY_ADDRESS names, or starts a local one
 servers = serve_on_ray("agentloop/robot.pick-place", max_sessions=64)
@@ -35,8 +35,9 @@ from typing import Any
 import httpx
 
 from agentloop.errors import ConfigError
-from agentloop.integrations.trl import SkillToolEnv, environment_factory
-from agentloop.serve import TOKEN_ENV
+from agentloop.integrations.options import TOKEN_ENV
+from agentloop.integrations.tool_env import SkillToolEnv
+from agentloop.integrations.trl import environment_factory
 
 STARTUP_S = 180  # a loaded node takes its time importing the web stack and the env
 

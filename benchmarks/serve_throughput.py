@@ -36,21 +36,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import gymnasium as gym
 import httpx
 import numpy as np
 import psutil
 from rich.console import Console
 from rich.table import Table
+from serve_latency import Policy  # beside this script: the same observation-fed planner
 from websockets.asyncio.client import connect
 
 import agentloop  # noqa: F401  (registers the envs)
-from agentloop.calls import SkillSpec
-from agentloop.context import Context
-from agentloop.env import SCRIPTED_PLANNER
-from agentloop.perception import Perception
-from agentloop.plugins import load_object
-from agentloop.scene import SceneGraph
 
 HOST = "127.0.0.1"
 EPISODE_CAP = 40  # calls an alone replay may take before it counts as not ended
@@ -63,24 +57,6 @@ class Tally:
     steps: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     outcomes: dict[int, bool] = field(default_factory=dict)  # seed -> success, episodes that ended
-
-
-class Policy:
-    """The env's scripted planner, fed only what the observation carries."""
-
-    def __init__(self, env_id: str) -> None:
-        self.env_id = env_id
-        self.path = load_object(gym.spec(env_id).entry_point).metadata[SCRIPTED_PLANNER]
-        self.planner: Any = None
-
-    def __call__(self, obs: dict[str, Any]) -> str:
-        ctx = Context(self.env_id, Perception(
-            scene_graph=SceneGraph.model_validate(obs["scene_graph"]), goal=obs["goal"], task=obs["task"],
-            skills=[SkillSpec(**s) for s in obs["skills"]], extra=obs["extra"]), {"text": obs["text"]})
-        if self.planner is None or obs["step"] == 0:
-            self.planner = load_object(self.path)()
-            self.planner.reset(ctx)
-        return str(self.planner.propose(ctx).action)
 
 
 class Wire:

@@ -82,13 +82,20 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def page(browser):
-    """A fresh page that fails the test on any script error."""
-    context = browser.new_context(viewport={"width": 1300, "height": 900})
+@contextlib.contextmanager
+def checked_page(browser, viewport: dict[str, int]):
+    """A fresh page in a window of `viewport`, failing the test on any script error."""
+    context = browser.new_context(viewport=viewport)
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
     yield pg
     context.close()
     assert not errors, errors
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page that fails the test on any script error."""
+    with checked_page(browser, {"width": 1300, "height": 900}) as pg:
+        yield pg

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.report.conftest import agentloop, cli
+from tests.report.conftest import agentloop, checked_page, cli
 
 WINDOW = {"width": 1280, "height": 800}
 SHOTS = Path("/tmp/agentloop_report_layout")
@@ -49,13 +49,8 @@ def web_report(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def window(browser):
-    context = browser.new_context(viewport=WINDOW)
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    yield pg
-    context.close()
-    assert not errors, errors
+    with checked_page(browser, WINDOW) as pg:
+        yield pg
 
 
 def in_view(page, name: str) -> dict:

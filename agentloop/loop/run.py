@@ -98,8 +98,8 @@ class EpisodeRun:
 
     def to_decision(self) -> bool:
         """Run phases until the next step waits for its decision (True) or the episode is over."""
-        while self.next() is not None:
-            if self._phase is not None and self.next_phase is PhaseName.DECIDE:
+        while (phase := self.next()) is not None:
+            if phase is PhaseName.DECIDE:
                 return True
         return False
 

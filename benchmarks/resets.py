@@ -42,7 +42,7 @@ from agentloop.cli.run import env_args
 from agentloop.integrations import Session, Turn
 from agentloop.plugins import load_object
 from agentloop.records import RunConfig
-from agentloop.roles.factory import scripted_planner_path
+from agentloop.registry import scripted_planner
 
 try:
     from agentloop.envs.web.browser import ENV_VAR as CHROMIUM_VAR
@@ -78,7 +78,7 @@ def env_ids(families: list[str]) -> list[str]:
 
 def _disturb(session: Session, turn: Turn) -> float:
     """One call of the scripted planner, which the next reset must undo; its seconds."""
-    path = scripted_planner_path(session.env())
+    path = scripted_planner(session.env())
     if not path:
         return 0.0
     planner = load_object(path)()

@@ -25,8 +25,6 @@ from agentloop.roles.critic import ChainedCritic, Critic, NoCritic, Precondition
 from agentloop.roles.planner import Planner
 from agentloop.roles.validator import ChainedValidator, EffectValidator, NoValidator, Validator
 
-scripted_planner_path = registry.scripted_planner  # the name the benchmarks know it by
-
 
 def build_planner(config: RunConfig, env: gym.Env[Any, Any], model: Model | None = None) -> Planner:
     """`auto` (the model planner when there is a model, else the scripted one), `scripted`,

@@ -11,11 +11,18 @@ import itertools
 import math
 import os
 import sys
+import threading
 
 os.environ.setdefault("MUJOCO_GL", "egl")
 
 import mujoco
 import numpy as np
+
+
+# Held while a renderer is made: the first one loads Mesa (and its libLLVM) and initialises
+# MuJoCo's one EGL display, neither of which is guarded against two threads doing it at once.
+_GL_SETUP = threading.Lock()
+_triton_loaded = False
 
 
 def load_triton_before_gl() -> None:
@@ -25,12 +32,24 @@ def load_triton_before_gl() -> None:
     carries an LLVM of its own whose start-up code, once the system's is loaded, crashes the
     process (a segfault in LLVM's option registry). PyTorch imports Triton whenever
     transformers loads its models, so an HF model made after a robot env's first frame would
-    take the process down. Loaded in this order, both live side by side.
+    take the process down. Loaded in this order, both live side by side. Callers hold
+    `_GL_SETUP`: a thread that saw `triton` in `sys.modules` half-imported by another and went
+    on to load Mesa is the same crash.
     """
-    if "triton" in sys.modules or importlib.util.find_spec("triton") is None:
+    global _triton_loaded
+    if _triton_loaded:
         return
-    with contextlib.suppress(ImportError):  # a Triton that cannot load cannot crash anything later either
-        importlib.import_module("triton._C.libtriton")
+    if importlib.util.find_spec("triton") is not None:
+        with contextlib.suppress(ImportError):  # a Triton that cannot load cannot crash anything later either
+            importlib.import_module("triton._C.libtriton")
+    _triton_loaded = True
+
+
+def make_renderer(model: mujoco.MjModel, height: int, width: int) -> mujoco.Renderer:
+    """A renderer of its own for `model`, made one at a time across the process's threads."""
+    with _GL_SETUP:
+        load_triton_before_gl()
+        return mujoco.Renderer(model, height, width)
 
 
 class Camera:
@@ -41,8 +60,7 @@ class Camera:
 
     def __init__(self, model: mujoco.MjModel, height: int = 256, width: int = 256, camera: str = "main"):
         self.model, self.camera = model, camera
-        load_triton_before_gl()
-        self.renderer = mujoco.Renderer(model, height, width)
+        self.renderer = make_renderer(model, height, width)
         # Body of every geom, so a segmentation pixel maps to the entity it shows.
         self.geom_body = np.asarray(model.geom_bodyid)
         self.cid = model.camera(camera).id

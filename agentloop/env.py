@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple, Protocol, runtime_checkable
 
 import gymnasium as gym
 import numpy as np
@@ -20,7 +20,7 @@ import numpy as np
 from agentloop.calls import SkillCall
 from agentloop.errors import ActionError
 from agentloop.perception import INFO_KEY, ActionFailure, Perception
-from agentloop.records import RewardComponents
+from agentloop.records import Claim, RewardComponents
 from agentloop.scene import SceneGraph
 from agentloop.skillset import BoundCall, Executors, SkillSet
 
@@ -38,6 +38,16 @@ class Evaluation(NamedTuple):
     success: bool
     progress: float | None
     terminated: bool
+
+
+@runtime_checkable
+class JudgesClaims(Protocol):
+    """An env whose tasks may ask a question or be impossible: it judges the planner's `finish`
+    claim (the answer given, or "infeasible"), which the loop runs and hands to it."""
+
+    def judge_claim(self, claim: Claim) -> Evaluation | None:
+        """The verdict on `claim` as of the current state; None where this task asks nothing
+        of a claim (its success alone decides, as for an env without this method)."""
 
 
 class SkillEnv(gym.Env[dict[str, Any], Action]):
@@ -94,6 +104,10 @@ class SkillEnv(gym.Env[dict[str, Any], Action]):
     @property
     def task_name(self) -> str | None:
         """The task's name within its family, where the env has tasks."""
+        return None
+
+    def judge_claim(self, claim: Claim) -> Evaluation | None:
+        """See `JudgesClaims`: by default no task asks anything of a claim."""
         return None
 
     def _execute(self, call: BoundCall) -> None:

@@ -7,12 +7,15 @@ is closed, counted and handed to the sink in one place (`close_step`).
 
 from __future__ import annotations
 
+import json
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Optional
 
+from agentloop.calls import SkillCall
 from agentloop.context import Context, HistoryItem, call_targets, seen_in
+from agentloop.env import JudgesClaims
 from agentloop.errors import ActionError, ErrorKind, ModelError, Role, one_line
 from agentloop.loop.bookkeeping import close_step, give, guarded
 from agentloop.loop.state import Deps, EpisodeState, StepState
@@ -117,7 +120,7 @@ def _draw(s: EpisodeState, d: Deps) -> bool:
         if proposal.plan is not None:
             step.record.plan, step.record.plan_reflected = proposal.plan, proposal.reflected
             ctx.plan = proposal.reflected or proposal.plan
-        cand = Candidate(text=str(proposal.action))
+        cand = Candidate(text=_call_text(proposal.action))
         step.record.candidates.append(cand)
         try:
             bound = d.skillset.bind(proposal.action)
@@ -137,6 +140,17 @@ def _draw(s: EpisodeState, d: Deps) -> bool:
     best[3].executed = True
     step.chosen, step.verdict = best[1], best[2]
     return True
+
+
+def _call_text(action: object) -> str:
+    """A proposal as its call text, `skill(arg="v")`, however it was given (text, a `SkillCall`,
+    a mapping); a mapping that is no call is kept as its JSON, anything else as its text."""
+    if isinstance(action, Mapping):
+        try:
+            return str(SkillCall.parse(action))
+        except ActionError:
+            return json.dumps(dict(action), ensure_ascii=False, default=str)
+    return str(action)
 
 
 def refused(s: EpisodeState, d: Deps) -> Phase | None:
@@ -161,23 +175,36 @@ def refused(s: EpisodeState, d: Deps) -> Phase | None:
 
 def _finish(s: EpisodeState, d: Deps) -> Phase | None:
     """The planner ends the episode (the `finish` skill): nothing runs in the env; its claim is
-    recorded, and the env's own account as of now decides the outcome."""
+    recorded, and the env's own account as of now decides the outcome: its verdict on the claim
+    where its task asks for an answer (or may be impossible), else its success."""
     assert s.ctx is not None and s.step is not None and s.step.chosen is not None
     step, ctx, chosen = s.step, s.ctx, s.step.chosen
     rec, p, v = step.record, ctx.perception, step.verdict
     args = chosen.args.model_dump()
     claim = s.record.claim = Claim(status=args["status"], answer=args.get("answer", ""), step=s.index)
     rec.action, rec.action_text, rec.critic = chosen.call, str(chosen.call), v
-    rec.validator = _claim_verdict(claim, p.success)
-    rec.rewards = RewardComponents(progress=p.progress, critic=v.score if v is not None else None,
+    env = d.env.unwrapped
+    try:
+        judged = env.judge_claim(claim) if isinstance(env, JudgesClaims) else None
+    except Exception as e:
+        s.record.error_trace = "".join(traceback.format_exception(e))
+        return end(s, d, Outcome.ERROR, f"env failed judging the claim: {one_line(e)}")
+    success, progress = (judged.success, judged.progress) if judged else (p.success, p.progress)
+    rec.validator = _claim_verdict(claim, success, judged is not None)
+    rec.rewards = RewardComponents(env=judged.reward if judged else 0.0, progress=progress,
+                                   critic=v.score if v is not None else None,
                                    validator=float(rec.validator.ok) if rec.validator.judged else None)
-    rec.success, rec.progress, rec.terminated = p.success, p.progress, True
+    rec.success, rec.progress, rec.terminated = success, progress, True
     ctx.history.append(HistoryItem(index=s.index, action=str(chosen.call), seen=seen_in(ctx.scene)))
-    return end(s, d, Outcome.SUCCESS if p.success else Outcome.FAILURE)
+    return end(s, d, Outcome.SUCCESS if success else Outcome.FAILURE)
 
 
-def _claim_verdict(claim: Claim, success: bool) -> Verdict:
-    """A claim of done checked against the env's own account; the env has none of feasibility."""
+def _claim_verdict(claim: Claim, success: bool, env_judged: bool) -> Verdict:
+    """A claim checked against the env's own account: its verdict on the claim where it gave
+    one, else its success (a claim of done) or nothing (a claim of infeasible)."""
+    if env_judged:
+        return Verdict(ok=success, score=float(success),
+                       reason=f"the env judges the claim ({claim.status.value}) {'right' if success else 'wrong'}")
     if claim.status is FinishStatus.DONE:
         return Verdict(ok=success, score=float(success),
                        reason="the env reports success" if success else "claimed done, but the env reports no success")

@@ -28,6 +28,7 @@ from agentloop.envs.web.grounding import DESTROYED, browser_errors, landed, loca
 from agentloop.envs.web.task import TaskResult, WebTask
 from agentloop.errors import ActionError, ErrorKind
 from agentloop.plugins import load_object
+from agentloop.records import Claim
 from agentloop.scene import SceneGraph
 from agentloop.skills.web import (
     WEB_SKILLS,
@@ -361,6 +362,13 @@ class WebEnv(SkillEnv):
             self._result = self.task.evaluate(self.page)
         r, self._judged = self._result, False
         return Evaluation(r.reward, r.success, r.progress, r.terminated)
+
+    def judge_claim(self, claim: Claim) -> Evaluation | None:
+        judge = getattr(self.task, "judge_claim", None)  # only a task that asks a question has one
+        if judge is None:
+            return None
+        r = judge(claim)
+        return Evaluation(r.reward, r.success, r.progress, True)
 
     def _report(self) -> dict[str, Any]:
         r = self._result

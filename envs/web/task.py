@@ -58,6 +58,9 @@ class WebTask(Protocol):
     # served on a port of its own shows its URLs on a fixed origin instead (records, text view,
     # `goto`), so that nothing recorded depends on the port.
 
+    # A task that asks a question (or may be impossible) also has `judge_claim(claim) -> TaskResult`:
+    # its verdict on the planner's `finish` claim, the answer given or "infeasible".
+
     # A task may also have `chrome_selectors() -> list[str]`: CSS selectors of what its page
     # shows that is not part of the task (MiniWoB's reward display); the graph leaves them out.
 

@@ -8,7 +8,7 @@ from agentloop.registry import register as _register
 # max steps per task: the longest scripted solution plus room for replanning
 _STEPS = {
     "site.checkout": 40, "site.profile": 20, "site.delete_address": 10,
-    "site.delete_note": 10, "site.support": 25,
+    "site.delete_note": 10, "site.support": 25, "site.price_lookup": 15,
 }
 
 

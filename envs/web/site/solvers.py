@@ -108,35 +108,67 @@ def solve_checkout(ctx: Context) -> SkillCall:
         return click(go) if go else click(need(s, "link", "Shop"))
     if path.startswith("/product/"):
         return click(need(s, "button", "Add to cart"))
-    if path == "/search":
+    return search_filtered(s, g["q"], g["cat"], g["max"]) or click(cheapest(s))
+
+
+def search_filtered(s: SceneGraph, q: str, cat: str, max_price: str) -> SkillCall | None:
+    """The next call toward the search results for `q` in `cat` up to `max_price` dollars, from
+    any page of the site; None once they are shown."""
+    if _path(s) == "/search":
         summary = next((n for n in s.nodes if n.get("dom_id") == "summary"), None)
         text = summary.name if summary else ""
-        if f"“{g['q']}”" not in text:
+        if f"“{q}”" not in text:
             box = need(s, "textbox", "Search products")
-            if (box.get("value") or "") != g["q"]:
-                return type_text(box, g["q"])
+            if (box.get("value") or "") != q:
+                return type_text(box, q)
             return click(need(s, "button", "Search"))
-        if f"in {g['cat']} up to ${g['max']}" not in text:
-            cat = need(s, "combobox", "Category")
-            if cat.get("value") != g["cat"]:
-                return select(cat, g["cat"])
+        if f"in {cat} up to ${max_price}" not in text:
+            category = need(s, "combobox", "Category")
+            if category.get("value") != cat:
+                return select(category, cat)
             price = need(s, "textbox", "Max price")
-            if (price.get("value") or "") != g["max"]:
-                return type_text(price, g["max"])
+            if (price.get("value") or "") != max_price:
+                return type_text(price, max_price)
             return click(need(s, "button", "Apply filters"))
-        results = [
-            (float(m[1]), n) for n in s.nodes
-            if n.kind == "link" and str(n.get("href") or "").startswith("/product/") and (m := PRICE.search(n.name))
-        ]
-        if not results:
-            raise SolverError("the filtered search shows no results")
-        return click(min(results, key=lambda t: t[0])[1])
+        return None
     search = find(s, "textbox", "Search products")
     if search is None:
         return click(need(s, "link", "Shop"))
-    if (search.get("value") or "") != g["q"]:
-        return type_text(search, g["q"])
+    if (search.get("value") or "") != q:
+        return type_text(search, q)
     return click(need(s, "button", "Search"))
+
+
+def results(s: SceneGraph) -> list[tuple[float, Node]]:
+    """The search results shown, each with its price in dollars."""
+    return [
+        (float(m[1]), n) for n in s.nodes
+        if n.kind == "link" and str(n.get("href") or "").startswith("/product/") and (m := PRICE.search(n.name))
+    ]
+
+
+def cheapest(s: SceneGraph) -> Node:
+    shown = results(s)
+    if not shown:
+        raise SolverError("the filtered search shows no results")
+    return min(shown, key=lambda t: t[0])[1]
+
+
+LOOKUP_GOAL = r'cheapest "(?P<q>[^"]+)" in category (?P<cat>\w+) priced up to \$(?P<max>\d+)'
+
+
+def solve_price_lookup(ctx: Context) -> SkillCall:
+    s, g = ctx.scene, _goal(LOOKUP_GOAL, ctx.goal)
+    assert s is not None
+    if loading(s):
+        return wait()
+    step = search_filtered(s, g["q"], g["cat"], g["max"])
+    if step is not None:
+        return step
+    shown = results(s)
+    if not shown:
+        return SkillCall(name="finish", args={"status": "infeasible"})
+    return SkillCall(name="finish", args={"status": "done", "answer": f"${min(shown, key=lambda t: t[0])[0]:.2f}"})
 
 
 PROFILE_GOAL = r"display name to (?P<display_name>.+?), the email to (?P<email>\S+) and the city to (?P<city>.+?), then save"
@@ -214,6 +246,7 @@ SOLVERS = {
     "site.delete_address": solve_delete_address,
     "site.delete_note": solve_delete_note,
     "site.support": solve_support,
+    "site.price_lookup": solve_price_lookup,
 }
 
 def register() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -13,6 +14,8 @@ from typing import Any
 from agentloop.envs.web.site import db, pages
 from agentloop.envs.web.site.server import SiteServer, SiteState
 from agentloop.envs.web.task import TaskResult
+from agentloop.records import Claim
+from agentloop.skillset import FinishStatus
 
 # The origin the records show: each instance serves its pages on a free port of its own, and a URL
 # is shown (and may be opened with `goto`) on this fixed origin instead, so that no record, text
@@ -247,8 +250,46 @@ class SupportFormTask(SiteTask):
         return _done(0.25 if submits else 0.0, {"submits": submits})
 
 
+class PriceLookupTask(SiteTask):
+    """Answer a question: the price of the cheapest match of a filtered search, given with
+    `finish`; on one seed in four no item matches and the right claim is "infeasible"."""
+
+    name = "site.price_lookup"
+
+    def make_goal(self, s: db.Seeded) -> str:
+        matches = [r["price_cents"] for r in self.query(
+            "SELECT price_cents FROM product WHERE name LIKE ? AND category = ?", (f"%{s.query}%", s.category))]
+        # Infeasible: a limit under every match in the category (matches start at $5).
+        self.feasible = self.rng.random() >= 0.25
+        limit = s.max_price_cents // 100 if self.feasible else min(matches) // 100 - 1
+        found = [c for c in matches if c <= limit * 100]
+        self.price_cents = min(found) if found else None
+        self.feasible = self.price_cents is not None
+        return (f'Find the price of the cheapest "{s.query}" in category {s.category} priced up to ${limit}, '
+                "and give it as your answer; if the shop has no such item, say the task is infeasible.")
+
+    def evaluate(self, page: Any = None) -> TaskResult:
+        # Nothing on the site is changed by an answer: success comes only with the claim.
+        s = self.seeded
+        assert s is not None, "evaluate before setup"
+        searches = [json.loads(r["detail"]) for r in self.query("SELECT detail FROM event WHERE kind = 'search'")]
+        searched = any(s.query in e["q"].lower() for e in searches)
+        filtered = any(s.query in e["q"].lower() and e["category"] == s.category for e in searches)
+        return _done(0.25 * searched + 0.25 * filtered, {"searched": searched, "filtered": filtered})
+
+    def judge_claim(self, claim: Claim) -> TaskResult:
+        if claim.status is FinishStatus.INFEASIBLE:
+            right = not self.feasible
+        else:  # the answer holds the price, in dollars, with or without its sign and cents
+            said = [round(float(m) * 100) for m in re.findall(r"\d+(?:\.\d+)?", claim.answer.replace(",", ""))]
+            right = self.feasible and said == [self.price_cents]
+        details = {"claim": claim.status.value, "answer": claim.answer, "price_cents": self.price_cents}
+        return TaskResult(reward=float(right), success=right, progress=1.0 if right else self.evaluate().progress,
+                          terminated=True, details=details)
+
+
 TASKS: dict[str, type[SiteTask]] = {
-    t.name: t for t in (CheckoutTask, ProfileTask, DeleteAddressTask, DeleteNoteTask, SupportFormTask)
+    t.name: t for t in (CheckoutTask, ProfileTask, DeleteAddressTask, DeleteNoteTask, SupportFormTask, PriceLookupTask)
 }
 
 

@@ -27,6 +27,7 @@ from agentloop.loop import EpisodeSpec, LoopLimits, run_episode
 from agentloop.roles import Roles
 from agentloop.roles.critic import PreconditionCritic
 from agentloop.roles.validator import EffectValidator
+from agentloop.testing.sink import MemorySink
 
 TASK_FACTORY = "agentloop.envs.web.site.tasks:make_task"
 
@@ -237,5 +238,38 @@ def test_the_start_page_is_observed_ahead_exactly_as_it_would_be_now() -> None:
             assert np.array_equal(obs["screenshot"], again["screenshot"]) and obs["text"] == again["text"]
             assert perception_of(info).scene_graph == scene
         assert len(snapshots) == len(looks) + 3  # no reset took a snapshot of its own: only the three here
+    finally:
+        env.close()
+
+
+class _Claiming(WebPlanner):
+    """The scripted planner, ending with the claim it is given instead of its own."""
+
+    def __init__(self, claim: dict[str, str]) -> None:
+        super().__init__()
+        self.claim = claim
+
+    def next_action(self, ctx: Context) -> str | SkillCall:
+        call = super().next_action(ctx)
+        return SkillCall(name="finish", args=self.claim) if getattr(call, "name", "") == "finish" else call
+
+
+@pytest.mark.parametrize(("seed", "feasible"), [(501, True), (500, False)])
+def test_an_answer_or_infeasible_claim_is_judged_by_the_env(seed: int, feasible: bool) -> None:
+    # Seed 501 asks a price the shop has ($10.74); seed 500 one it has not.
+    env = _env("site.price_lookup")
+    right = {"status": "done", "answer": "$10.74"} if feasible else {"status": "infeasible"}
+    wrong = [{"status": "infeasible"}, {"status": "done", "answer": "10.75"}] if feasible else [
+        {"status": "done", "answer": "$10.74"}]
+    try:
+        for claim, succeeds in [(right, True)] + [(w, False) for w in wrong]:
+            roles = Roles(_Claiming(claim), PreconditionCritic(), EffectValidator())
+            sink = MemorySink()
+            rec = run_episode(env, EpisodeSpec("agentloop/site.price_lookup", seed), roles, LoopLimits(max_steps=15),
+                              sink).record
+            last = sink.steps[-1]
+            assert rec.claim is not None and rec.claim.status.value == claim["status"], rec.claim
+            assert rec.success is succeeds and last.validator.ok is succeeds, (claim, last.validator)
+            assert last.rewards.env == float(succeeds) and last.action_text.startswith("finish(")
     finally:
         env.close()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import islice
 from pathlib import Path
 
 import datasets
@@ -20,6 +21,30 @@ def write_parquet(rows: Sequence[Row], features: datasets.Features, out: Path, n
     path = out / f"{name}.parquet"
     ds = datasets.Dataset.from_dict({k: [r[k] for r in rows] for k in features}, features=features)
     ds.to_parquet(str(path))
+    return path
+
+
+def stream_parquet(rows: Iterable[Row], features: datasets.Features, out: Path, name: str,
+                   batch: int = 512) -> Path:
+    """`out/<name>.parquet` written `batch` rows at a time, so memory stays flat in the number
+    of rows; the file is the one `write_parquet` writes (same schema and feature metadata)."""
+    import pyarrow.parquet as pq
+
+    out.mkdir(parents=True, exist_ok=True)
+    path, partial = out / f"{name}.parquet", out / f"{name}.parquet.partial"  # a failed export leaves no file
+    writer: pq.ParquetWriter | None = None
+    try:
+        it = iter(rows)
+        while chunk := list(islice(it, batch)):
+            table = datasets.Dataset.from_dict({k: [r[k] for r in chunk] for k in features}, features=features).data.table
+            writer = writer or pq.ParquetWriter(str(partial), table.schema)
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
+    if writer is None:
+        raise ConfigError(f"nothing to export as {name}: no step in the selected episodes qualifies")
+    partial.replace(path)
     return path
 
 

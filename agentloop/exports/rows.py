@@ -103,13 +103,13 @@ def turn(message: dict[str, Any], images: bool) -> ChatTurn:
 
 
 def run_moments(run: Run) -> Iterator[tuple[Episode, list[Moment]]]:
-    """Each filtered episode with its candidates' moments."""
+    """Each filtered episode with its candidates' moments, read and rendered one at a time."""
     vocabs: dict[str, Vocabulary] = {}
-    episodes = run.episodes()
-    for done, ep in enumerate(episodes, 1):
+    total = run.total
+    for done, ep in enumerate(run.iter_episodes(), 1):
         vocab = vocabs.get(ep.record.env_id) or vocabs.setdefault(ep.record.env_id, Vocabulary.of(ep.record.env_id))
         yield ep, episode_moments(ep, vocab, run.options, run.manifest.config.candidates)
-        run.progress("rendering prompts", done, len(episodes))
+        run.progress("rendering prompts", done, total)
 
 
 def good_rows(ep: Episode, moments: list[Moment]) -> list[CallRow]:

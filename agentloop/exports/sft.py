@@ -12,9 +12,10 @@ reached, and the teacher's decision there as the reply (DAgger's relabelling).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
-from agentloop.exports.hf import Row, chat_features, row_features, write_parquet
+from agentloop.exports.hf import Row, chat_features, row_features, stream_parquet
 from agentloop.exports.rows import CallRow, good_rows, relabeled_rows, run_moments
 from agentloop.exports.source import Run
 
@@ -32,8 +33,11 @@ def provenance(row: CallRow, images: bool) -> Row:
 
 def export(run: Run, out: Path) -> Path:
     images = run.options.images
-    rows: list[Row] = []
+    return stream_parquet(_rows(run, images), row_features(images, messages=chat_features(images)), out, "sft")
+
+
+def _rows(run: Run, images: bool) -> Iterator[Row]:
+    """The rows episode by episode, as the run is read: the export keeps no more in memory."""
     for ep, moments in run_moments(run):
         for row in relabeled_rows(ep, moments) if run.options.teacher else good_rows(ep, moments):
-            rows.append({"messages": [*row.prompt(images), row.reply(images)], **provenance(row, images)})
-    return write_parquet(rows, row_features(images, messages=chat_features(images)), out, "sft")
+            yield {"messages": [*row.prompt(images), row.reply(images)], **provenance(row, images)}

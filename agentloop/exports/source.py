@@ -3,7 +3,7 @@ filtered by outcome, task and date; and the options that shape the prompts of it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from pathlib import Path
@@ -106,17 +106,28 @@ class Run:
         self.groups: list[GroupAdvantages] = read_groups(self.dir.path)
         self.progress: Progress = progress or (lambda what, done, total: None)
 
+    @property
+    def total(self) -> int:
+        """How many episodes landed (before the filters)."""
+        return len(self.dir.finished_ids())
+
     def episodes(self) -> list[Episode]:
-        """The filtered episodes; a `ConfigError` when none is left."""
+        """The filtered episodes, all in memory; a `ConfigError` when none is left."""
+        return list(self.iter_episodes())
+
+    def iter_episodes(self) -> Iterator[Episode]:
+        """The filtered episodes one at a time, each read when asked for: a format that writes
+        its rows as it goes keeps one episode's steps in memory, however large the run. A
+        `ConfigError` at the end when none was left."""
         adv = {e.episode_id: {s.index: s.advantage for s in e.steps} for g in self.groups for e in g.episodes}
-        total, out = len(self.dir.finished_ids()), []
+        total, kept = self.total, 0
         for done, (folder, rec) in enumerate(self.dir.episodes(), 1):
-            if self.filters.keep(rec):
-                out.append(Episode(folder, rec, read_steps(folder), episode_rewards(folder), adv.get(rec.episode_id, {})))
             self.progress("reading episodes", done, total)
-        if not out:
+            if self.filters.keep(rec):
+                kept += 1
+                yield Episode(folder, rec, read_steps(folder), episode_rewards(folder), adv.get(rec.episode_id, {}))
+        if not kept:
             raise ConfigError(f"{self.dir.path}: no episodes match the filters")
-        return out
 
 
 def first_frame(episodes: Iterable[Episode]) -> Image.Image:

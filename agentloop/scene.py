@@ -5,12 +5,18 @@ An environment that perceives one returns it as its `Perception.scene_graph`, in
 the rule critic checks skill preconditions on it, the effect validator checks expected effects
 on the diff between two of them, and `state_key` recognises the same perceived state across
 episodes (GiGPO anchor states).
+
+A graph's `legend` says once, above its nodes, what the numbers in its text mean: the units and
+frame of positions, and, where the env has skills that take a point of the screen, the pixel
+space in which each node's box is printed (as its centre and size, the point such a skill aims
+at). Without such skills boxes stay out of the text: they would cost tokens and aim nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -95,6 +101,54 @@ class SceneDiff(BaseModel):
         return "\n".join(lines) if lines else "(no change)"
 
 
+class PixelSpace(BaseModel):
+    """The pixels in which a scene's boxes and its env's point-taking skills are given: origin
+    top-left, x to the right, y down, `width` x `height` of them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    width: int = Field(gt=0)
+    height: int = Field(gt=0)
+    skills: str = Field(description="what takes a point in this space, e.g. \"the *_at skills\"")
+    image: tuple[int, int] | None = Field(
+        default=None, description="(width, height) of the image sent, where it shows this space scaled")
+
+    def line(self) -> str:
+        shown = (f"the {self.width}x{self.height} screen, which the image shows scaled to "
+                 f"{self.image[0]}x{self.image[1]}" if self.image and self.image != (self.width, self.height)
+                 else f"the {self.width}x{self.height} screenshot")
+        return (f"(boxes: at=(x,y) is a node's centre and size=WxH its extent, in pixels of {shown} "
+                f"(origin top-left, x right, y down), as {self.skills} take them)")
+
+    def at(self, node: Node) -> str:
+        """` at=(x,y) size=WxH` of the node's box where it shows in this space, else ""."""
+        box = node.attrs.get("bbox")
+        # A clipped node's box lies where the screenshot shows something else: no point to aim at.
+        if not (isinstance(box, (list, tuple)) and len(box) == 4) or node.attrs.get("clipped") \
+                or node.attrs.get("visible") is False:
+            return ""
+        x, y, w, h = (float(v) for v in box)
+        x0, y0 = max(x, 0.0), max(y, 0.0)
+        x1, y1 = min(x + w, float(self.width)), min(y + h, float(self.height))
+        if x1 - x0 < 1 or y1 - y0 < 1:  # off the screen, or too thin to aim at
+            return ""
+        cx, cy = math.floor((x0 + x1) / 2), math.floor((y0 + y1) / 2)
+        return f" at=({cx},{cy}) size={round(x1 - x0)}x{round(y1 - y0)}"
+
+
+class Legend(BaseModel):
+    """What the numbers in a scene's text mean, said once above its nodes rather than on each."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    units: str = Field(default="", description="the units and frame of its attributes' numbers")
+    pixels: PixelSpace | None = Field(
+        default=None, description="where the env has skills that take a point: the boxes' space")
+
+    def lines(self) -> list[str]:
+        return ([self.pixels.line()] if self.pixels else []) + ([f"(units: {self.units})"] if self.units else [])
+
+
 class SceneGraph(BaseModel):
     """Nodes with attributes and directed relations; JSON round-trips losslessly."""
 
@@ -104,6 +158,8 @@ class SceneGraph(BaseModel):
     relations: list[Relation] = Field(default_factory=list)
     # Facts about the perception itself (e.g. how many elements lie off-screen).
     meta: dict[str, JSONValue] = Field(default_factory=dict)
+    # What the numbers in its text mean (units, and the pixel space of boxes where they are printed).
+    legend: Legend | None = None
 
     # ---- lookups -------------------------------------------------------------------------
     def node_map(self) -> dict[str, Node]:
@@ -194,19 +250,23 @@ class SceneGraph(BaseModel):
 
     # ---- rendering -----------------------------------------------------------------------
     def to_text(self, max_nodes: int = 200, skip_attrs: Iterable[str] = ("bbox",)) -> str:
-        """Compact one-line-per-node rendering for prompts."""
+        """Compact one-line-per-node rendering for prompts: the legend's lines first, then
+        `[id] kind "name" attributes at=(x,y) size=WxH; relations` (the box where the legend
+        gives a pixel space)."""
         skip = set(skip_attrs)
         by_src: dict[str, list[str]] = {}
         for r in self.relations:
             by_src.setdefault(r.src, []).append(f"{r.rel} {r.dst}")
-        lines = []
+        pixels = self.legend.pixels if self.legend is not None else None
+        lines = self.legend.lines() if self.legend is not None else []
         for n in self.nodes[:max_nodes]:
             attrs = " ".join(
                 f"{k}={_short(v)}" for k, v in n.attrs.items() if k not in skip and v is not None
             )
             head = f"[{n.id}] {n.kind}" + (f' "{n.name}"' if n.name else "")
+            box = pixels.at(n) if pixels is not None else ""
             rel = ("; " + ", ".join(by_src[n.id])) if n.id in by_src else ""
-            lines.append(f"{head} {attrs}{rel}".rstrip())
+            lines.append(f"{head} {attrs}".rstrip() + f"{box}{rel}")
         if len(self.nodes) > max_nodes:
             lines.append(f"... {len(self.nodes) - max_nodes} more nodes")
         for k, v in self.meta.items():

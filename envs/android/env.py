@@ -22,7 +22,7 @@ from agentloop.envs.android import hierarchy
 from agentloop.envs.android.device import AndroidDevice, DeviceError
 from agentloop.envs.android.tasks import get_task
 from agentloop.errors import ActionError, ErrorKind
-from agentloop.scene import Node, SceneGraph
+from agentloop.scene import Legend, Node, PixelSpace, SceneGraph
 from agentloop.skills.android import (
     SKILLS,
     Answer,
@@ -46,6 +46,8 @@ from agentloop.skills.android import (
 )
 from agentloop.skillset import BoundCall, Executors, NoArgs
 from agentloop.spaces import SkillSpace, fit_text, observation_space
+
+POINT_SKILLS = "click, long_press and swipe"  # what takes a point of the screen
 
 MAX_TEXT = 16384
 # Scrolling down shows what lies below, so the finger moves up: (dx, dy) as thirds of the box.
@@ -191,6 +193,9 @@ class AndroidEnv(SkillEnv):
         shot = self._dev.screenshot()
         self.timings.update(dump=t1 - t0, screencap=time.perf_counter() - t1)
         self._screen_size = (shot.shape[1], shot.shape[0])
+        # Boxes in the screen's pixels, the space `click` and `swipe` take; the frame may be scaled from it.
+        self._scene.legend = Legend(pixels=PixelSpace(width=shot.shape[1], height=shot.shape[0], skills=POINT_SKILLS,
+                                                      image=(self.obs_w, self.obs_h)))
         text = fit_text(f"Goal: {self.goal}\n" + hierarchy.to_text(self._scene), MAX_TEXT)
         return {"screenshot": self._frame(shot), "text": text}, self._scene
 

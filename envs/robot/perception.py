@@ -4,7 +4,9 @@ Relations come from the perceived positions of perceived entities only.
 
 Every node the camera sees carries `bbox`, `[x, y, w, h]` in the frame's pixels: its geoms
 projected through the camera that renders the frame, so an id can be tied to what the image
-shows (and a frame marked as the web's are). A node out of view has none."""
+shows (and a frame marked as the web's are). A node out of view has none. No skill takes a
+point of the frame, so the text a model reads leaves boxes out; its legend states positions'
+units and frame once."""
 
 from __future__ import annotations
 
@@ -17,10 +19,13 @@ from agentloop.envs.robot.franka import HAND
 from agentloop.envs.robot.render import Camera
 from agentloop.envs.robot.scene import CUP, ObjectSpec
 from agentloop.envs.robot.world import World
-from agentloop.scene import Node, Relation, SceneGraph
+from agentloop.scene import Legend, Node, Relation, SceneGraph
 from agentloop.skills.robot import GRIPPER, NodeKind, Rel
 
 MIN_PIXELS = 4
+# The world frame of the MJCF (`scene.py`): the table's top is z = 0 and the camera looks along +y.
+LEGEND = Legend(units="position=(x,y,z) in metres, table frame: origin mid-tabletop on its surface, "
+                      "x to the camera's right, y away from the camera, z up")
 
 
 def _r(v: Iterable[float]) -> list[float]:
@@ -37,7 +42,8 @@ def perceive(world: World, pixels: dict[str, int], gripper: tuple[np.ndarray, bo
     nodes = _fixtures(world, seen, gripper) + [_object_node(world, o, seen) for o in visible]
     if camera is not None:
         _boxes(world, camera, nodes, pixels, seen)
-    return SceneGraph(nodes=nodes, relations=_relations(world, visible, seen), meta={"camera": "main"})
+    return SceneGraph(nodes=nodes, relations=_relations(world, visible, seen), meta={"camera": "main"},
+                      legend=LEGEND)
 
 
 def node_bodies(world: World, node_id: str) -> list[int]:

@@ -64,7 +64,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from agentloop.scene import Node, Relation, SceneGraph
+from agentloop.scene import Legend, Node, PixelSpace, Relation, SceneGraph
 from agentloop.skills.web import Rel
 from agentloop.skills.web_effects import AWAY, OFFSCREEN, PAGE, PAGE_KIND, page_url
 
@@ -110,7 +110,14 @@ def build_scene(snap: dict[str, Any], ended: bool = False) -> SceneGraph:
         meta[OFFSCREEN] = snap["offscreen"]
     if snap.get("away"):
         meta[AWAY] = snap["away"]
-    return SceneGraph(nodes=nodes, relations=rels, meta=meta)
+    return SceneGraph(nodes=nodes, relations=rels, meta=meta, legend=legend(snap["viewport"]))
+
+
+def legend(viewport: tuple[int, int] | list[int]) -> Legend:
+    """Boxes in the screenshot's pixels, which are the viewport's CSS pixels (the frame is
+    decoded at the viewport's size whatever the device scale): where the pixel skills aim."""
+    return Legend(pixels=PixelSpace(width=int(viewport[0]), height=int(viewport[1]),
+                                    skills="the *_at skills and drag_path"))
 
 
 def _spatial(raws: list[dict[str, Any]]) -> list[Relation]:

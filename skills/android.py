@@ -2,10 +2,11 @@
 
 Elements are named by their number in the UI element graph (the number drawn on the
 set-of-marks screenshot). Preconditions and expected effects read that graph, whose nodes
-carry `class`, `text`, `clickable`, `checkable`, `checked`, `focused`, `enabled` and `bbox`
-(`[x, y, w, h]` in the device's screen pixels, origin top-left: the space of every x and y
-below; the env reports the screen's size as `screen_size`). A text field (`editable`) is named
-by its label (`hint`, description or resource id) and holds its value in `text`.
+carry `bbox` (`[x, y, w, h]` in the device's screen pixels, origin top-left: the space of every
+x and y below; the env reports the screen's size as `screen_size`) and, where they differ from
+their defaults (`hierarchy.DEFAULTS`: read them with `node.get(key, default)`), `clickable`,
+`checkable`, `checked`, `focused`, `enabled`, ... A text field (`editable`) is named by its label
+(`hint`, description or resource id) and holds its value in `text`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from agentloop.effects import Effect, attr, changed
-from agentloop.scene import SceneGraph
+from agentloop.scene import Node, SceneGraph
 from agentloop.skillset import Skill, SkillSet, Unmet
 
 
@@ -88,29 +89,60 @@ class InputTextArgs(_Args):
     element: int | None = Field(None, ge=0, description="text field to tap first; default: the focused one")
 
 
+def _field(scene: SceneGraph, element: int | None) -> Unmet | None:
+    """A text field to type into or clear: the element named, or else the focused one."""
+    if element is not None:
+        problem = _element(scene, element)
+        node = scene.node(str(element))
+        if problem is None and node is not None and not node.get("editable"):
+            problem = Unmet(f"element {element} is not a text field", "a text field (edittext) as element")
+        return problem
+    if not any(n.get("focused") for n in scene.nodes):
+        return Unmet("no text field has focus", "a text field named as element, or one focused by a click")
+    return None
+
+
+def target_field(scene: SceneGraph, element: int | None) -> Node | None:
+    """The field a text skill acts on: the element named, else the focused one."""
+    if element is not None:
+        return scene.node(str(element))
+    return next((n for n in scene.nodes if n.get("focused")), None)
+
+
 class InputText(Skill):
-    """Type text into a text field (tapping it first when an element is given): it is added after what the field holds, at the cursor; nothing is cleared."""
+    """Type text into a text field (tapping it first when an element is given): it is added after what the field holds, at the cursor; nothing is cleared (clear_text first to replace it)."""
 
     name = "input_text"
     Args = InputTextArgs
 
     def precondition(self, scene: SceneGraph, args: InputTextArgs) -> Unmet | None:
-        if args.element is not None:
-            problem = _element(scene, args.element)
-            node = scene.node(str(args.element))
-            if problem is None and node is not None and node.kind != "edittext":
-                problem = Unmet(f"element {args.element} is not a text field", "a text field (edittext) as element")
-            return problem
-        if not any(n.get("focused") for n in scene.nodes):
-            return Unmet("no text field has focus", "a text field named as element, or one focused by a click")
-        return None
+        return _field(scene, args.element)
 
     def expected_effect(self, scene: SceneGraph, args: InputTextArgs) -> list[Effect]:
-        target = scene.node(str(args.element)) if args.element is not None else next(
-            (n for n in scene.nodes if n.get("focused")), None)
+        target = target_field(scene, args.element)
         if target is None or not args.text:
             return []
         return [attr(target.id, "text", str(target.get("text", "")) + args.text)]
+
+
+class ClearTextArgs(_Args):
+    """The field to empty: by number, or the focused one."""
+
+    element: int | None = Field(None, ge=0, description="text field to tap first; default: the focused one")
+
+
+class ClearText(Skill):
+    """Empty a text field (tapping it first when an element is given, else the focused one): the cursor goes to its end (key MOVE_END), then one Delete key per character of its value; input_text after it replaces the value."""
+
+    name = "clear_text"
+    Args = ClearTextArgs
+
+    def precondition(self, scene: SceneGraph, args: ClearTextArgs) -> Unmet | None:
+        return _field(scene, args.element)
+
+    def expected_effect(self, scene: SceneGraph, args: ClearTextArgs) -> list[Effect]:
+        target = target_field(scene, args.element)
+        return [] if target is None else [attr(target.id, "text", "")]
 
 
 class ScrollArgs(_Args):
@@ -208,5 +240,5 @@ class Answer(Skill):
     Args = AnswerArgs
 
 
-SKILLS = SkillSet([Click, LongPress, InputText, Scroll, Swipe, NavigateBack, NavigateHome,
+SKILLS = SkillSet([Click, LongPress, InputText, ClearText, Scroll, Swipe, NavigateBack, NavigateHome,
                    KeyboardEnter, OpenApp, Wait, Answer])

@@ -29,7 +29,7 @@ APPS: dict[str, str] = {
 }
 
 # Android key codes used by the skills.
-KEYCODES: dict[str, int] = {"home": 3, "back": 4, "enter": 66, "del": 67}
+KEYCODES: dict[str, int] = {"home": 3, "back": 4, "enter": 66, "del": 67, "move_end": 123}
 
 # (settings namespace, key) read to check a toggle, and the shell command that sets it.
 TOGGLES: dict[str, tuple[str, str]] = {
@@ -68,8 +68,9 @@ def text(value: str) -> str:
     return f"input {InputKind.TEXT.value} " + shlex.quote(value.replace(" ", "%s"))
 
 
-def keyevent(name: str) -> str:
-    return f"input {InputKind.KEYEVENT.value} {KEYCODES[name]}"
+def keyevent(*names: str) -> str:
+    # `input keyevent` presses each code it is given in turn: one shell command for many keys.
+    return f"input {InputKind.KEYEVENT.value} " + " ".join(str(KEYCODES[n]) for n in names)
 
 
 def launch(package: str) -> str:

@@ -175,8 +175,9 @@ class AndroidDevice:
     def text(self, value: str) -> None:
         self.shell(C.text(value))
 
-    def key(self, name: str) -> None:
-        self.shell(C.keyevent(name))
+    def key(self, *names: str) -> None:
+        """Press these keys in turn (`KEYCODES`' names), in one shell command."""
+        self.shell(C.keyevent(*names))
 
     def launch(self, package: str) -> None:
         out, rc = self.shell_status(C.launch(package))

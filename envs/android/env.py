@@ -27,6 +27,8 @@ from agentloop.skills.android import (
     SKILLS,
     Answer,
     AnswerArgs,
+    ClearText,
+    ClearTextArgs,
     Click,
     ClickArgs,
     InputText,
@@ -43,6 +45,7 @@ from agentloop.skills.android import (
     SwipeArgs,
     Wait,
     WaitArgs,
+    target_field,
 )
 from agentloop.skillset import BoundCall, Executors, NoArgs
 from agentloop.spaces import SkillSpace, fit_text, observation_space
@@ -140,6 +143,15 @@ class AndroidEnv(SkillEnv):
             self._dev.tap(*hierarchy.center(self._node(args.element)))
         self._dev.text(args.text)
 
+    def _clear_text(self, args: ClearTextArgs) -> None:
+        field = target_field(self._scene, args.element)
+        if args.element is not None:
+            self._dev.tap(*hierarchy.center(self._node(args.element)))
+        # A tap leaves the caret where the finger landed, maybe inside the text: move it to the
+        # end, then delete backwards once per character the field holds (what the dump shows).
+        held = str(field.get("text", "")) if field is not None else ""
+        self._dev.key("move_end", *["del"] * len(held))
+
     def _scroll(self, args: ScrollArgs) -> None:
         if args.element is not None:
             x, y, w, h = self._node(args.element).attrs["bbox"]
@@ -180,7 +192,7 @@ class AndroidEnv(SkillEnv):
         self.answer = args.text
 
     executors = Executors(SKILLS, {
-        Click: _click, LongPress: _long_press, InputText: _input_text, Scroll: _scroll, Swipe: _swipe,
+        Click: _click, LongPress: _long_press, InputText: _input_text, ClearText: _clear_text, Scroll: _scroll, Swipe: _swipe,
         NavigateBack: _navigate_back, NavigateHome: _navigate_home, KeyboardEnter: _keyboard_enter,
         OpenApp: _open_app, Wait: _wait, Answer: _answer,
     })

@@ -2,8 +2,17 @@
 
 Nodes are the elements a person could perceive or act on (text, description, resource id, or
 clickable/checkable/focusable/scrollable); they are numbered in document order, which is the
-number shown on the set-of-marks screenshot. A text field is named by its label (hint,
-description or resource id) and holds its value in `text`, so typing does not rename it.
+number shown on the set-of-marks screenshot. A node is named by its text, else its description,
+else its resource id; a text field by its label (hint, description or resource id), and it holds
+its value in `text` (always, `""` when empty), so typing does not rename it.
+
+As on the web (`envs/web/elements.py`), a node has `bbox` always and the rest only where it
+differs from the default for its kind (`DEFAULTS`; a reader uses `node.get(key, default)`), so
+that its line in a prompt says what is particular about it: no `enabled=True`, `focused=False`,
+... on every line. Kind by kind: `class` only where it is not the stock widget its kind names
+(`android.widget.Switch` for `switch`); `checked` on every checkable node (off is news there);
+`text`, `desc` and `hint` only where they are not the node's name (a field's `text` always);
+`package` on the first node (the app in front) and elsewhere only where it differs from it.
 Each node's `bbox` is `[x, y, w, h]` in screen pixels, the project's one box convention (uiautomator itself writes corners,
 `[x1,y1][x2,y2]`, which is converted here and nowhere else). Relations: `child_of` (nearest
 kept ancestor), and `above` and `left_of` between siblings.
@@ -20,6 +29,12 @@ from agentloop.scene import Node, Relation, SceneGraph
 
 _BOUNDS = re.compile(r"\[(-?\d+),(-?\d+)\]\[(-?\d+),(-?\d+)\]")
 _FLAGS = ("clickable", "checkable", "checked", "enabled", "focused", "scrollable")
+# What a node has unless it says otherwise; a node's attrs hold only what differs from these.
+DEFAULTS: dict[str, Any] = {
+    "class": "", "resource_id": "", "text": "", "desc": "", "hint": "", "package": "", "clickable": False,
+    "checkable": False, "checked": False, "enabled": True, "focused": False, "scrollable": False, "editable": False}
+# The packages of the stock widgets, whose class the node's kind already names.
+_STOCK = ("android.widget.", "android.view.")
 # An element without any of these, and without text, is layout only: nothing to see or touch.
 _KEEP_FLAGS = ("clickable", "checkable", "focusable", "scrollable")
 
@@ -52,9 +67,8 @@ def _node(nid: str, a: dict[str, str]) -> Node:
     cls, text, hint = a.get("class", ""), a.get("text", ""), a.get("hint", "")
     rid = a.get("resource-id", "")
     attrs: dict[str, Any] = {
-        "class": cls, "resource_id": rid, "text": text,
-        "desc": a.get("content-desc", ""), "bbox": parse_bounds(a.get("bounds", "[0,0][0,0]")),
-        "package": a.get("package", ""),
+        "class": cls, "resource_id": rid, "text": text, "desc": a.get("content-desc", ""),
+        "bbox": parse_bounds(a.get("bounds", "[0,0][0,0]")), "package": a.get("package", ""),
     }
     attrs.update({f: a.get(f) == "true" for f in _FLAGS})
     if _editable(cls):
@@ -66,7 +80,23 @@ def _node(nid: str, a: dict[str, str]) -> Node:
         name = hint or a.get("content-desc") or rid.rsplit("/", 1)[-1]
     else:
         name = text or a.get("content-desc") or rid.rsplit("/", 1)[-1]
-    return Node(id=nid, kind=cls.rsplit(".", 1)[-1].lower() or "view", name=name, attrs=attrs)
+    kind = cls.rsplit(".", 1)[-1].lower() or "view"
+    return Node(id=nid, kind=kind, name=name, attrs=_informative(attrs, name))
+
+
+def _informative(attrs: dict[str, Any], name: str) -> dict[str, Any]:
+    """`attrs` less what the node's kind and name already say (see the module's docstring)."""
+    keep = {"bbox": attrs["bbox"]}
+    field, checkable = attrs.get("editable", False), attrs["checkable"]
+    for key, default in DEFAULTS.items():
+        value = attrs.get(key, default)
+        if key == "class" and value.startswith(_STOCK):
+            continue  # the kind names it
+        if key in ("text", "desc", "hint") and value == name and not (key == "text" and field):
+            continue  # it is the name
+        if value != default or (key == "text" and field) or (key == "checked" and checkable):
+            keep[key] = value
+    return keep
 
 
 def parse(xml: str) -> SceneGraph:
@@ -93,6 +123,12 @@ def parse(xml: str) -> SceneGraph:
         todo.extend((c, nid) for c in reversed(el))
     for siblings in kids.values():
         rels.extend(_layout(siblings))
+    # The app in front is said once, by the first node; another node names its package only
+    # where it is another app's (a keyboard, a system dialog).
+    front = nodes[0].get("package", "") if nodes else ""
+    for n in nodes[1:]:
+        if n.get("package") == front:
+            del n.attrs["package"]
     return SceneGraph(nodes=nodes, relations=rels)
 
 
@@ -116,6 +152,13 @@ def center(node: Node) -> tuple[int, int]:
     return x + w // 2, y + h // 2
 
 
+def label(node: Node) -> str:
+    """What an element shows (its text, else its description); "" for a text field, whose name
+    is its label, and for an element named only by its resource id."""
+    rid = str(node.get("resource_id", "")).rsplit("/", 1)[-1]
+    return "" if node.get("editable") or node.name == rid else node.name
+
+
 def to_text(scene: SceneGraph) -> str:
     """One line per element, its box last (screen pixels, what `click` and `swipe` take):
     `[3] switch 'ON' id=switch_widget clickable checked @[465,140,60,60]`; a text field by its
@@ -126,8 +169,8 @@ def to_text(scene: SceneGraph) -> str:
         if a.get("editable"):
             head = (f" {n.name!r}" if n.name else "") + f" value={a.get('text', '')!r}"
         else:
-            label = a.get("text") or a.get("desc") or ""
-            head = f" {label!r}" if label else ""
+            shown = label(n)
+            head = f" {shown!r}" if shown else ""
         rid = str(a.get("resource_id", "")).rsplit("/", 1)[-1]
         flags = [f for f in ("clickable", "checkable", "checked", "focused", "scrollable") if a.get(f)]
         if not a.get("enabled", True):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from agentloop.calls import SkillCall
 from agentloop.context import Context
+from agentloop.envs.android import hierarchy
 from agentloop.envs.android.tasks import TASKS, AndroidTask, FormTask, ToggleTask
 from agentloop.records import Plan
 from agentloop.roles.planner import BasePlanner
@@ -16,12 +17,8 @@ from agentloop.scene import Node, SceneGraph
 from agentloop.skills.android import Answer, Click, InputText, KeyboardEnter, NavigateBack, OpenApp, Wait
 
 
-def _label(n: Node) -> str:
-    return str(n.get("text") or n.get("desc") or "")
-
-
 def _find(scene: SceneGraph, label: str) -> Node | None:
-    return next((n for n in scene.nodes if _label(n).lower() == label.lower()), None)
+    return next((n for n in scene.nodes if hierarchy.label(n).lower() == label.lower()), None)
 
 
 def _row_switch(scene: SceneGraph, label: Node) -> Node | None:

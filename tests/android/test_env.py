@@ -116,12 +116,12 @@ def test_every_skill_reaches_the_phone(adb_double):
     _run(env, f"scroll(direction='down', element={scroller.id})")
     # Content moves down-to-up: the finger starts below the box's centre and moves up by a third.
     assert _last_input(phone) == f"input swipe {x + w // 2} {y + h // 2 + h // 3} {x + w // 2} {y + h // 2 - h // 3} 300"
-    button = p.scene_graph.find(text="Create contact")[0]
+    button = p.scene_graph.find(name="Create contact")[0]
     _run(env, f"long_press(element={button.id})")
     assert phone.stack[-1] is Screen.CONTACT_EDIT
     p = _run(env, "navigate_back()")
     assert phone.stack[-1] is Screen.CONTACTS
-    cx, cy = hierarchy.center(p.scene_graph.find(text="Create contact")[0])
+    cx, cy = hierarchy.center(p.scene_graph.find(name="Create contact")[0])
     p = _run(env, f"click(x={cx}, y={cy})")
     field = p.scene_graph.find(kind="edittext")[0]
     p = _run(env, f"input_text(text='Ada Lovelace', element={field.id})")
@@ -157,7 +157,7 @@ def test_observation_text_and_set_of_marks(adb_double):
     assert not np.array_equal(o1["screenshot"], o2["screenshot"])
     p = perception_of(info)
     assert p.task == "wifi_on" and p.goal == "Turn Wi-Fi on in Settings."
-    settings = p.scene_graph.find(text="Settings")[0]
+    settings = p.scene_graph.find(name="Settings")[0]
     assert settings.attrs["bbox"] == [30, 700, 140, 140]  # the double's launcher icon, [x, y, w, h]
     marked.close()
 

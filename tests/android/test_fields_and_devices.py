@@ -61,7 +61,7 @@ def test_boxes_are_in_the_pixels_click_takes(adb_double):
     _, info = env.reset(seed=0)
     p = perception_of(info)
     assert p.extra["screen_size"] == [540, 960]
-    settings = p.scene_graph.find(text="Settings")[0]
+    settings = p.scene_graph.find(name="Settings")[0]
     x, y, w, h = settings.attrs["bbox"]
     assert f"@[{x},{y},{w},{h}]" in env._last_obs["text"]
     _, _, _, _, info = env.step(f"click(x={x + w // 2}, y={y + h // 2})")  # the middle of its box

@@ -37,3 +37,18 @@ def test_bounds_become_pixel_boxes():
 def test_bad_xml_is_a_clear_error():
     with pytest.raises(hierarchy.HierarchyError, match="not valid XML"):
         hierarchy.parse("<hierarchy><node")
+
+
+def test_a_node_carries_only_what_differs_from_its_kinds_defaults():
+    g = hierarchy.parse(XML)
+    recycler, title, switch, _ = g.nodes
+    # The app in front is said once; a stock widget's class is its kind; a third-party one's is kept.
+    assert recycler.attrs == {"bbox": [0, 200, 1080, 2200], "class": "androidx.recyclerview.widget.RecyclerView",
+                              "package": "p", "scrollable": True}
+    assert title.attrs == {"bbox": [40, 220, 560, 80], "resource_id": "android:id/title"}  # its text is its name
+    assert (switch.get("enabled"), switch.get("checked"), switch.get("focused", False)) == (False, True, False)
+    for n in g.nodes:
+        assert not [k for k, v in n.attrs.items() if k != "bbox" and hierarchy.DEFAULTS.get(k) == v
+                    and not (k == "checked" and n.get("checkable"))], n
+    off = hierarchy.parse(XML.replace('checked="true"', 'checked="false"')).node("2")
+    assert off.attrs["checked"] is False  # a checkable node says it is off

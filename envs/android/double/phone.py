@@ -22,7 +22,7 @@ from enum import Enum
 from functools import partial
 from xml.sax.saxutils import quoteattr
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from agentloop.envs.android import commands as C
 
@@ -94,6 +94,7 @@ class Phone:
         self.stack: list[Screen] = [Screen.HOME]
         self.fields: dict[str, str] = {}
         self.focus: str | None = None
+        self.cursor = 0  # where the focused field's caret is: text typed goes in there
         self.connected = True  # False: the server lists no device, as with none plugged in
         self.idle_failures = 0  # the next N `uiautomator dump` calls fail as on a busy device
         # The last shell commands received, so tests can see what a skill sent; bounded
@@ -239,10 +240,13 @@ class Phone:
         hit = _deepest(self.screen(), x, y)
         if hit is not None and hit.on_tap is not None:
             hit.on_tap()
+            if hit.cls.endswith("EditText") and self.focus is not None:
+                self.cursor = _caret(hit, x)
 
     def type_text(self, value: str) -> None:
         if self.focus is not None:
-            self.fields[self.focus] = self.fields.get(self.focus, "") + value
+            held, at = self.fields.get(self.focus, ""), min(self.cursor, len(self.fields.get(self.focus, "")))
+            self.fields[self.focus], self.cursor = held[:at] + value + held[at:], at + len(value)
 
     def back(self) -> None:
         if len(self.stack) > 1:
@@ -255,7 +259,11 @@ class Phone:
         elif code == C.KEYCODES["back"]:
             self.back()
         elif code == C.KEYCODES["del"] and self.focus:
-            self.fields[self.focus] = self.fields.get(self.focus, "")[:-1]
+            # Delete removes the character before the caret; at the start it does nothing.
+            held, at = self.fields.get(self.focus, ""), min(self.cursor, len(self.fields.get(self.focus, "")))
+            self.fields[self.focus], self.cursor = held[:max(0, at - 1)] + held[at:], max(0, at - 1)
+        elif code == C.KEYCODES["move_end"] and self.focus:
+            self.cursor = len(self.fields.get(self.focus, ""))
         elif code == C.KEYCODES["enter"]:
             self.focus = None
 
@@ -284,6 +292,13 @@ def _deepest(w: Widget, x: int, y: int) -> Widget | None:
         if hit is not None:
             return hit
     return w if w.on_tap is not None else None
+
+
+def _caret(w: Widget, x: int) -> int:
+    """Where a tap at x puts a field's caret: the character boundary nearest the finger in the
+    text as drawn (from 10 px into the box), as Android places it; past the text, at its end."""
+    font, start = ImageFont.load_default(), w.box[0] + 10
+    return min(range(len(w.text) + 1), key=lambda i: abs(start + font.getlength(w.text[:i]) - x))
 
 
 def _b(v: bool) -> str:

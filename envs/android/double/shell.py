@@ -71,7 +71,8 @@ def _input(phone: Phone, words: list[str]) -> Reply:
     elif inp.kind is InputKind.TEXT:
         phone.type_text(inp.text)
     elif inp.kind is InputKind.KEYEVENT and n:
-        phone.key(n[0])
+        for code in n:  # `input keyevent` presses every code it is given, in turn
+            phone.key(code)
     else:
         return _usage(words)
     return b"", 0

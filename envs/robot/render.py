@@ -10,14 +10,12 @@ import importlib.util
 import itertools
 import math
 import os
-import sys
 import threading
 
 os.environ.setdefault("MUJOCO_GL", "egl")
 
 import mujoco
 import numpy as np
-
 
 # Held while a renderer is made: the first one loads Mesa (and its libLLVM) and initialises
 # MuJoCo's one EGL display, neither of which is guarded against two threads doing it at once.

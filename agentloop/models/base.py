@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -9,7 +10,8 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from pydantic import BaseModel, ValidationError
 from typing_extensions import Unpack
 
-from agentloop.errors import validation_problems
+from agentloop.calls import SkillCall
+from agentloop.errors import ActionError, validation_problems
 from agentloop.models.types import Completion, Message, Sampling
 
 if TYPE_CHECKING:
@@ -91,12 +93,60 @@ def extract_json(text: str) -> object:
     raise ValueError(f"reply is not JSON: {text[:200]!r}")
 
 
+# A fenced block, whatever its language tag (```python, ```text, ```).
+_BLOCK = re.compile(r"```[\w+-]*[ \t]*\n?(.*?)```", re.S)
+# The field a reply names its skill call in, where `schema` asks for one: a call itself
+# ({"skill": ..., "args": ...}) or a reply that commits to one (`next_action`).
+_NEXT = "next_action"
+
+
+def reply_data(text: str, schema: type[BaseModel]) -> object:
+    """What a reply says, for `schema`: its JSON (`extract_json`), or, where `schema` asks for a
+    skill call and the reply is one unambiguous call in the env's call syntax instead
+    (`click(element="3")`, alone or alone in a code fence), that call in the schema's shape,
+    parsed by the loop's own parser (`SkillCall.parse`). Anything else raises the JSON error."""
+    slot = _call_slot(schema)
+    whole = _call(text.strip()) if slot is not None else None  # a call: braces in it are its arguments'
+    if whole is None:
+        try:
+            return extract_json(text)
+        except ValueError:
+            blocks = _BLOCK.findall(text) if slot is not None else []
+            if len(blocks) != 1 or _call(blocks[0].strip()) is None:
+                raise
+            whole = _call(blocks[0].strip())
+    assert whole is not None
+    try:
+        call = SkillCall.parse(whole)
+    except ActionError as e:
+        raise ValueError(f"reply is neither JSON nor a usable skill call: {e.message}") from None
+    choice = {"skill": call.name, "args": call.args}
+    return choice if slot == "" else {slot: choice}
+
+
+def _call_slot(schema: type[BaseModel]) -> str | None:
+    """Where `schema` takes a skill call: "" for the call itself, `next_action`, or None."""
+    fields = schema.model_fields
+    if "skill" in fields and "args" in fields:
+        return ""
+    return _NEXT if _NEXT in fields else None
+
+
+def _call(text: str) -> str | None:
+    """`text` where it is one call `name(...)` (not prose, several calls or a bare word)."""
+    try:
+        node = ast.parse(text, mode="eval").body
+    except SyntaxError:
+        return None
+    return text if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) else None
+
+
 def parse_into(completion: Completion, schema: type[BaseModel] | None) -> Completion:
-    """Fill `parsed` / `parse_error` of a completion from its text."""
+    """Fill `parsed` / `parse_error` of a completion from its text (`reply_data`)."""
     if schema is None:
         return completion
     try:
-        completion.parsed = schema.model_validate(extract_json(completion.text))
+        completion.parsed = schema.model_validate(reply_data(completion.text, schema))
         completion.parse_error = None
     except (ValueError, ValidationError) as e:
         completion.parsed = None

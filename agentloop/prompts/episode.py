@@ -158,12 +158,14 @@ def live_feedback(feedback: Sequence[Feedback], history: Sequence[HistoryItem],
     return live[-limit:]
 
 
-def _same_call(text: str, item: HistoryItem) -> bool:
+def same_call(a: str, b: str) -> bool:
+    """Whether two call texts name the same call (arguments compared as text: `element=3` is
+    `element="3"`); text that does not parse as a call must match exactly."""
     try:
-        a, b = SkillCall.parse(text), SkillCall.parse(item.action)
+        x, y = SkillCall.parse(a), SkillCall.parse(b)
     except (ActionError, ValueError):
-        return text.strip() == item.action.strip()
-    return a.name == b.name and {k: str(v) for k, v in a.args.items()} == {k: str(v) for k, v in b.args.items()}
+        return a.strip() == b.strip()
+    return x.name == y.name and {k: str(v) for k, v in x.args.items()} == {k: str(v) for k, v in y.args.items()}
 
 
 def plan_progress(plan: Plan, history: Sequence[HistoryItem], since: int) -> list[tuple[str, bool]]:
@@ -172,7 +174,7 @@ def plan_progress(plan: Plan, history: Sequence[HistoryItem], since: int) -> lis
     ran = [h for h in history if h.index >= since and passed(h)]
     out, at = [], 0
     for step in plan.steps:
-        hit = next((j for j in range(at, len(ran)) if _same_call(step, ran[j])), None)
+        hit = next((j for j in range(at, len(ran)) if same_call(step, ran[j].action)), None)
         if hit is not None:
             at = hit + 1
         out.append((step, hit is not None))

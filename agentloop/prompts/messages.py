@@ -13,7 +13,8 @@ import numpy as np
 from agentloop.context import Context
 from agentloop.models.types import ImagePart, Message, Part, TextPart
 from agentloop.prompts import render
-from agentloop.prompts.episode import history_view, live_feedback, plan_progress, recalled
+from agentloop.prompts.episode import history_view, live_feedback, plan_progress, recalled, same_call
+from agentloop.prompts.focus import focus
 from agentloop.records import Feedback, Plan
 from agentloop.scene import SceneGraph
 from agentloop.skillset import BoundCall
@@ -86,11 +87,27 @@ def action_messages(ctx: Context, feedback: list[Feedback], images: bool, plan: 
 
 def goal_facts(ctx: Context) -> list[str]:
     """The goal as the env states it in predicates (`Perception.extra["goal_spec"]`), where it
-    does: "lemon in grey_tray". It holds for the whole episode."""
+    does: "lemon in grey_tray". Only facts whose every id is a real one are shown: an id in the
+    scene now or shown by an earlier step. A symbolic target (`drawer_with_only_fruit`, which the
+    agent must find) or an object not yet seen is no id the model can name; the goal's words say
+    what is meant."""
+    return [text for _, text in _facts(ctx)]
+
+
+def _facts(ctx: Context) -> list[tuple[list[str], str]]:
+    """The goal facts shown (see `goal_facts`), each with the ids it names."""
     spec = ctx.perception.extra.get(GOAL_SPEC)
     predicates = spec.get("predicates", []) if isinstance(spec, dict) else []
-    return [" ".join(str(p[k]) for k in ("object", "rel", "target") if p.get(k)) for p in predicates
-            if isinstance(p, dict)]
+    known = {n.id for n in ctx.scene.nodes} if ctx.scene is not None else set()
+    known |= {nid for item in ctx.history for nid in item.seen}
+    out = []
+    for p in predicates:
+        if not isinstance(p, dict):
+            continue
+        ids = [str(p[k]) for k in ("object", "target") if p.get(k)]
+        if ids and all(i in known for i in ids):
+            out.append((ids, " ".join(str(p[k]) for k in ("object", "rel", "target") if p.get(k))))
+    return out
 
 
 def single_messages(ctx: Context, feedback: list[Feedback], images: bool) -> list[Message]:
@@ -108,33 +125,54 @@ def prm_prompt(ctx: Context, feedback: list[Feedback]) -> str:
 
 
 def critic_messages(action: BoundCall, ctx: Context, irreversible: bool, images: bool) -> list[Message]:
-    """The critic's prompt: the proposed action, before it runs."""
+    """The critic's prompt: the proposed action, before it runs, and the part of the scene it
+    names (`focus`): the nodes with their relations and neighbours, or the whole scene for a
+    call that names none."""
     skill = next((s for s in ctx.skills if s.name == action.call.name), None)
-    text = render("critic.j2", **context_values(ctx), action=str(action.call), irreversible=irreversible,
+    values = context_values(ctx)
+    seen = focus(action.call, ctx.scene, goal=[i for ids, _ in _facts(ctx) for i in ids])
+    if seen is not None:
+        values.update(scene_title=seen.heading(), scene_text=seen.text)
+    text = render("critic.j2", **values, action=str(action.call), irreversible=irreversible,
                   skill_description=skill.description if skill else "")
     shown = frames(images, ctx)
     return [system_message("critic", ctx.env_id, bool(shown)), user_message(text, shown)]
 
 
 def validator_messages(action: BoundCall, before: Context, after: Context, images: bool) -> list[Message]:
-    """The validator's prompt: the action that ran, the scene before and what changed."""
+    """The validator's prompt: the action that ran, what this call was meant to do (its skill's
+    expected effects with its arguments, the planner's reason), the nodes it names as they were
+    before, and what changed (the scene's diff, not the scene again)."""
     skill = next((s for s in before.skills if s.name == action.call.name), None)
     failure = after.perception.action_error
+    seen = focus(action.call, before.scene, whole=False)
+    before_text = seen.text if seen is not None else ("" if before.scene is not None else before.text)
+    shown = frames(images, before, after)
     text = render("validator.j2", goal=before.goal, action=str(action.call),
                   intent=skill.description if skill else str(action.call), expected=_expected(action, before),
-                  before_text=before.scene.to_text() if before.scene is not None else before.text,
-                  diff_text=_diff_text(before, after), env_error=str(failure) if failure else None)
-    shown = frames(images, before, after)
+                  reason=_reason(action, before.plan),
+                  before_heading=seen.heading("BEFORE IT RAN") if seen is not None else "TEXT VIEW BEFORE IT RAN",
+                  before_text=before_text, diff_text=_diff_text(before, after),
+                  env_error=str(failure) if failure else None, images=len(shown) == 2)
     return [system_message("validator", before.env_id, bool(shown)), user_message(text, shown)]
 
 
 def _expected(action: BoundCall, before: Context) -> list[str]:
+    """The skill's expected effects with this call's arguments, as predicates on the next scene."""
     if before.scene is None:
         return []
     try:
         return [str(e) for e in action.skill.expected_effect(before.scene, action.args)]
     except Exception:  # a broken effect declaration leaves the model to judge unaided
         return []
+
+
+def _reason(action: BoundCall, plan: Plan | None) -> str:
+    """The planner's stated reason for the call: the rationale of the plan in force, where the
+    call is one of its steps (a call the plan did not name has no reason stated)."""
+    if plan is None or not plan.rationale:
+        return ""
+    return plan.rationale if any(same_call(step, str(action.call)) for step in plan.steps) else ""
 
 
 def _diff_text(before: Context, after: Context) -> str:

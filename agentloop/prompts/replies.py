@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ValidationError
 
 from agentloop.calls import SkillCall, SkillSpec
-from agentloop.models.base import extract_json
+from agentloop.models.base import reply_data
 from agentloop.prompts.schemas import ActionChoice, PlanReply, ReflectReply
 from agentloop.records import CallRole, Plan
 
@@ -55,12 +55,13 @@ def reflect_reply(plan: Plan, choice: ActionChoice) -> ReflectReply:
 
 
 def parse_reply(role: CallRole, raw: str) -> BaseModel | None:
-    """A planner call's reply parsed with its role's schema; None when it does not parse."""
+    """A planner call's reply parsed with its role's schema, as the runtime parsed it (a reply
+    written as a skill call included); None when it does not parse."""
     schema = _SCHEMAS.get(role)
     if schema is None:
         return None
     try:
-        return schema.model_validate(extract_json(raw))
+        return schema.model_validate(reply_data(raw, schema))
     except (ValueError, ValidationError):
         return None
 

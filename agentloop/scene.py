@@ -91,11 +91,17 @@ class SceneDiff(BaseModel):
         lines: list[str] = []
         lines += [f"+ {n}" for n in self.added]
         lines += [f"- {n}" for n in self.removed]
+        moved = 0
         for nid, changes in self.changed.items():
             for key, ch in changes.items():
+                if key == "bbox":  # as in a scene's text, boxes are not printed raw: only counted
+                    moved += 1
+                    continue
                 lines.append(f"~ {nid}.{key}: {_short(ch.before)} -> {_short(ch.after)}")
         lines += [f"+ {r}" for r in self.relations_added]
         lines += [f"- {r}" for r in self.relations_removed]
+        if moved:
+            lines.append(f"({moved} node{'s' if moved > 1 else ''} moved or resized)")
         if len(lines) > limit:
             lines = lines[:limit] + [f"... {len(lines) - limit} more changes"]
         return "\n".join(lines) if lines else "(no change)"

@@ -22,7 +22,7 @@ def named_ids(call: SkillCall, scene: SceneGraph) -> list[str]:
 
 def around(scene: SceneGraph, ids: list[str], limit: int = NEIGHBOURS) -> SceneGraph:
     """`ids`' nodes first, then their neighbours (at most `limit`, in scene order), with the
-    relations that touch `ids`; the scene's own facts (`meta`) are kept."""
+    relations that touch `ids`; the scene's own facts (`meta`) and legend (units, boxes) are kept."""
     named = set(ids)
     touching = [r for r in scene.relations if r.src in named or r.dst in named]
     near = {r.dst if r.src in named else r.src for r in touching} - named
@@ -30,7 +30,7 @@ def around(scene: SceneGraph, ids: list[str], limit: int = NEIGHBOURS) -> SceneG
     kept = named | {n.id for n in neighbours}
     nodes = [n for i in ids if (n := scene.node(i)) is not None] + neighbours
     relations = [r for r in touching if r.src in kept and r.dst in kept]
-    return SceneGraph(nodes=nodes, relations=relations, meta=scene.meta)
+    return SceneGraph(nodes=nodes, relations=relations, meta=scene.meta, legend=scene.legend)
 
 
 @dataclass(frozen=True)

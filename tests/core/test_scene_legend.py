@@ -47,3 +47,18 @@ def test_a_scaled_image_is_said_to_be_and_the_legend_round_trips():
     assert head[1] == "(units: durations in ms)"
     assert SceneGraph.model_validate_json(g.model_dump_json()) == g
     assert g.state_key() == _graph(None, ("a", [0, 0, 1080, 100], {})).state_key()
+
+
+def test_a_diff_counts_moved_boxes_instead_of_printing_them():
+    before = _graph(None, ("a", [10, 10, 20, 10], {}), ("b", [0, 0, 5, 5], {"checked": False}))
+    after = _graph(None, ("a", [12, 10, 20, 10], {}), ("b", [0, 1, 5, 5], {"checked": True}))
+    text = SceneGraph.diff(before, after).to_text()
+    assert text.splitlines() == ["~ b.checked: False -> True", "(2 nodes moved or resized)"]
+
+
+def test_the_scene_around_a_call_keeps_the_legend():
+    from agentloop.prompts.focus import around
+
+    g = _graph(Legend(units="position in metres", pixels=SPACE), ("a", [10, 10, 20, 10], {}), ("b", [0, 0, 5, 5], {}))
+    near = around(g, ["a"])
+    assert near.legend == g.legend and near.to_text().splitlines()[0] == g.to_text().splitlines()[0]

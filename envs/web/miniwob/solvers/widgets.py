@@ -242,7 +242,11 @@ def use_autocomplete(ctx: Context) -> Action:
         return WAIT
     start, end = q[0], q[1] if len(q) > 1 else ""
     value = str(field.get("value") or "")
-    if value.lower().startswith(start.lower()) and value.lower().endswith(end.lower()) and len(value) > len(start):
+    # The suggestion picked may be the prefix itself ("Chad" for "Chad"): once one was clicked, a
+    # value no longer than the prefix is a pick too, not only one that grew past what was typed.
+    picked = any(a.startswith("click(") for a in done_actions(ctx))
+    matches = value.lower().startswith(start.lower()) and value.lower().endswith(end.lower())
+    if matches and (len(value) > len(start) or picked):
         return submit(ctx)
     items = [n for n in nodes(ctx, [Kind.OPTION, Kind.LISTITEM, Kind.MENUITEM])
              if n.name.lower().startswith(start.lower()) and n.name.lower().endswith(end.lower())]

@@ -11,6 +11,7 @@ one session after another and then N at once, and those two recordings compared.
     python benchmarks/replay_equivalence.py                         # every task, 3 seeds
     python benchmarks/replay_equivalence.py --families robot toy --seeds 8
     python benchmarks/replay_equivalence.py --tasks robot.pick-place --served 64 --out /tmp/eq
+    python benchmarks/replay_equivalence.py --out /tmp/eq --resume      # go on where a run stopped
 
 Target: no differing field for any task under any mode; every served level solves what the
 sessions alone solve. The table says, per task and mode, the episodes compared, the differing
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -113,6 +115,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=12000, help="first seed (new seeds, not the tests')")
     ap.add_argument("--served", type=int, default=0, help="also serve the tasks to N sessions at once")
     ap.add_argument("--out", type=Path, help="keep the runs and write results.json here")
+    ap.add_argument("--resume", action="store_true", help="keep the results of tasks already measured in --out")
     a = ap.parse_args()
     out = a.out or Path(tempfile.mkdtemp(prefix="replay-eq-"))
     rows: list[dict] = []
@@ -120,9 +123,16 @@ def main() -> int:
     ids = tasks(a.families, a.tasks)
     for i, env_id in enumerate(ids):
         task_dir = out / env_id.split("/")[-1]
-        rows += one_task(env_id, a.seeds, a.seed, task_dir)
+        done = task_dir / "rows.json"  # a task's rows, written once all its modes are measured
+        if a.resume and done.exists():
+            rows += json.loads(done.read_text())
+            continue
+        shutil.rmtree(task_dir, ignore_errors=True)  # a task cut short is measured again from its start
+        task_rows = one_task(env_id, a.seeds, a.seed, task_dir)
         if a.served:
-            rows.append(served(env_id, a.served, a.seed, task_dir))
+            task_rows.append(served(env_id, a.served, a.seed, task_dir))
+        done.write_text(json.dumps(task_rows, indent=1))
+        rows += task_rows
         print(f"[{i + 1}/{len(ids)}] {env_id}: {time.monotonic() - t0:.0f} s", file=sys.stderr)
     (out / "results.json").write_text(json.dumps(rows, indent=1))
     table = Table(title=f"replay equivalence ({out})")

@@ -1,6 +1,6 @@
 """Scripted web planner success per task: MiniWoB++ tasks with a solver, and site.* tasks.
 
-python benchmarks/web_tasks.py [--episodes 10] [--seed 1000] [--tasks miniwob.click-button,...] [--open] [--list]
+python benchmarks/web_tasks.py [--episodes 10] [--seed 1000] [--tasks miniwob.click-button,...] [--open] [--list] [--out DIR]
 
 Runs each task as `agentloop run agentloop/<task> --planner scripted` does: through the runner,
 with the default rule critic and rule validator and the env's own step limit, and prints success
@@ -67,6 +67,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1000, help="episode i runs with seed SEED+i")
     ap.add_argument("--open", action="store_true", help="the open loop: no critic, no validator")
     ap.add_argument("--list", action="store_true")
+    ap.add_argument("--out", type=Path, help="keep each task's run directory here (default: a temporary one)")
     a = ap.parse_args()
     load_plugins()
     claimed = claimed_tasks()
@@ -82,7 +83,7 @@ def main() -> int:
         for t in tasks:
             t0 = time.perf_counter()
             try:
-                records = run_task(t, a.episodes, a.seed, not a.open, Path(tmp))
+                records = run_task(t, a.episodes, a.seed, not a.open, a.out or Path(tmp))
             except Exception as e:  # a broken solver or task is a row in the table, not the end of it
                 print(f"{t:40s} ERROR {type(e).__name__}: {str(e).splitlines()[0][:80]}", flush=True)
                 continue

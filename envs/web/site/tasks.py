@@ -266,7 +266,8 @@ class PriceLookupTask(SiteTask):
         self.price_cents = min(found) if found else None
         self.feasible = self.price_cents is not None
         return (f'Find the price of the cheapest "{s.query}" in category {s.category} priced up to ${limit}, '
-                "and give it as your answer; if the shop has no such item, say the task is infeasible.")
+                "and give it as your answer (the price as the shop shows it, e.g. $12.34); if the shop has no such "
+                "item, say the task is infeasible.")
 
     def evaluate(self, page: Any = None) -> TaskResult:
         # Nothing on the site is changed by an answer: success comes only with the claim.

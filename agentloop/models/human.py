@@ -9,9 +9,12 @@
                        programs: GET /request (the pending one, 204 when none; `?wait=S`
                        waits up to S seconds), POST /reply
 
-Every reply is parsed against the request's schema exactly as a real model's would be; one
-that does not fit is refused with the parser's message and the same request is asked again
-(`attempt` counts the tries, `error` says what was wrong), so a slip is never a crash. The
+Every reply is parsed against the request's schema exactly as a real model's would be, then
+checked against the request's `reply_schema` itself (the skills listed and the ids in view,
+where the role grounds it); one that does not fit is refused with the message and the same
+request is asked again (`attempt` counts the tries, `error` says what was wrong), so a slip
+is never a crash. Where a role refuses an accepted reply further on (its own checks) and asks
+again, the new request carries that reason as its `error`, its `attempt` counting on. The
 accepted reply is returned as the call's completion, and the roles record it as a model call
 like any other: what a person answers is SFT data in the runtime's exact prompt format.
 
@@ -30,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
@@ -47,12 +51,14 @@ from agentloop.models.human_wire import (
     RequestPart,
     Validate,
     read_reply,
+    schema_problem,
 )
 from agentloop.models.types import Completion, ImagePart, Message, Sampling, Usage
 
 DEFAULT_PORT = 8765
-
-# Returns why a reply text is refused, or None when it is accepted.
+# Requests answered lately, kept to tell a role's re-ask (the same messages, the reply and the
+# reason it was refused) from a new request; one per concurrent episode is enough.
+RECENT = 32
 
 
 class HumanMode(str, Enum):
@@ -128,6 +134,7 @@ class HumanModel:
         self.image_dir = image_dir or Path(tempfile.mkdtemp(prefix="agentloop-human-"))
         self._lock = threading.Lock()  # one open request at a time: the others queue here
         self._count = 0
+        self._answered: deque[tuple[list[Message], str, int]] = deque(maxlen=RECENT)
         self.channel = self._channel()
 
     def _channel(self) -> Channel:
@@ -146,13 +153,28 @@ class HumanModel:
         """Ask until a reply fits `schema`; the accepted one is the completion."""
         with self._lock:
             self._count += 1
+            attempt, error = self._reasked(messages)
             request = HumanRequest(id=self._count, model=self.name, schema_name=schema.__name__ if schema else None,
-                                   reply_schema=_schema_of(schema), messages=self._messages(messages))
+                                   reply_schema=_schema_of(schema), messages=self._messages(messages),
+                                   attempt=attempt, error=error)
             started = time.perf_counter()
             text = self.channel.ask(request, lambda reply: _refusal(reply, schema))
+            self._answered.append((list(messages), text, request.attempt))
             c = Completion(text=text, model=self.name, latency_s=time.perf_counter() - started,
                            usage=Usage(), model_id=self.name, finish_reason="stop")
             return parse_into(c, schema)
+
+    def _reasked(self, messages: list[Message]) -> tuple[int, str | None]:
+        """(attempt, error) for a request: a role that refused an answered reply asks again
+        with the same messages, that reply and a user turn saying why (the retry prompt); the
+        reason becomes the request's `error`, and its `attempt` counts on from that reply's."""
+        if len(messages) < 2 or messages[-2].role != "assistant" or messages[-1].role != "user":
+            return 0, None
+        said, before = messages[-2].text(), messages[:-2]
+        for sent, text, attempt in reversed(self._answered):
+            if (text.strip() or "(empty)") == said.strip() and sent == before:
+                return attempt + 1, messages[-1].text()
+        return 0, None
 
     def _messages(self, messages: list[Message]) -> list[RequestMessage]:
         out = []
@@ -177,10 +199,15 @@ class HumanModel:
 
 
 def _refusal(text: str, schema: type[BaseModel] | None) -> str | None:
-    """Why `text` would be refused as a reply to `schema` (the parser's own message), or None."""
+    """Why `text` would be refused as a reply to `schema`, or None: the parser's own message,
+    else where the reply, as parsed (with the defaults of what it leaves out), breaks the JSON
+    schema the request shows (a skill not listed, an id not in view, an argument's type)."""
     if not text.strip():
         return "empty reply"
-    return parse_into(Completion(text=text, model="human"), schema).parse_error
+    c = parse_into(Completion(text=text, model="human"), schema)
+    if c.parse_error is not None or schema is None or c.parsed is None:
+        return c.parse_error
+    return schema_problem(c.parsed.model_dump(mode="json"), schema.model_json_schema())
 
 
 class StdioChannel:

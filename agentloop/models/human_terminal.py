@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 
 from rich.console import Console
+from rich.markup import escape
 
 from agentloop.errors import ModelError
 from agentloop.models.human_wire import HumanRequest, Validate
@@ -36,7 +37,7 @@ class TerminalChannel:
                 return text
             request.attempt += 1
             request.error = error
-            self.console.print(f"[red]refused:[/red] {error}", markup=True)
+            self.console.print(f"[red]refused:[/red] {escape(error)}", markup=True)
             self.console.print("answer again.")
 
     def _show(self, request: HumanRequest) -> None:
@@ -50,6 +51,8 @@ class TerminalChannel:
                 else:
                     c.print(f"[image {p.ref}: {p.path}]", markup=False)
         c.print(outline(request), markup=False)
+        if request.error:  # a role refused the reply to the request this one asks again
+            c.print(f"[red]refused:[/red] {escape(request.error)}", markup=True)
         c.print("type the reply (an empty line ends it):")
 
     def _reply(self) -> str:

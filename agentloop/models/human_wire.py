@@ -87,3 +87,42 @@ def read_reply(data: str | object, request: HumanRequest) -> tuple[str | None, s
     if reply.id != request.id:
         return None, f"reply to request {reply.id}, but the open request is {request.id}"
     return reply.text(), None
+
+
+def schema_problem(data: object, schema: dict[str, Any]) -> str | None:
+    """Why `data` (a reply as the parser reads it) does not fit the JSON schema `schema` (the
+    request's `reply_schema`: the skills listed and the ids in view, where the role grounds
+    it), or None. Checked with `jsonschema`; without it, the parser's own check is all."""
+    try:
+        from jsonschema import Draft202012Validator
+        from jsonschema.exceptions import best_match
+    except ImportError:
+        return None
+    error = best_match(Draft202012Validator(schema).iter_errors(data))
+    return None if error is None else "reply does not fit the schema: " + _describe(error)
+
+
+def _describe(error: Any) -> str:
+    """One line for a jsonschema error: where it is and what is wrong. Where no branch of an
+    `anyOf` fits (a skill call's variants), the branch whose `const` matches (the skill named)
+    tells why; where none matches, the values allowed are listed."""
+    if error.validator == "anyOf" and error.context:
+        branches: dict[int, list[Any]] = {}
+        for sub in error.context:
+            branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+        options = error.validator_value
+        named = [i for i, subs in branches.items() if not any(s.validator == "const" for s in subs)
+                 and options[i].get("type") != "null"]
+        if named:
+            from jsonschema.exceptions import best_match
+
+            return _describe(best_match(branches[named[0]]))
+        consts = [s for s in error.context if s.validator == "const"]
+        if consts:
+            allowed = ", ".join(json.dumps(s.validator_value) for s in consts)
+            return f"{_where(consts[0])}: {json.dumps(consts[0].instance)} is not one of {allowed}"
+    return f"{_where(error)}: {error.message}"
+
+
+def _where(error: Any) -> str:
+    return ".".join(str(p) for p in error.absolute_path) or "<root>"

@@ -144,6 +144,12 @@ def test_a_program_answers_through_the_page_endpoint(tmp_path, start):
                 assert refused.status_code == 422
                 assert refused.json()["error"] == "reply does not fit the schema: skill: Input should be a valid string"
                 assert refused.json()["request"]["attempt"] == 1
+                # JSON of the right shape, but a skill the request's schema does not list.
+                refused = client.post("/reply", json={"id": 1, "reply": {"skill": "turn_on", "args": {}}})
+                assert refused.status_code == 422
+                assert refused.json()["error"].startswith(
+                    'reply does not fit the schema: skill: "turn_on" is not one of "switch_on", ')
+                assert refused.json()["request"]["attempt"] == 2
             reply = decide(request)
             assert client.post("/reply", json={"id": request["id"], "reply": reply}).json() == {"accepted": True}
             accepted.append(json.dumps(reply))

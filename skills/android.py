@@ -11,10 +11,13 @@ their defaults (`hierarchy.DEFAULTS`: read them with `node.get(key, default)`), 
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from agentloop.calls import SkillSpec
 from agentloop.effects import Effect, attr, changed
 from agentloop.scene import Node, SceneGraph
 from agentloop.skillset import Skill, SkillSet, Unmet
@@ -201,14 +204,28 @@ class KeyboardEnter(Skill):
 class OpenAppArgs(_Args):
     """The app to open."""
 
-    app_name: str = Field(min_length=1, description="app name (Settings, Clock, Contacts, Files...) or package")
+    app_name: str = Field(min_length=1, description="the app's name, one of those the device has")
 
 
 class OpenApp(Skill):
-    """Open an app by name."""
+    """Open one of the device's apps by its name.
+
+    Its spec for an episode (`for_apps`) lists the names of the apps the device has, so the
+    skill's signature shows them and a grounded schema takes no other; the executor also
+    takes a package name, for a script that knows one."""
 
     name = "open_app"
     Args = OpenAppArgs
+
+    @classmethod
+    def for_apps(cls, apps: Sequence[str]) -> SkillSpec:
+        """The spec whose `app_name` is one of `apps` (the plain spec where none is known)."""
+        spec = cls.spec()
+        if not apps:
+            return spec
+        params = copy.deepcopy(spec.parameters)
+        params["properties"]["app_name"]["enum"] = list(apps)
+        return spec.model_copy(update={"parameters": params})
 
     def expected_effect(self, scene: SceneGraph, args: OpenAppArgs) -> list[Effect]:
         return [changed()]
@@ -227,18 +244,7 @@ class Wait(Skill):
     Args = WaitArgs
 
 
-class AnswerArgs(_Args):
-    """The answer in words."""
-
-    text: str = Field(description="the answer to the user's question")
-
-
-class Answer(Skill):
-    """Give the user an answer in words (for information-retrieval tasks)."""
-
-    name = "answer"
-    Args = AnswerArgs
-
-
+# A question is answered with the loop's own `finish(status="done", answer=...)`, which the env
+# judges (`AndroidEnv.judge_claim`): the vocabulary has no answer skill of its own.
 SKILLS = SkillSet([Click, LongPress, InputText, ClearText, Scroll, Swipe, NavigateBack, NavigateHome,
-                   KeyboardEnter, OpenApp, Wait, Answer])
+                   KeyboardEnter, OpenApp, Wait])

@@ -132,6 +132,11 @@ def clear_app(package: str) -> str:
     return f"pm clear {shlex.quote(package)}"
 
 
+def list_packages() -> str:
+    """Every package the device has, one `package:<name>` line each."""
+    return "pm list packages"
+
+
 def list_dir(path: str) -> str:
     return f"ls -1 {shlex.quote(path)}"
 
@@ -162,6 +167,20 @@ def dumped_path(output: str) -> str | None:
 def parse_settings_value(output: str) -> str | None:
     v = output.strip()
     return None if v in ("", "null") else v
+
+
+def parse_packages(output: str) -> set[str]:
+    """`package:com.android.settings` lines (`pm list packages`) -> the package names."""
+    return {line.strip()[len("package:"):] for line in output.splitlines() if line.strip().startswith("package:")}
+
+
+def format_packages(packages: list[str]) -> str:
+    return "".join(f"package:{p}\n" for p in packages)
+
+
+def app_names(packages: set[str]) -> list[str]:
+    """The names `open_app` takes (APPS' keys) of the apps among `packages`, in APPS' order."""
+    return [name for name, package in APPS.items() if package in packages]
 
 
 class ContentRow(BaseModel):

@@ -185,6 +185,10 @@ class AndroidDevice:
             raise DeviceError(f"cannot launch {package}: {out.strip()}")
 
     # ---- device state ----------------------------------------------------------------------
+    def packages(self) -> set[str]:
+        """The packages installed on the device (`pm list packages`)."""
+        return C.parse_packages(self.shell(C.list_packages()))
+
     def setting(self, namespace: str, key: str) -> str | None:
         return C.parse_settings_value(self.shell(C.settings_get(namespace, key)))
 

@@ -16,17 +16,18 @@ import numpy as np
 from gymnasium.error import ResetNeeded
 from PIL import Image, ImageDraw
 
+from agentloop.calls import SkillSpec
 from agentloop.env import SCRIPTED_PLANNER, Evaluation, SkillEnv
 from agentloop.envs.android import commands as C
 from agentloop.envs.android import hierarchy
 from agentloop.envs.android.device import AndroidDevice, DeviceError
 from agentloop.envs.android.tasks import get_task
 from agentloop.errors import ActionError, ErrorKind
+from agentloop.perception import INFO_KEY, ActionFailure
+from agentloop.records import Claim
 from agentloop.scene import Legend, Node, PixelSpace, SceneGraph
 from agentloop.skills.android import (
     SKILLS,
-    Answer,
-    AnswerArgs,
     ClearText,
     ClearTextArgs,
     Click,
@@ -85,7 +86,8 @@ class AndroidEnv(SkillEnv):
         self.observation_space = observation_space(obs_height, obs_width, max_text=MAX_TEXT)
         self.action_space = SkillSpace(SKILLS, max_length=512)
         self.device: AndroidDevice | None = None
-        self.answer: str | None = None
+        self.apps: list[str] = []  # the names open_app takes: the apps the device has, read on reset
+        self._skills: list[SkillSpec] = SKILLS.specs()
         self._scene = SceneGraph()
         self._screen_size = (0, 0)  # the device's own width and height, from the last screenshot
 
@@ -103,16 +105,18 @@ class AndroidEnv(SkillEnv):
     def _reset_world(self, seed: int | None, options: dict[str, Any]) -> str:
         if self.device is None:
             self.device = AndroidDevice(self.serial, self.adb_host, self.adb_port, use_uiautomator2=self.use_u2)
-        self.answer = None
+        # Read on every reset: an app may be installed or removed between episodes.
+        self.apps = C.app_names(self.device.packages())
+        self._skills = [OpenApp.for_apps(self.apps) if s.name == OpenApp.name else s for s in SKILLS.specs()]
         self.device.key("home")
         self.task.initialise(self.device)
         return self.task.goal
 
     def _execute(self, call: BoundCall) -> None:
         super()._execute(call)
-        # Waiting and answering leave the screen alone; anything else may start an animation
-        # that has to end before the next hierarchy dump shows the new state.
-        if self.settle_s and not isinstance(call.skill, (Wait, Answer)):
+        # Waiting leaves the screen alone; anything else may start an animation that has to
+        # end before the next hierarchy dump shows the new state.
+        if self.settle_s and not isinstance(call.skill, Wait):
             t0 = time.perf_counter()
             time.sleep(self.settle_s)
             self.timings["settle"] = time.perf_counter() - t0
@@ -176,10 +180,13 @@ class AndroidEnv(SkillEnv):
 
     def _open_app(self, args: OpenAppArgs) -> None:
         name = args.app_name.strip()
-        package = C.APPS.get(name.lower()) or (name if "." in name else None)
+        # A name the device's package list lacks is refused before launching; with no list
+        # read (an empty one), a stock name is tried and fails to launch where it is missing.
+        known = name.lower() in (self.apps or C.APPS)
+        package = C.APPS[name.lower()] if known else (name if "." in name else None)
         if package is None:
-            raise ActionError(ErrorKind.NO_APP, f"unknown app {args.app_name!r}; known: {', '.join(C.APPS)} "
-                                                "or give a package name")
+            raise ActionError(ErrorKind.NO_APP, f"the device has no app {args.app_name!r}; it has: "
+                                                f"{', '.join(self.apps) or 'none known'} (or give a package name)")
         try:
             self._dev.launch(package)
         except DeviceError as e:
@@ -188,13 +195,10 @@ class AndroidEnv(SkillEnv):
     def _wait(self, args: WaitArgs) -> None:
         time.sleep(args.seconds)
 
-    def _answer(self, args: AnswerArgs) -> None:
-        self.answer = args.text
-
     executors = Executors(SKILLS, {
         Click: _click, LongPress: _long_press, InputText: _input_text, ClearText: _clear_text, Scroll: _scroll, Swipe: _swipe,
         NavigateBack: _navigate_back, NavigateHome: _navigate_home, KeyboardEnter: _keyboard_enter,
-        OpenApp: _open_app, Wait: _wait, Answer: _answer,
+        OpenApp: _open_app, Wait: _wait,
     })
 
     # ---- perception -------------------------------------------------------------------------
@@ -232,16 +236,28 @@ class AndroidEnv(SkillEnv):
         success = score >= 1.0
         return Evaluation(1.0 if success else 0.0, success, score, success)
 
+    def judge_claim(self, claim: Claim) -> Evaluation | None:
+        """The task's verdict on the planner's `finish` claim, read from the device, where the
+        task asks a question; None for a task whose device-state check alone decides."""
+        score = self.task.judge_claim(claim, self._dev)
+        if score is None:
+            return None
+        success = score >= 1.0
+        return Evaluation(1.0 if success else 0.0, success, score, True)
+
     def _report(self) -> dict[str, Any]:
-        """The app in front (its package), the screen's size in pixels (the space of every box
-        and of `click`'s and `swipe`'s x and y; the screenshot may be scaled from it) and the
-        answer given, if any."""
+        """The app in front (its package) and the screen's size in pixels (the space of every
+        box and of `click`'s and `swipe`'s x and y; the screenshot may be scaled from it)."""
         facts: dict[str, Any] = {"screen_size": list(self._screen_size)}
         if self._scene.nodes:
             facts["package"] = self._scene.nodes[0].get("package", "")
-        if self.answer is not None:
-            facts["answer"] = self.answer
         return facts
+
+    def _info(self, scene: SceneGraph | None, ev: Evaluation, failure: ActionFailure | None) -> dict[str, Any]:
+        # The skills as this device offers them: open_app lists the apps it has.
+        info = super()._info(scene, ev, failure)
+        info[INFO_KEY].skills = list(self._skills)
+        return info
 
     def close(self) -> None:
         if self.device is not None:

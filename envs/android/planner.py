@@ -1,7 +1,8 @@
 """Scripted planner for the Android tasks: reads the UI element graph, no model.
 
 Toggle tasks: open Settings, find the row whose label matches, click its switch if it is in
-the wrong state. Form tasks (alarm, contact): open the app, press its add button, type each
+the wrong state. Toggle questions: open Settings, read the row's switch, and answer with the
+loop's `finish(status="done", answer="on" or "off")`. Form tasks (alarm, contact): open the app, press its add button, type each
 value into the text field under its label, press Save. Boxes are `[x, y, w, h]` in pixels.
 """
 
@@ -10,11 +11,12 @@ from __future__ import annotations
 from agentloop.calls import SkillCall
 from agentloop.context import Context
 from agentloop.envs.android import hierarchy
-from agentloop.envs.android.tasks import TASKS, AndroidTask, FormTask, ToggleTask
+from agentloop.envs.android.tasks import TASKS, AndroidTask, FormTask, ToggleQuestionTask, ToggleTask
 from agentloop.records import Plan
 from agentloop.roles.planner import BasePlanner
 from agentloop.scene import Node, SceneGraph
-from agentloop.skills.android import Answer, Click, InputText, KeyboardEnter, NavigateBack, OpenApp, Wait
+from agentloop.skills.android import Click, InputText, KeyboardEnter, NavigateBack, OpenApp, Wait
+from agentloop.skillset import Finish, FinishStatus
 
 
 def _find(scene: SceneGraph, label: str) -> Node | None:
@@ -31,6 +33,12 @@ def _row_switch(scene: SceneGraph, label: Node) -> Node | None:
             if y <= mid <= y + h:
                 return n
     return None
+
+
+def _switch_of(scene: SceneGraph, label_text: str) -> Node | None:
+    """The switch on the row labelled `label_text`, where the screen shows one."""
+    label = _find(scene, label_text)
+    return _row_switch(scene, label) if label is not None else None
 
 
 def _field_under(scene: SceneGraph, label: Node) -> Node | None:
@@ -66,16 +74,25 @@ class AndroidPlanner(BasePlanner):
             return self._toggle(scene, task)
         if isinstance(task, FormTask):
             return self._form(scene, task)
-        return SkillCall(name=Answer.name, args={"text": "this task has no scripted solution"})
+        if isinstance(task, ToggleQuestionTask):
+            return self._question(scene, task)
+        return SkillCall(name=Finish.name, args={"status": FinishStatus.INFEASIBLE.value,
+                                                 "answer": "this task has no scripted solution"})
 
     def _toggle(self, scene: SceneGraph, task: ToggleTask) -> SkillCall:
-        label = _find(scene, task.label)
-        switch = _row_switch(scene, label) if label is not None else None
+        switch = _switch_of(scene, task.label)
         if switch is None:
             return SkillCall(name=OpenApp.name, args={"app_name": task.apps[0]})
         if bool(switch.get("checked")) != task.want:
             return SkillCall(name=Click.name, args={"element": int(switch.id)})
         return SkillCall(name=Wait.name, args={"seconds": 0.0})
+
+    def _question(self, scene: SceneGraph, task: ToggleQuestionTask) -> SkillCall:
+        switch = _switch_of(scene, task.label)
+        if switch is None:
+            return SkillCall(name=OpenApp.name, args={"app_name": task.apps[0]})
+        said = "on" if switch.get("checked") else "off"
+        return SkillCall(name=Finish.name, args={"status": FinishStatus.DONE.value, "answer": said})
 
     def _form(self, scene: SceneGraph, task: FormTask) -> SkillCall:
         if not any(n.kind == "edittext" for n in scene.nodes):

@@ -2,7 +2,9 @@
 
 A task is a small object with `initialise(device)`, `is_successful(device) -> float` in [0, 1]
 read from device state (settings, content providers, an app's SQLite database, the file
-system; never from the screen), and `tear_down(device)`. To add one, subclass `AndroidTask`
+system; never from the screen), and `tear_down(device)`. A task that asks a question also has
+`judge_claim(claim, device) -> float`: the planner answers with the loop's `finish(status=
+"done", answer=...)`, and the env hands that claim to the task, which checks it on device state. To add one, subclass `AndroidTask`
 (or reuse a class below), pass an instance to `add_task()`, and register an env id for it:
 
     add_task(ToggleTask("wifi_off_again", toggle="wifi", label="Wi-Fi", want=False))
@@ -19,9 +21,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from agentloop.envs.android import commands as C
+from agentloop.skillset import FinishStatus
 
 if TYPE_CHECKING:  # the device layer (adbutils, Pillow) is not needed to list tasks
     from agentloop.envs.android.device import AndroidDevice
+    from agentloop.records import Claim
 
 
 class AndroidTask:
@@ -39,6 +43,11 @@ class AndroidTask:
     def is_successful(self, device: AndroidDevice) -> float:
         """How far the task is done, in [0, 1], read from device state."""
         raise NotImplementedError
+
+    def judge_claim(self, claim: Claim, device: AndroidDevice) -> float | None:
+        """How right the planner's `finish` claim is, in [0, 1], read from device state; None
+        where the task asks nothing of a claim (its device-state check alone decides)."""
+        return None
 
     def tear_down(self, device: AndroidDevice) -> None:
         """Undo what the task left on the device (called when the env closes)."""
@@ -60,6 +69,33 @@ class ToggleTask(AndroidTask):
     def is_successful(self, device: AndroidDevice) -> float:
         ns, key = C.TOGGLES[self.toggle]
         return float(C.toggle_value_is_on(self.toggle, device.setting(ns, key)) == self.want)
+
+
+class ToggleQuestionTask(AndroidTask):
+    """Ask whether a quick setting is on: the answer, given with `finish(status="done",
+    answer=...)`, is judged against the setting on the device. Nothing on the device is to
+    change, so the claim alone decides success."""
+
+    apps = ("settings",)
+    max_steps = 6
+
+    def __init__(self, name: str, toggle: str, label: str, state: bool):
+        self.name, self.toggle, self.label, self.state = name, toggle, label, state
+        self.goal = f"Is {label} on or off? Look in Settings and answer 'on' or 'off'."
+
+    def initialise(self, device: AndroidDevice) -> None:
+        device.shell(C.set_toggle(self.toggle, self.state))
+
+    def is_successful(self, device: AndroidDevice) -> float:
+        return 0.0  # a question: only the answer can succeed
+
+    def judge_claim(self, claim: Claim, device: AndroidDevice) -> float:
+        if claim.status is not FinishStatus.DONE:
+            return 0.0
+        ns, key = C.TOGGLES[self.toggle]
+        right = "on" if C.toggle_value_is_on(self.toggle, device.setting(ns, key)) else "off"
+        said = set(re.findall(r"[a-z]+", claim.answer.lower())) & {"on", "off"}
+        return float(said == {right})  # one of the two words, the right one
 
 
 class FormTask(AndroidTask):
@@ -168,6 +204,7 @@ for _t in (
     ToggleTask("bluetooth_on", "bluetooth", "Bluetooth", True),
     ToggleTask("airplane_mode_on", "airplane", "Airplane mode", True),
     ToggleTask("dark_theme_on", "dark_theme", "Dark theme", True),
+    ToggleQuestionTask("wifi_state", "wifi", "Wi-Fi", False),
     AlarmTask("alarm_create", 7, 30),
     ContactTask("contact_add", "Ada Lovelace", "555 0100"),
     FolderTask("files_create_folder", "Reports"),

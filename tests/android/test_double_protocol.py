@@ -78,7 +78,7 @@ def test_every_command_the_device_layer_formats_is_understood_by_the_double():
     cmds = [C.tap(10, 10), C.swipe(1, 2, 3, 4), C.long_press(5, 5), C.text("a b"), C.keyevent("back"),
             C.launch(C.APPS["settings"]), C.dump_ui(), C.cat(C.DUMP_PATH), C.settings_get("global", "wifi_on"),
             C.settings_put("system", "screen_brightness", "7"), C.content_query("content://contacts/phones/", ["number"]),
-            C.clear_app(C.APPS["clock"]), C.list_dir("/sdcard/Download"),
+            C.clear_app(C.APPS["clock"]), C.list_dir("/sdcard/Download"), C.list_packages(),
             C.dump_ui(C.dump_path("own")), C.cat(C.dump_path("own")), C.remove_file(C.dump_path("own"))]
     cmds += list(C.unset_toggle_commands())
     try:
@@ -86,6 +86,8 @@ def test_every_command_the_device_layer_formats_is_understood_by_the_double():
             out, rc = shell.run(phone, cmd)
             assert rc == 0, (cmd, out)
         assert phone.settings[("system", "screen_brightness")] == "7"
+        listed = C.parse_packages(shell.run(phone, C.list_packages())[0].decode())
+        assert C.app_names(listed) == ["settings", "clock", "contacts"]
         assert C.parse_settings_value(shell.run(phone, C.settings_get("global", "nope"))[0].decode()) is None
     finally:
         phone.close()

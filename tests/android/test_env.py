@@ -131,8 +131,6 @@ def test_every_skill_reaches_the_phone(adb_double):
     _run(env, "swipe(x1=10, y1=500, x2=10, y2=100, duration_ms=50)")
     assert _last_input(phone) == "input swipe 10 500 10 100 50"
     _run(env, "wait(seconds=0)")
-    p = _run(env, "answer(text='done')")
-    assert p.extra["answer"] == "done"
     _run(env, "navigate_home()")
     assert phone.stack == [Screen.HOME]
     env.close()

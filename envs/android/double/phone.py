@@ -198,6 +198,11 @@ class Phone:
     }
 
     # ---- what taps do ----------------------------------------------------------------------
+    def packages(self) -> list[str]:
+        """What `pm list packages` lists: the launcher, the installed apps and the contacts
+        provider (a package with no screen)."""
+        return sorted({LAUNCHER, "com.android.providers.contacts", *(C.APPS[a] for a in APP_SCREENS)})
+
     def open_app(self, app: str) -> None:
         self.stack, self.fields, self.focus = [Screen.HOME, APP_SCREENS[app]], {}, None
 

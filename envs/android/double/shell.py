@@ -137,6 +137,8 @@ def _monkey(phone: Phone, words: list[str]) -> Reply:
 
 
 def _pm(phone: Phone, words: list[str]) -> Reply:
+    if words[1:] == ["list", "packages"]:
+        return C.format_packages(phone.packages()).encode(), 0
     if words[1:2] != ["clear"] or len(words) != 3:
         return _usage(words)
     if words[2] == C.APPS["clock"]:

@@ -41,11 +41,14 @@ class HistoryItem:
 
 @dataclass(frozen=True)
 class Seen:
-    """A node as a step saw it: what it showed (`kind "name"`, a value) and where it was."""
+    """A node as a step saw it: what it showed (`kind "name"`, a value) and where it was; its
+    name apart, and whether it is a field (whose name is its label, never what it holds)."""
 
     shows: str
     where: str = ""
     kind: str = ""
+    name: str = ""
+    field: bool = False
 
     def __str__(self) -> str:
         return f"{self.shows} ({self.where})" if self.where else self.shows
@@ -55,6 +58,8 @@ class Seen:
 # lies from its neighbours: what a memory of a node keeps.
 _PLACING = frozenset({"in", "on", "inside", "under", "child_of", "held_by"})
 _SHOWN = ("value", "url")  # attributes that are what a node shows, beside its name
+# Kinds that are text fields or choosers by role (the web's and Android's), beside any `editable` node.
+FIELD_KINDS = frozenset({"textbox", "searchbox", "combobox", "spinbutton", "edittext", "textarea"})
 
 
 def seen_in(scene: SceneGraph | None) -> dict[str, Seen]:
@@ -70,7 +75,8 @@ def seen_in(scene: SceneGraph | None) -> dict[str, Seen]:
         shown = [f"{k}={n.attrs[k]!r}" for k in _SHOWN if n.attrs.get(k) not in (None, "")]
         if n.name or shown:
             head = f'{n.kind} "{n.name}"' if n.name else n.kind
-            out[n.id] = Seen(" ".join([head, *shown]), ", ".join(where.get(n.id, [])), n.kind)
+            field = n.kind in FIELD_KINDS or n.attrs.get("editable") is True
+            out[n.id] = Seen(" ".join([head, *shown]), ", ".join(where.get(n.id, [])), n.kind, n.name, field)
     return out
 
 

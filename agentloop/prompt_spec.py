@@ -28,7 +28,7 @@ from agentloop.errors import ConfigError
 
 # Bump when the code that fills the templates (agentloop.prompts) or what it renders (skill
 # descriptions, the scene text) changes what a prompt says.
-PROMPT_SCHEMA = "6"
+PROMPT_SCHEMA = "7"
 TRAINED_FILE = "agentloop_prompts.json"
 # The templates are data files beside the code that renders them; the version reads them as
 # files, so this module needs nothing from that package.

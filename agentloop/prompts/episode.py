@@ -1,5 +1,5 @@
-"""What a prompt carries of the episode so far, beside the current scene: what earlier steps
-showed that is no longer in view, the recent steps (the window stated, older ones summed up,
+"""What a prompt carries of the episode so far, beside the current scene (and beside what
+earlier steps showed that is no longer in view, `agentloop.prompts.memory`): the recent steps (the window stated, older ones summed up,
 ids that now name other elements marked), the feedback that still applies (repeats counted),
 and the plan's steps with those done marked.
 
@@ -21,7 +21,6 @@ from agentloop.errors import ActionError
 from agentloop.records import Feedback, FeedbackSource, Plan
 from agentloop.scene import SceneGraph
 
-MEMORY = 8  # facts recalled at most (the most recent)
 HISTORY = 6  # past steps shown in full
 FEEDBACK = 6  # kinds of feedback shown at most (the most recent)
 PAGE = "page"  # the node kind of the page itself (web): its change makes older ids suspect
@@ -32,33 +31,7 @@ def passed(item: HistoryItem) -> bool:
     return item.action_error is None and (item.validator is None or item.validator.ok)
 
 
-def recalled(history: Sequence[HistoryItem], scene: SceneGraph | None, limit: int = MEMORY) -> list[str]:
-    """What earlier steps showed that nothing shows now (a card's number hidden again, an
-    object shut in a drawer, a value a page replaced), newest first, as `step N: [id] ...`."""
-    now = seen_in(scene)
-    showing = {s.shows.split(" ", 1)[-1] for s in now.values()}
-    latest: dict[tuple[str, str], tuple[int, Seen]] = {}  # (id, what it showed) -> last step it did
-    for item in history:
-        for nid, seen in item.seen.items():
-            latest[(nid, seen.shows)] = (item.index, seen)
-    out, recalled_ids, told = [], set(), set()
-    for (nid, _), (step, seen) in sorted(latest.items(), key=lambda kv: -kv[1][0]):
-        text = seen.shows.split(" ", 1)[-1]
-        if nid in recalled_ids or (step, text) in told or seen.kind == PAGE or text in showing:
-            # An id's latest lost state only, told once a step (a card and the number inside it
-            # show the same text); not the page's own node, nor what some node still shows.
-            continue
-        recalled_ids.add(nid)
-        told.add((step, text))
-        current = now.get(nid)
-        note = f"; now {current.shows}" if current is not None else ""
-        out.append(f"step {step + 1}: [{nid}] {seen}{note}")
-    if len(out) > limit:
-        out = out[:limit] + [f"(and {len(out) - limit} older)"]
-    return out
-
-
-def _targets(item: HistoryItem) -> list[str]:
+def named_ids(item: HistoryItem) -> list[str]:
     """The node ids the step's call named, among those its scene showed."""
     try:
         call = SkillCall.parse(item.action)
@@ -68,22 +41,21 @@ def _targets(item: HistoryItem) -> list[str]:
 
 
 def _moved(item: HistoryItem, now: dict[str, Seen]) -> str:
-    """A note where an id the step named now names another element: another kind, or, after
-    the page changed, another name (a value typed into the same field is no other element)."""
+    """A note where an id the step named now names another element: another kind, or another
+    name where that means another element: a field's (its label), any node's after the page
+    changed or where there is no page to tell (a value typed into a field is no other element;
+    a button's text that changes on its page is the same button)."""
     notes = []
     page_then = next((s.shows for s in item.seen.values() if s.kind == PAGE), None)
     page_now = next((s.shows for s in now.values() if s.kind == PAGE), None)
-    for nid in _targets(item):
+    for nid in named_ids(item):
         then, current = item.seen[nid], now.get(nid)
-        other_name = _name(current.shows) != _name(then.shows) if current is not None else False
-        if current is not None and (current.kind != then.kind or (page_then != page_now and other_name)):
+        if current is None:
+            continue
+        renamed = current.name != then.name and (then.field or page_then != page_now or page_now is None)
+        if current.kind != then.kind or renamed:
             notes.append(f"[{nid}] was {then.shows}, now {current.shows}")
     return f" (ids since changed: {'; '.join(notes)})" if notes else ""
-
-
-def _name(shows: str) -> str:
-    """`kind "name"` of what a node showed, its value left out."""
-    return re.split(r" (?:value|url)=", shows, maxsplit=1)[0]
 
 
 @dataclass(frozen=True)
@@ -118,7 +90,8 @@ def _summary(items: Sequence[HistoryItem]) -> str:
 
 def history_view(history: Sequence[HistoryItem], scene: SceneGraph | None, window: int = HISTORY) -> HistoryView:
     """The last `window` steps in full, with their outcomes and id changes; the rest summed up."""
-    now = seen_in(scene)
+    # Every node now, an unnamed one by its kind: a named id may now name a bare container.
+    now = {**{n.id: Seen(n.kind, kind=n.kind) for n in scene.nodes}, **seen_in(scene)} if scene is not None else {}
     shown = list(history[-window:]) if window else []
     lines = [f"step {h.index + 1}: {h.action or '(none)'}{_outcome(h)}{_moved(h, now)}" for h in shown]
     return HistoryView(lines, len(history), _summary(history[: len(history) - len(shown)]))
@@ -170,12 +143,41 @@ def same_call(a: str, b: str) -> bool:
 
 def plan_progress(plan: Plan, history: Sequence[HistoryItem], since: int) -> list[tuple[str, bool]]:
     """The plan's steps in order, each with whether a step at or after `since` (when the plan
-    was made) ran it and passed; steps are matched in the order they ran."""
+    was made) ran it and passed (`done_by`); steps are matched in the order they ran."""
     ran = [h for h in history if h.index >= since and passed(h)]
     out, at = [], 0
     for step in plan.steps:
-        hit = next((j for j in range(at, len(ran)) if same_call(step, ran[j].action)), None)
+        hit = next((j for j in range(at, len(ran)) if done_by(step, ran[j])), None)
         if hit is not None:
             at = hit + 1
         out.append((step, hit is not None))
     return out
+
+
+def done_by(step: str, item: HistoryItem) -> bool:
+    """Whether the step that ran (`item`) did the plan's `step`: the same call; or, where that is
+    unambiguous, the same skill on the same elements (`type(element="16", text=...)` with other
+    text), or a step in words that names the skill and each element's name ("click Forward")."""
+    if same_call(step, item.action):
+        return True
+    try:
+        ran = SkillCall.parse(item.action)
+    except (ActionError, ValueError):
+        return False
+    ids = {k: str(v) for k, v in ran.args.items() if str(v) in named_ids(item)}
+    if not ids:
+        return False
+    try:
+        planned = SkillCall.parse(step)
+    except (ActionError, ValueError):
+        words = step.lower().replace("_", " ")
+        names = [item.seen[i].name.lower() for i in ids.values()]
+        return _says(words, ran.name.replace("_", " ")) and all(n and _says(words, n.lower()) for n in names)
+    # The element by its id, or by its name where the plan wrote that in the id's place.
+    return planned.name == ran.name and all(
+        str(planned.args.get(k)).lower() in (v, item.seen[v].name.lower()) for k, v in ids.items())
+
+
+def _says(text: str, words: str) -> bool:
+    """Whether `text` holds `words` as whole words."""
+    return re.search(rf"(?<!\w){re.escape(words)}(?!\w)", text) is not None

@@ -8,13 +8,17 @@ records, so a row of an export is what the runtime sends.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
+from agentloop.calls import SkillSpec
 from agentloop.context import Context
 from agentloop.models.types import ImagePart, Message, Part, TextPart
 from agentloop.prompts import render
-from agentloop.prompts.episode import history_view, live_feedback, plan_progress, recalled, same_call
+from agentloop.prompts.episode import history_view, live_feedback, plan_progress, same_call
 from agentloop.prompts.focus import focus
+from agentloop.prompts.memory import recalled
 from agentloop.records import Feedback, Plan
 from agentloop.scene import SceneGraph
 from agentloop.skillset import BoundCall
@@ -43,7 +47,29 @@ def context_values(ctx: Context, feedback: list[Feedback] | None = None) -> dict
         "memory": recalled(ctx.history, ctx.scene),
         "history": history_view(ctx.history, ctx.scene),
         "feedback": live_feedback(feedback if feedback is not None else ctx.feedback, ctx.history),
+        "example_call": example_call(ctx.skills),
     }
+
+
+def example_call(skills: list[SkillSpec]) -> str:
+    """A call of the env's first skill as a plan writes its steps: its required arguments (or
+    its first), each a placeholder named after it (`click(element="<element>")`), a choice's
+    first option, a number unquoted."""
+    if not skills:
+        return "skill(arg=\"<arg>\")"
+    skill = skills[0]
+    props: dict[str, dict] = skill.parameters.get("properties", {})
+    names = [a for a in props if a in skill.parameters.get("required", [])] or list(props)[:1]
+    args = []
+    for name in names:
+        schema = props[name]
+        types = {schema.get("type")} | {s.get("type") for s in schema.get("anyOf", [])}
+        if "enum" in schema:
+            value = json.dumps(schema["enum"][0])
+        else:
+            value = f"<{name}>" if types & {"integer", "number"} else f'"<{name}>"'
+        args.append(f"{name}={value}")
+    return f"{skill.name}({', '.join(args)})"
 
 
 def frames(images: bool, *contexts: Context) -> Frames:

@@ -8,6 +8,8 @@ import json
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
 from pydantic import BaseModel, Field, ValidationError
 
 from agentloop.errors import validation_problems
@@ -92,12 +94,7 @@ def read_reply(data: str | object, request: HumanRequest) -> tuple[str | None, s
 def schema_problem(data: object, schema: dict[str, Any]) -> str | None:
     """Why `data` (a reply as the parser reads it) does not fit the JSON schema `schema` (the
     request's `reply_schema`: the skills listed and the ids in view, where the role grounds
-    it), or None. Checked with `jsonschema`; without it, the parser's own check is all."""
-    try:
-        from jsonschema import Draft202012Validator
-        from jsonschema.exceptions import best_match
-    except ImportError:
-        return None
+    it), or None."""
     error = best_match(Draft202012Validator(schema).iter_errors(data))
     return None if error is None else "reply does not fit the schema: " + _describe(error)
 
@@ -114,8 +111,6 @@ def _describe(error: Any) -> str:
         named = [i for i, subs in branches.items() if not any(s.validator == "const" for s in subs)
                  and options[i].get("type") != "null"]
         if named:
-            from jsonschema.exceptions import best_match
-
             return _describe(best_match(branches[named[0]]))
         consts = [s for s in error.context if s.validator == "const"]
         if consts:

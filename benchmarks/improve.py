@@ -123,16 +123,20 @@ def record(task: Task, out: Path, episodes: int, model: str | None = None, kind:
     """Runs in the closed loop on training seeds, failures injected at 0.3: the scripted
     planner's, or with `model` a model's (its run named `kind`, from `seed` on)."""
     run = out / "record" / (task.name if model is None else f"{task.name}-{kind}")
+    args = ["--env-arg", f"{task.failure}=0.3", "--max-steps", str(MAX_STEPS)]
+    return agentloop_run(task.env_id, run, episodes, seed, [*args, *(["--model", model] if model else [])])
+
+
+def agentloop_run(env_id: str, run: Path, episodes: int, seed: int, args: list[str]) -> Path:
+    """`agentloop run env_id -n episodes --seed seed --no-frames --out run *args`, as a user runs it;
+    a run in `run` that holds `episodes` already is kept, one cut short is finished (`--resume`)."""
     have = len(list((run / "episodes").glob("*/episode.json"))) if (run / "run.json").exists() else 0
     if have >= episodes:
         return run
-    cmd = [sys.executable, "-m", "agentloop", "run", task.env_id, "-n", str(episodes), "--env-arg",
-           f"{task.failure}=0.3", "--out", str(run), "--no-frames", "--max-steps", str(MAX_STEPS)]
+    cmd = [sys.executable, "-m", "agentloop", "run", env_id, "-n", str(episodes), "--out", str(run), "--no-frames"]
     if have:  # a run cut short, or asked for more episodes now: finish it
         cmd.append("--resume")
-    if model is not None:
-        cmd += ["--model", model]
-    subprocess.run([*cmd, "--seed", str(seed)], check=True, capture_output=True, cwd=ROOT)
+    subprocess.run([*cmd, *args, "--seed", str(seed)], check=True, capture_output=True, cwd=ROOT)
     return run
 
 

@@ -55,7 +55,7 @@ QUICK_TASKS = ("miniwob.click-button", "miniwob.enter-text")
 @dataclass(frozen=True)
 class Settings:
     """What one benchmark run does: tasks, episodes, model, training, evaluation. The defaults are
-    sized for a 2-core CPU (about 15 hours idle; the stages resume): prompts are 1,742 tokens at
+    sized for a 2-core CPU (15 to 20 hours idle, half of it the held-out runs; the stages resume): prompts are 1,742 tokens at
     the median and 3,185 at p90 (55 % of them the skill list), replies about 20."""
 
     episodes: int = 50  # scripted episodes per task: ~3.1 steps each, 16,500 rows over 107 tasks

@@ -267,7 +267,7 @@ class SceneGraph(BaseModel):
         lines = self.legend.lines() if self.legend is not None else []
         for n in self.nodes[:max_nodes]:
             attrs = " ".join(
-                f"{k}={_short(v)}" for k, v in n.attrs.items() if k not in skip and v is not None
+                f"{k}={_whole(v)}" for k, v in n.attrs.items() if k not in skip and v is not None
             )
             head = f"[{n.id}] {n.kind}" + (f' "{n.name}"' if n.name else "")
             box = pixels.at(n) if pixels is not None else ""
@@ -301,6 +301,22 @@ def _canon(v: Any) -> Any:
     if isinstance(v, (list, tuple)):
         return [_canon(x) for x in v]
     return v
+
+
+LIST_MAX = 50  # items of a list a node's line shows (a drop-down's options), then "(+N more)"
+BULK_WIDTH = 400  # characters of a nested structure (a dict) a node's line shows before its "…"
+
+
+def _whole(v: Any) -> str:
+    """An attribute's value as a node's line shows it: what a model must read (a field's value,
+    a drop-down's options, a sentence's emphasis) whole, a list up to `LIST_MAX` items; only
+    bulk (a nested structure) is shortened."""
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, (list, tuple)) and v and all(isinstance(x, str) for x in v):
+        more = f" (+{len(v) - LIST_MAX} more)" if len(v) > LIST_MAX else ""
+        return str(list(v[:LIST_MAX])) + more
+    return _short(v, BULK_WIDTH)
 
 
 def _short(v: Any, width: int = 60) -> str:

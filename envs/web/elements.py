@@ -23,8 +23,9 @@ Node schema (`agentloop.scene.Node`):
   listener, onclick, tabindex, cursor:pointer), `irreversible` (bool: matches one of the
   task's `irreversible_selectors`), `dom_id` (the element's `id` attribute or None).
   Only where they apply: `type` (an input's type), `readonly` (True on a read-only text field), `min`/`max`/`step`
-  (sliders, spin buttons; `step` when not 1), `options` (a `<select>`'s option labels, the first 50), `emphasis` (bold/emphasised words of a sentence, e.g. the task's
-  instruction), `color` (`#rrggbb` background of a clickable element without text: swatches),
+  (sliders, spin buttons; `step` when not 1), `options` (a `<select>`'s option labels, the first 1,000; the scene's text shows 50 and counts the rest), `emphasis` (bold/emphasised words of a sentence, e.g. the task's
+  instruction), `color` (`#rrggbb` background of a clickable element without text: swatches; the
+  paint, fill or else stroke, of what SVG draws: a shape, a glyph of SVG text),
   `scrollable` (True) and `scroll` ([x, y, max_x, max_y] scroll offsets) on scroll boxes,
   `selected_options` (the chosen options' labels) on a `<select>`, `icons` (the glyphs named by
   the icon classes inside a small control: `ui-icon-disk` -> "disk"), `pixels` (a digest of a
@@ -40,14 +41,17 @@ Kinds beyond the tag's and ARIA's roles: `scrollable` (a scroll box without a ro
 and `option` (jQuery UI menus and autocompletes), `slider` (also jQuery UI's slider: one node,
 its track, the handle of a one-handle slider being no node of its own), `spinbutton` (number
 inputs), `row`/`cell`/`columnheader`/`table`, `link` (also text the page makes a link of: a
-clickable, underlined span), `shape` (an SVG circle, rectangle, path, ...: named by its shape
-and fill, e.g. `circle #008000`). A text field without a `<label for>` is named by a
+clickable, underlined span), `shape` (an SVG circle, rectangle, path, ...: named by its shape,
+its paint in `color`), `group` (a container of 2+ controls and text among like siblings, such as
+the posts of a feed, named by its first line of text: its controls are `child_of` it). A text field without a `<label for>` is named by a
 `<label>` just before it.
 
 Names are whole (up to 2,000 characters, then `…`); the text view shortens long ones with `…`.
 A sentence with inline emphasis (MiniWoB's instruction) is one `text` node named by its whole
 text, its bold parts in `emphasis`; the inline children are not nodes of their own. The task's
-chrome (`WebTask.chrome_selectors()`, MiniWoB's reward display) is left out.
+chrome (`WebTask.chrome_selectors()`, MiniWoB's reward display) is left out, and so is text made only
+of separators and punctuation (the `| |` between a nav's links). A wrapper whose only child node is a
+link or button of the same name (a calendar's cell around its day's link) is folded into it.
 
 Relations: `child_of` (to the nearest reported ancestor) and, among nearby elements (centres
 within 120 px), a node's closest neighbour to its right (`left_of`: src is left of dst, on
@@ -71,6 +75,7 @@ from agentloop.skills.web_effects import AWAY, OFFSCREEN, PAGE, PAGE_KIND, page_
 SPATIAL_PER_NODE = 4  # neighbours considered per node (the closest first)
 NEAR_PX = 60.0
 NAME_VIEW = 100  # characters of a name the text view shows before its `…`
+OPTIONS_VIEW = 50  # options of a drop-down the text view lists, then "(+N more)"
 ATTRS = ("tag", "bbox")  # every node has these
 # The rest a node has only where it differs from this default (a reader uses `node.get(key, default)`):
 # a node's line then says what is particular about it, not that it is not disabled, not focused, ...
@@ -96,21 +101,54 @@ def build_scene(snap: dict[str, Any], ended: bool = False) -> SceneGraph:
         page["ended"] = True
     nodes = [Node(id=PAGE, kind=PAGE_KIND, name=snap["title"], attrs=page)]
     rels: list[Relation] = []
-    ids = {n["id"] for n in snap["nodes"]}
-    for raw in snap["nodes"]:
+    raws = _fold(snap["nodes"])
+    ids = {n["id"] for n in raws}
+    for raw in raws:
         attrs = {k: raw[k] for k in ATTRS}
         attrs.update((k, raw[k]) for k, default in DEFAULTS.items() if raw[k] != default)
         attrs.update((k, raw[k]) for k in OPTIONAL if k in raw)
         nodes.append(Node(id=raw["id"], kind=raw["kind"], name=raw["name"], attrs=attrs))
         if raw["parent"] in ids:
             rels.append(Relation(src=raw["id"], rel=Rel.CHILD_OF, dst=raw["parent"]))
-    rels.extend(_spatial(snap["nodes"]))
+    rels.extend(_spatial(raws))
     meta: dict[str, Any] = {"viewport": snap["viewport"]}  # the URL and title are the page node's
     if snap["offscreen"]:
         meta[OFFSCREEN] = snap["offscreen"]
     if snap.get("away"):
         meta[AWAY] = snap["away"]
     return SceneGraph(nodes=nodes, relations=rels, meta=meta, legend=legend(snap["viewport"]))
+
+
+FOLDED_INTO = ("link", "button")  # the kinds of a lone control a wrapper of the same name folds into
+# The kinds of wrapper that fold: plain containers. A tab, an option, a menu item around a link
+# says what the link is (and holds its state: selected), so it stays.
+FOLDS = ("cell", "listitem", "generic", "text", "group")
+
+
+def _fold(raws: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop each wrapper whose only child node is a link or button of the same name (a calendar's
+    cell around its day's link): the control stands for it, its children's `child_of` move up to
+    the wrapper's parent. Only a plain container folds (`FOLDS`), never a scroll box."""
+    children: dict[str, list[dict[str, Any]]] = {}
+    for raw in raws:
+        children.setdefault(raw["parent"], []).append(raw)
+    folded: dict[str, Any] = {}  # a dropped wrapper's id -> its parent
+    for raw in raws:
+        kids = children.get(raw["id"], [])
+        if len(kids) == 1 and kids[0]["kind"] in FOLDED_INTO and raw["name"] and kids[0]["name"] == raw["name"] \
+                and raw["kind"] in FOLDS and not raw.get("scrollable") and raw["selected"] is None:
+            folded[raw["id"]] = raw["parent"]
+    if not folded:
+        return raws
+    out = []
+    for raw in raws:
+        if raw["id"] in folded:
+            continue
+        parent = raw["parent"]
+        while parent in folded:  # (a wrapper of a wrapper)
+            parent = folded[parent]
+        out.append(raw if parent == raw["parent"] else {**raw, "parent": parent})
+    return out
 
 
 def legend(viewport: tuple[int, int] | list[int]) -> Legend:
@@ -166,18 +204,20 @@ def _node_line(n: Node) -> str:
         bits.append(repr(_short(n.name)))
     value = a.get("value")
     if value not in (None, "") and n.kind not in ("button", "option"):
-        bits.append(f"value={_short(str(value))!r}")
+        bits.append(f"value={str(value)!r}")  # whole: it may be the very answer
     elif value == "" and a.get("editable"):
         bits.append("value=''")
     if a.get("placeholder") and a.get("placeholder") != n.name:
         bits.append(f"placeholder={_short(a['placeholder'], 40)!r}")
     bits += [f"{key}={a[key]}" for key in ("min", "max", "step") if a.get(key) not in (None, "")]
     if a.get("options"):
-        bits.append("options=" + " | ".join(_short(o, 40) for o in a["options"]))
+        opts = a["options"]
+        bits.append("options=" + " | ".join(opts[:OPTIONS_VIEW]) +
+                    (f" (+{len(opts) - OPTIONS_VIEW} more)" if len(opts) > OPTIONS_VIEW else ""))
     bits += [flag for flag in ("checked", "selected", "disabled", "readonly", "focused", "irreversible", "editable")
              if a.get(flag)]
     if a.get("emphasis"):
-        bits.append("emphasis=" + ", ".join(repr(_short(e, 40)) for e in a["emphasis"]))
+        bits.append("emphasis=" + ", ".join(repr(e) for e in a["emphasis"]))
     if a.get("icons"):
         bits.append("icons=" + ",".join(a["icons"]))
     if a.get("color") and not n.name.startswith("#"):
@@ -192,8 +232,8 @@ def _node_line(n: Node) -> str:
 
 def text_view(scene: SceneGraph, goal: str) -> str:
     """Compact text: one line per node, `[id] kind tag "name" state`; text-only nodes (and
-    wrappers of a control) that repeat their parent's name are folded into it. Long names and
-    values end in `…` (the graph holds them whole)."""
+    wrappers of a control) that repeat their parent's name are folded into it. Long names end in
+    `…` (the graph holds them whole); values, options and emphasis are shown whole."""
     by_id = {n.id: n for n in scene.nodes}
     parent = {r.src: r.dst for r in scene.relations if r.rel == Rel.CHILD_OF}
     lines = [f"GOAL: {goal}", f"URL: {page_url(scene)}"]

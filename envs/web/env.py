@@ -23,7 +23,7 @@ from agentloop.envs.web.browser import release_browser, thread_browser
 from agentloop.envs.web.capture import decode, draw_marks, screenshot, start_capture
 from agentloop.envs.web.contexts import Contexts, EpisodeContext
 from agentloop.envs.web.elements import build_scene, text_view
-from agentloop.envs.web.gestures import drag_path, focus, set_slider
+from agentloop.envs.web.gestures import drag_path, focus, press, set_slider
 from agentloop.envs.web.grounding import DESTROYED, browser_errors, landed, locate, option_value, point
 from agentloop.envs.web.task import TaskResult, WebTask
 from agentloop.errors import ActionError, ErrorKind
@@ -191,9 +191,7 @@ class WebEnv(SkillEnv):
         return self.page.locator(f'[data-al-id="{eid}"]')
 
     def _click(self, args: ElementArgs) -> None:
-        el = locate(self.page, args.element, aim=True)
-        self.page.mouse.click(el.x, el.y)
-        landed(self.page, args.element, el)
+        press(self.page, args.element, locate(self.page, args.element, aim=True))
 
     def _hover(self, args: ElementArgs) -> None:
         el = locate(self.page, args.element)
@@ -222,8 +220,7 @@ class WebEnv(SkillEnv):
             raise ActionError(ErrorKind.BAD_ARGUMENT, f"element {args.element} is not a checkbox or radio button",
                               acted=el.scrolled)
         if el.checked != checked:
-            self.page.mouse.click(el.x, el.y)
-            landed(self.page, args.element, el)
+            press(self.page, args.element, el)
 
     def _check(self, args: ElementArgs) -> None:
         self._tick(args, True)

@@ -3,13 +3,35 @@ path of points. Each checks its arguments against the live page before it acts (
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from agentloop.envs.web import js
-from agentloop.envs.web.grounding import locate, point
+from agentloop.envs.web.grounding import Target, landed, locate, point
 from agentloop.errors import ActionError, ErrorKind
 
 MAX_KEYS = 1000  # key presses a slider may take, at most (a range of 1000 steps)
+HOVER_CHECKS = 10  # looks at the element under the resting pointer, at most, before pressing anyway
+HOVER_GAP_S = 0.02  # between two looks: about a frame
+HOVER_STEADY = 2  # looks in a row that must find the element there
+
+
+def press(page: Any, eid: str, at: Target) -> None:
+    """Click element `eid` at `at` (`locate(aim=True)`) as a hand does: the pointer comes to rest
+    on it, what the hover sets off settles (an icon that swaps for its hover image is gone until
+    that image is drawn), and the press follows once the element has been under the pointer for
+    `HOVER_STEADY` looks in a row; `MISSED` if the press still reached something else."""
+    mouse = page.mouse
+    mouse.move(at.x, at.y)
+    steady = 0
+    for _ in range(HOVER_CHECKS):
+        steady = steady + 1 if page.evaluate(js.UNDER, [eid, at.x, at.y]) else 0
+        if steady >= HOVER_STEADY:
+            break
+        time.sleep(HOVER_GAP_S)
+    mouse.down()
+    mouse.up()
+    landed(page, eid, at)
 
 
 def focus(page: Any, eid: str) -> None:

@@ -36,6 +36,7 @@ class Target:
     checked: bool
     editable: bool
     scrolled: bool  # it was scrolled into view first
+    box: str | None = None  # id of the scroll box it lies in, if any
 
 
 def locate(page: Any, eid: str, *, editable: bool = False, reachable: bool = True, aim: bool = False) -> Target:
@@ -51,9 +52,10 @@ def locate(page: Any, eid: str, *, editable: bool = False, reachable: bool = Tru
         if not found["visible"]:
             raise ActionError(ErrorKind.NOT_VISIBLE, f"element {eid} is not visible", acted=acted)
         if found["clipped"]:
-            where = f"scroll box {found['box']}" if found["box"] else "an ancestor that hides its overflow"
-            raise ActionError(ErrorKind.NOT_VISIBLE, f"element {eid} is clipped by {where} and could not be "
-                              "scrolled into view", acted=acted)
+            hint = (f"is hidden inside its scroll box [{found['box']}] and could not be scrolled into view: "
+                    "scroll that box first") if found["box"] else \
+                "is clipped by an ancestor that hides its overflow and could not be scrolled into view"
+            raise ActionError(ErrorKind.NOT_VISIBLE, f"element {eid} {hint}", acted=acted)
         if not found["in_view"]:
             raise ActionError(ErrorKind.NOT_VISIBLE, f"element {eid} is outside the viewport and could not be "
                               "scrolled into view", acted=acted)
@@ -62,7 +64,7 @@ def locate(page: Any, eid: str, *, editable: bool = False, reachable: bool = Tru
     if editable and not found["editable"]:
         raise ActionError(ErrorKind.NOT_EDITABLE, f"element {eid} ({found['tag']}) is not editable", acted=acted)
     return Target(x=found["x"], y=found["y"], tag=found["tag"], type=found["type"],
-                  checked=found["checked"], editable=found["editable"], scrolled=acted)
+                  checked=found["checked"], editable=found["editable"], scrolled=acted, box=found["box"])
 
 
 def landed(page: Any, eid: str, at: Target) -> None:
@@ -76,8 +78,14 @@ def landed(page: Any, eid: str, at: Target) -> None:
             return
         raise
     if hit is not None and not hit["ok"]:
+        why = ""
+        if at.scrolled:
+            where = f"inside its scroll box [{at.box}]" if at.box else "into view"
+            why = f"; it had just been scrolled {where}"
+        if hit.get("around"):  # its own container: it changed under the pointer
+            why += "; it vanished under the pointer for a moment (a hover effect): click it again"
         raise ActionError(ErrorKind.MISSED, f"the press at ({at.x:.0f}, {at.y:.0f}) landed on {hit['what']}, "
-                          f"not on element {eid}", acted=True)
+                          f"not on element {eid}{why}", acted=True)
 
 
 def point(page: Any, x: float, y: float) -> str:

@@ -138,3 +138,47 @@ class WidgetsTask(FormTask):
 
 def make_widgets() -> WidgetsTask:
     return WidgetsTask()
+
+
+# A page of what a model must read whole and what it need not read at all: a long value, a long
+# drop-down, SVG glyphs and shapes with their paint, a nav's separators, a calendar cell around
+# its day's link, posts that each group their controls, and a control in a scroll box that
+# vanishes for a moment when the pointer first rests on it (a hover that swaps its image).
+LONG_VALUE = "Sed turpis mattis. Integer bibendum hendrerit est adipiscing, " * 3
+SCENE = """<!doctype html><html><head><style>
+body { margin: 4px; font: 12px sans-serif; } #box { height: 60px; width: 200px; overflow: auto; }
+.post { border: 1px solid #ccc; margin: 2px; } .icon { display: inline-block; width: 16px; height: 16px; background: #00f; }
+</style></head><body>
+<nav><a href="#a">Shop</a> | <a href="#b">Cart</a> | <a href="#c">Help</a></nav>
+<textarea id="long" cols="60" rows="2">""" + LONG_VALUE + """</textarea>
+<select id="many">""" + "".join(f"<option>Option {i}</option>" for i in range(60)) + """</select>
+<svg width="120" height="30"><text id="glyph" x="4" y="20" fill="#ffff00">l</text>
+<rect id="sq" x="40" y="5" width="16" height="16" fill="#ff0000"></rect></svg>
+<table><tr><td onclick="out('day 15')"><a href="#15">15</a></td><td onclick="out('day 16')"><a href="#16">16</a></td></tr></table>
+<div id="feed"><div class="post"><span>Ann</span> <span>@ann</span><div>said hi</div><button>reply</button> <button>more</button></div>
+<div class="post"><span>Bob</span> <span>@bob</span><div>said yo</div><button>reply</button> <button>more</button></div></div>
+<div id="box"><div style="height: 200px">top of the box</div>
+<span id="flicker" class="icon" onclick="out('flicker')"></span>
+<span id="gone" class="icon" onclick="out('gone')"></span></div>
+<p id="out"></p>
+<script>
+function out(s) { document.getElementById('out').textContent = s; }
+// The first time the pointer rests on it, it is gone for a moment (its hover image loading).
+const blink = (id, ms) => document.getElementById(id).addEventListener('mouseover', e => {
+  e.target.style.visibility = 'hidden'; setTimeout(() => { e.target.style.visibility = ''; }, ms); }, {once: true});
+blink('flicker', 120);
+blink('gone', 3000);
+</script></body></html>"""
+
+
+class SceneTask(FormTask):
+    name = "test.scene"
+
+    def setup(self, page: Any, seed: int | None) -> str:
+        page.context.route(f"{ORIGIN}/**", lambda route: route.fulfill(status=200, body=SCENE, content_type="text/html"))
+        page.goto(f"{ORIGIN}/scene.html", wait_until="load")
+        return "read the page"
+
+
+def make_scene() -> SceneTask:
+    return SceneTask()

@@ -14,5 +14,6 @@
     (t.tagName === 'LABEL' && t.control === el) || (el.tagName === 'LABEL' && el.control === t);
   const what = t.tagName ? t.tagName.toLowerCase() + (t.id ? '#' + t.id : '') +
     (t.getAttribute('data-al-id') ? ` (element ${t.getAttribute('data-al-id')})` : '') : String(t);
-  return {ok, what};
+  // Its own container (a hover that swapped the element's image, and it vanished for a moment).
+  return {ok, what, around: !ok && !!(t.contains && t.contains(el))};
 }

@@ -16,12 +16,17 @@
   const SKIP = new Set(['SCRIPT','STYLE','NOSCRIPT','TEMPLATE','HEAD','META','LINK','BR','OPTGROUP']);
   // SVG shapes a person sees (a circle to chase, a marked point): nodes with boxes, named by shape and fill.
   const SHAPES = new Set(['circle','ellipse','rect','polygon','polyline','path','line']);
-  const OPTIONS_MAX = 50;  // a drop-down list's options listed, at most
+  const OPTIONS_MAX = 1000;  // a drop-down list's options listed, at most (a scene's text shows 50 and counts the rest)
   const CLICK_ROLES = ['button','link','tab','checkbox','radio','menuitem','option','treeitem','switch','slider','spinbutton'];
   // Inline children whose text is part of their parent's sentence (the instruction's bold words).
   const INLINE = new Set(['SPAN','B','STRONG','EM','I','U','CODE','MARK','SMALL','SUB','SUP','Q','KBD','TT']);
   const EMPHASIS = new Set(['B','STRONG','EM','I','U','MARK','CODE','Q','KBD']);
   const NAME_MAX = 2000;  // a name longer than this ends in '…': the graph holds no novels
+  const CONTROL_TAGS = new Set(['A','BUTTON','INPUT','SELECT','TEXTAREA','SUMMARY']);  // (a label is no control)
+  const GROUP_TAGS = new Set(['DIV','SECTION','ARTICLE','LI','FORM','FIELDSET']);
+  const GROUP_NAME_MAX = 60;
+  // Text made only of separators and punctuation ("| | |" between a nav's links) says nothing.
+  const PUNCT_ONLY = /^[\p{P}|¦\s]+$/u;
   const CLIPPED_MAX = 200;  // nodes hidden inside scroll boxes, at most (the rest are counted)
   const AWAY_MAX = 1000;  // ids of elements outside the viewport, at most
   const out = [];
@@ -152,6 +157,38 @@
   // A textless inline box with a colour of its own, inside a sentence ("click on the ■ box").
   const swatch = c => (c.tagName === 'DIV' || c.tagName === 'SPAN' || c.tagName === 'I') && !c.childElementCount &&
     !clean(c.textContent || '') && hex(style(c).backgroundColor);
+  // Groups: a container holding 2+ controls and text, among like siblings (same tag and class)
+  // that do too (the posts of a feed, the cards of a list), is a node of its own, so that
+  // `child_of` says which controls belong together; a lone wrapper (the page's frame) is none.
+  const isControl = el => CONTROL_TAGS.has(el.tagName) || listened.has(el) || el.hasAttribute('onclick') ||
+    CLICK_ROLES.includes(el.getAttribute('role'));
+  const controlsIn = new Map();
+  for (const el of all) {
+    if (!isControl(el)) continue;
+    for (let p = el.parentElement; p && p !== body; p = p.parentElement) controlsIn.set(p, (controlsIn.get(p) || 0) + 1);
+  }
+  const isGroup = el => {
+    const pe = el.parentElement;
+    // (a container without a class or a list's role is a page's frame, not one of a series)
+    if (!GROUP_TAGS.has(el.tagName) || (controlsIn.get(el) || 0) < 2 || !pe || pe === root || scrolls(el) ||
+        !(typeof el.className === 'string' && el.className.trim()) && el.tagName !== 'LI' && el.tagName !== 'ARTICLE') return false;
+    let peers = 0;
+    for (const s of pe.children) if (s.tagName === el.tagName && s.className === el.className && (controlsIn.get(s) || 0) >= 2) peers++;
+    return peers >= 2 && !!clean(el.innerText || '');
+  };
+  // A group's name: the start of its text outside its controls (a post's author, a row's number:
+  // its controls' names are theirs), short, for its children carry the rest.
+  const groupName = el => {
+    let text = '';
+    const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let t = walk.nextNode(); t && text.length < GROUP_NAME_MAX; t = walk.nextNode()) {
+      let inControl = false;
+      for (let p = t.parentElement; p && p !== el && !inControl; p = p.parentElement) inControl = isControl(p);
+      if (!inControl && t.parentElement && style(t.parentElement).display !== 'none') text += ' ' + t.nodeValue;
+    }
+    const line = clean(text) || (el.innerText || '').split('\n').map(clean).find(l => l) || '';
+    return line.length > GROUP_NAME_MAX ? line.slice(0, GROUP_NAME_MAX - 1) + '…' : line;
+  };
   const INERT_ROLES = new Set(['presentation', 'none', 'status', 'log', 'alert', 'region', 'group', 'generic', 'marquee', 'timer']);
   const LIVE_ROLES = new Set(['status', 'log', 'alert', 'marquee', 'timer']);
 
@@ -172,13 +209,15 @@
         el.childElementCount === 0 && sentences.has(pe)) continue;
     const hasClick = el.onclick !== null || el.hasAttribute('onclick') || el.hasAttribute('tabindex') || listened.has(el);
     const interactive = INTERACTIVE.has(tag) || !!role || hasClick || el.isContentEditable;
+    if (own && !interactive && PUNCT_ONLY.test(own)) own = '';
     const img = tag === 'IMG' || tag === 'CANVAS' || tag === 'svg' || tag === 'SVG';
     const shape = SHAPES.has(tag) && el instanceof SVGElement;
     // A jQuery UI slider is one node (its track, with value, min and max): its lone handle is not another.
     if (el.classList.contains('ui-slider-handle') && pe && pe.classList.contains('ui-slider') &&
         pe.getElementsByClassName('ui-slider-handle').length === 1) continue;
     const structural = tag === 'TR' || tag === 'TABLE';
-    let candidate = interactive || own || img || shape;
+    const group = !interactive && !own && isGroup(el);
+    let candidate = interactive || own || img || shape || group;
     const r = el.getBoundingClientRect();
     if (r.width <= 0 || r.height <= 0) continue;
     let outside = r.bottom < 0 || r.right < 0 || r.top > H || r.left > W;
@@ -194,7 +233,7 @@
     if ((r.width <= 1 && r.height <= 1) || cs.clip === 'rect(0px, 0px, 0px, 0px)') continue;
     // Text drawn at size 0 or in no colour (a face-down card's number) is not there for a person.
     const unseen = parseFloat(cs.fontSize) === 0 || cs.color === 'rgba(0, 0, 0, 0)';
-    if (unseen && own) { own = ''; candidate = interactive || img || shape; }
+    if (unseen && own) { own = ''; candidate = interactive || img || shape || group; }
     const pointerRoot = cs.cursor === 'pointer' && !(pe && style(pe).cursor === 'pointer');
     const box = scrolls(el) && el !== body && el !== root;
     if (!candidate && !pointerRoot && !box && !structural) continue;
@@ -234,6 +273,7 @@
     else if (cls.contains('ui-menu-item') && pe && (pe.classList.contains('ui-autocomplete') || (pe.classList.contains('ui-menu') && !pe.getAttribute('role')))) kind = 'option';
     else if (cls.contains('ui-slider-handle') || cls.contains('ui-slider')) kind = 'slider';
     else if (!kind && shape) kind = 'shape';
+    else if (!kind && group) kind = 'group';
     else if (cls.contains('ui-spinner-input')) kind = 'spinbutton';
     if (kind === 'slider' || kind === 'spinbutton') {
       const host = cls.contains('ui-slider-handle') ? el.closest('.ui-slider') : el;
@@ -260,8 +300,9 @@
       if (!name) name = el.getAttribute('placeholder') || el.getAttribute('title') || el.getAttribute('name') || '';
       if (!name && kind === 'button') name = el.value || '';
     } else if (shape) {
-      const paint = hex(cs.fill) || hex(cs.stroke);  // a drawn line has a stroke and no fill
-      name = aria || el.getAttribute('title') || tag + (paint ? ' ' + paint : '');  // its id is its dom_id
+      name = aria || el.getAttribute('title') || tag;  // its id is its dom_id, its paint its `color`
+    } else if (group) {
+      name = aria || groupName(el);
     } else if (img) {
       name = el.getAttribute('alt') || el.getAttribute('title') || aria || textlessName(el, cs);
     } else if (kind === 'listbox' || kind === 'menu' || kind === 'table' || kind === 'row' || kind === 'list' ||
@@ -334,6 +375,8 @@
       const c = hex(cs.backgroundColor);
       if (c) node.color = c;
     }
+    // What SVG draws (a shape, a glyph) has its paint as its colour: a drawn line has a stroke and no fill.
+    if (el instanceof SVGElement && (shape || own)) { const paint = hex(cs.fill) || hex(cs.stroke); if (paint) node.color = paint; }
     if (box) { node.scrollable = true; openBoxes.push(el);
       node.scroll = [Math.round(el.scrollLeft), Math.round(el.scrollTop),
                      el.scrollWidth - el.clientWidth, el.scrollHeight - el.clientHeight]; }

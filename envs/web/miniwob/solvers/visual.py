@@ -289,7 +289,11 @@ _SHAPE_TAGS = {"rect": "rectangle", "circle": "circle", "polygon": "triangle"}
 
 
 def _ink(ctx: Context, n: Node) -> str | None:
-    """The palette colour a small drawn item is filled with, from its screenshot pixels."""
+    """The palette colour a small drawn item is filled with: its paint in the graph (`color`),
+    else read from its screenshot pixels."""
+    painted = _rgb(str(n.get("color"))) if n.get("color") else None
+    if painted is not None:
+        return _nearest(painted)
     frame = ctx.frame
     if frame is None:
         return None
@@ -299,7 +303,11 @@ def _ink(ctx: Context, n: Node) -> str | None:
     if len(strong) == 0:
         return None
     r, g, b = (int(v) for v in np.median(strong, axis=0))
-    return min(_PALETTE, key=lambda c: sum((a - b_) ** 2 for a, b_ in zip(_rgb(c) or (0, 0, 0), (r, g, b))))
+    return _nearest((r, g, b))
+
+
+def _nearest(rgb: tuple[int, int, int]) -> str:
+    return min(_PALETTE, key=lambda c: sum((a - b_) ** 2 for a, b_ in zip(_rgb(c) or (0, 0, 0), rgb)))
 
 
 def _grid_items(ctx: Context) -> list[tuple[Node, dict[str, str]]]:

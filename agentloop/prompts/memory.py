@@ -3,7 +3,7 @@ that nothing shows now, where a later step may need it (a card's number hidden a
 object shut in a drawer, a value a page replaced, the button a call pressed).
 
 Left out, so that the section stays short: the controls a page shows around its content (a
-link, a button, a label, an image) that no call named, the short tokens of a widget (a
+link, a button, a label, a list's option, an image) that no call named, the short tokens of a widget (a
 calendar's "Su" and "12", many under one parent), a part whose text its parent's line already
 holds, and what the steps before a navigation showed: a page left behind is one line,
 `(page "Home": 14 elements no longer shown)`. The section is capped in lines and characters.
@@ -22,7 +22,7 @@ from agentloop.scene import SceneGraph
 
 MEMORY = 8  # lines at most (the most recent)
 MEMORY_CHARS = 1200  # the section's characters at most (the newest line always goes)
-CHROME = frozenset({"link", "button", "label", "tab", "menuitem", "img"})  # controls, not content
+CHROME = frozenset({"link", "button", "label", "tab", "menuitem", "option", "img"})  # controls, not content
 TOKEN = 3  # a name this short, without a value, is a token ...
 TOKENS = 3  # ... of a widget where its parent held at least this many at that step
 

@@ -25,7 +25,8 @@ Node schema (`agentloop.scene.Node`):
   Only where they apply: `type` (an input's type), `readonly` (True on a read-only text field), `min`/`max`/`step`
   (sliders, spin buttons; `step` when not 1), `options` (a `<select>`'s option labels, the first 1,000; the scene's text shows 50 and counts the rest), `emphasis` (bold/emphasised words of a sentence, e.g. the task's
   instruction), `color` (`#rrggbb` background of a clickable element without text: swatches; the
-  paint, fill or else stroke, of what SVG draws: a shape, a glyph of SVG text),
+  paint, fill or else stroke, of what SVG draws: a shape, a glyph of SVG text), `color_name` (its CSS
+  name(s), where the colour has one: "aqua/cyan"),
   `scrollable` (True) and `scroll` ([x, y, max_x, max_y] scroll offsets) on scroll boxes,
   `selected_options` (the chosen options' labels) on a `<select>`, `icons` (the glyphs named by
   the icon classes inside a small control: `ui-icon-disk` -> "disk"), `pixels` (a digest of a
@@ -66,7 +67,10 @@ into view first, so the rule critic does not refuse it).
 from __future__ import annotations
 
 import math
+from functools import cache
 from typing import Any
+
+from PIL import ImageColor
 
 from agentloop.scene import Legend, Node, PixelSpace, Relation, SceneGraph
 from agentloop.skills.web import Rel
@@ -91,6 +95,16 @@ NATURAL_TAG = {"button": "button", "a": "link", "li": "listitem", "td": "cell", 
                "table": "table", "canvas": "canvas", "h1": "heading", "h2": "heading", "h3": "heading",
                "h4": "heading", "h5": "heading", "h6": "heading", "textarea": "textbox"}
 
+@cache
+def colour_names() -> dict[str, str]:
+    """`#rrggbb` -> its CSS colour name(s), e.g. "aqua/cyan" (Pillow's table of the CSS names)."""
+    names: dict[str, list[str]] = {}
+    for name, value in ImageColor.colormap.items():
+        if isinstance(value, str) and len(value) == 7:
+            names.setdefault(value.lower(), []).append(name)
+    return {value: "/".join(sorted(n)) for value, n in names.items()}
+
+
 def build_scene(snap: dict[str, Any], ended: bool = False) -> SceneGraph:
     """Turn the snapshot script's output into a `SceneGraph` with child_of and spatial relations,
     and the page's own node (`ended`: the task said its episode is over)."""
@@ -107,6 +121,8 @@ def build_scene(snap: dict[str, Any], ended: bool = False) -> SceneGraph:
         attrs = {k: raw[k] for k in ATTRS}
         attrs.update((k, raw[k]) for k, default in DEFAULTS.items() if raw[k] != default)
         attrs.update((k, raw[k]) for k in OPTIONAL if k in raw)
+        if (named := colour_names().get(str(attrs.get("color", "")).lower())) is not None:
+            attrs["color_name"] = named  # goals name colours ("aqua"); a model need not decode hex
         nodes.append(Node(id=raw["id"], kind=raw["kind"], name=raw["name"], attrs=attrs))
         if raw["parent"] in ids:
             rels.append(Relation(src=raw["id"], rel=Rel.CHILD_OF, dst=raw["parent"]))

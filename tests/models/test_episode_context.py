@@ -200,6 +200,14 @@ def test_widget_tokens_and_chrome_are_left_out_and_values_kept():
     assert memory == ['- step 1: [18] text "December"', '- step 1: [70] link "19"']  # the date the call picked stays
 
 
+def test_a_closed_lists_options_are_left_out_unless_a_call_picked_one():
+    listbox = [Node(id=str(12 + i), kind="option", name=a) for i, a in enumerate(["Alamogordo, NM (ALM)", "Albany, NY (ALB)"])]
+    open_list = _page("Book Flight Task", "http://miniwob.local/book-flight.html", *listbox)
+    closed = _page("Book Flight Task", "http://miniwob.local/book-flight.html", Node(id="3", kind="button", name="Search"))
+    memory = _memory(_single(_ctx(closed, _steps((open_list, 'click(element="13")')))))
+    assert memory == ['- step 1: [13] option "Albany, NY (ALB)"']  # the picked one stays, the others go
+
+
 def test_an_inbox_row_is_one_line_and_the_section_is_capped():
     rows, rels = [], []
     for i, (sender, subject) in enumerate([("Andria", "Dui sed."), ("Loralee", "Quis."), ("Celestyn", "In."),

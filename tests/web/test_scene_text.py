@@ -47,6 +47,8 @@ def test_svg_glyphs_and_shapes_carry_their_paint(env):
     glyph, square = _dom(scene, "glyph"), _dom(scene, "sq")
     assert glyph.name == "l" and glyph.get("color") == "#ffff00"
     assert square.kind == "shape" and square.name == "rect" and square.get("color") == "#ff0000"
+    # Goals name colours: the line names them too.
+    assert glyph.get("color_name") == "yellow" and 'color_name="red"' in scene.to_text()
 
 
 def test_separators_and_wrappers_that_repeat_their_link_are_no_nodes(env):

@@ -37,8 +37,8 @@ class Mail(str, Enum):
 
 _DELETE = re.compile(r"delet|remov|rid of|trash|discard|erase|throw", re.I)
 _STAR = re.compile(r"star|importan|imporant|flag", re.I)
-# Capitalised words that are not names in the instructions' templates.
-_NOT_NAMES = {"find", "the", "email", "e", "mail", "forward", "send", "reply", "please", "can", "could", "go",
+# Capitalised words that are not names in the instructions' templates ("Foward" as one spells it).
+_NOT_NAMES = {"find", "the", "email", "e", "mail", "forward", "foward", "send", "reply", "please", "can", "could", "go",
               "give", "i", "in", "my", "look", "locate", "search", "open", "pull", "mark", "delete", "select",
               "copy", "ask", "automatically", "let", "navigate", "get", "there", "siri", "respond", "tell",
               "write", "remove", "primary", "inbox", "would", "you", "to", "a", "an", "from", "by", "is", "this",

@@ -319,10 +319,7 @@ class WebEnv(SkillEnv):
         if seen is not None and seen[0]["url"] == self.page.url:  # taken ahead, of this very page
             (snap, png), t1 = seen, t0
         else:
-            capture = start_capture(self.page, self.episode.cdp)  # on its way while the snapshot runs
-            snap = self._snapshot(self.page)
-            t1 = time.perf_counter()
-            png = screenshot(self.page, capture)
+            snap, png, t1 = self._look_parsed()
         t2 = time.perf_counter()
         shown = getattr(self.task, "shown_url", None)  # the URL as records show it (no server port)
         if shown is not None:
@@ -336,6 +333,22 @@ class WebEnv(SkillEnv):
         self.timings.update(snapshot=t1 - t0, screenshot=t2 - t1, graph=t3 - t2, decode=time.perf_counter() - t3)
         self._seen = PageReport(url=snap["url"], offscreen=snap["offscreen"])
         return {"screenshot": frame, "text": text}, scene
+
+    def _look_parsed(self, tries: int = 3) -> tuple[dict[str, Any], bytes, float]:
+        """The snapshot, screenshot and the snapshot's end, of a parsed page: on a loaded machine a
+        form's answer can land between the settle and the snapshot, which then reads it half-parsed;
+        looked at again once it is in, the same actions see the same page however slow the machine."""
+        capture = start_capture(self.page, self.episode.cdp)  # on its way while the snapshot runs
+        snap = self._snapshot(self.page)
+        t1 = time.perf_counter()
+        png = screenshot(self.page, capture)
+        navigations = self.episode.navigations
+        arriving = not snap.get("parsed", True) or (navigations is not None and bool(navigations.pending))
+        if arriving and tries > 1:
+            self.page.wait_for_load_state("domcontentloaded", timeout=self.action_timeout_ms)
+            self._settle(self.page.url, None)  # and any navigation still under way
+            return self._look_parsed(tries - 1)
+        return snap, png, t1
 
     def _look(self, ep: EpisodeContext) -> tuple[dict[str, Any], bytes]:
         """A page's DOM snapshot and screenshot, as `_observe` takes them (for a page made ahead)."""

@@ -385,5 +385,6 @@
   // The text a person has selected (a drag across a sentence highlights it): part of the page's node.
   const selection = cap(clean(String(window.getSelection ? window.getSelection() : '')));
   return {nodes: out, offscreen: offscreen + clippedLeft, url: location.href, title: document.title,
-          scroll: [window.scrollX, window.scrollY], viewport: [W, H], selection, away};
+          scroll: [window.scrollX, window.scrollY], viewport: [W, H], selection, away,
+          parsed: document.readyState !== 'loading'};  // a document still arriving is looked at again
 }

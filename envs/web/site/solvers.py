@@ -108,7 +108,13 @@ def solve_checkout(ctx: Context) -> SkillCall:
         return click(go) if go else click(need(s, "link", "Shop"))
     if path.startswith("/product/"):
         return click(need(s, "button", "Add to cart"))
-    return search_filtered(s, g["q"], g["cat"], g["max"]) or click(cheapest(s))
+    step = search_filtered(s, g["q"], g["cat"], g["max"])
+    if step is not None:
+        return step
+    found = cheapest(s)
+    if found is None:
+        raise SolverError("the filtered search shows no results")
+    return click(found[1])
 
 
 def search_filtered(s: SceneGraph, q: str, cat: str, max_price: str) -> SkillCall | None:
@@ -147,11 +153,9 @@ def results(s: SceneGraph) -> list[tuple[float, Node]]:
     ]
 
 
-def cheapest(s: SceneGraph) -> Node:
-    shown = results(s)
-    if not shown:
-        raise SolverError("the filtered search shows no results")
-    return min(shown, key=lambda t: t[0])[1]
+def cheapest(s: SceneGraph) -> tuple[float, Node] | None:
+    """The cheapest result shown, with its price in dollars; None when the search shows none."""
+    return min(results(s), key=lambda t: t[0], default=None)
 
 
 LOOKUP_GOAL = r'cheapest "(?P<q>[^"]+)" in category (?P<cat>\w+) priced up to \$(?P<max>\d+)'
@@ -165,10 +169,10 @@ def solve_price_lookup(ctx: Context) -> SkillCall:
     step = search_filtered(s, g["q"], g["cat"], g["max"])
     if step is not None:
         return step
-    shown = results(s)
-    if not shown:
+    found = cheapest(s)
+    if found is None:
         return SkillCall(name="finish", args={"status": "infeasible"})
-    return SkillCall(name="finish", args={"status": "done", "answer": f"${min(shown, key=lambda t: t[0])[0]:.2f}"})
+    return SkillCall(name="finish", args={"status": "done", "answer": f"${found[0]:.2f}"})
 
 
 PROFILE_GOAL = r"display name to (?P<display_name>.+?), the email to (?P<email>\S+) and the city to (?P<city>.+?), then save"

@@ -6,12 +6,15 @@ and validator, failures injected with `--disturb` where the family has it); its 
 then replayed (`--planner replay:RUN_DIR`) on threads (`--concurrency 8`) and in worker
 processes (`--workers 2`), and the records compared field by field, timings aside. With
 `--served N`, the tasks named are also played through `agentloop serve` by openenv-core's client,
-one session after another and then N at once, and those two recordings compared.
+one session after another and then N at once, and those two recordings compared (with
+`--copies K`, N/K seeds are served alone and each K times among the N: every copy must equal
+its seed played alone, which also shows two sessions doing the same thing at once keep apart).
 
     python benchmarks/replay_equivalence.py                         # every task, 3 seeds
     python benchmarks/replay_equivalence.py --families robot toy --seeds 8
     python benchmarks/replay_equivalence.py --tasks robot.pick-place --served 64 --out /tmp/eq
     python benchmarks/replay_equivalence.py --out /tmp/eq --resume      # go on where a run stopped
+    python benchmarks/replay_equivalence.py --families miniwob site --seeds 2 --served 64 --copies 4 --jobs 3 --out /tmp/eq
 
 Target: no differing field for any task under any mode; every served level solves what the
 sessions alone solve. The table says, per task and mode, the episodes compared, the differing
@@ -89,22 +92,23 @@ def one_task(env_id: str, seeds: int, seed: int, out: Path) -> list[dict]:
     return rows
 
 
-def served(env_id: str, sessions: int, seed: int, out: Path) -> dict:
-    """`sessions` episodes served one after another, then all at once: records and successes."""
+def served(env_id: str, sessions: int, copies: int, seed: int, out: Path) -> dict:
+    """`sessions / copies` seeds served one after another, then each `copies` times, all
+    `sessions` at once: every rollout served together must equal its seed served alone."""
     sys.path.insert(0, str(REPO))
     from tests.serve.helpers import play, server
 
-    seeds = range(seed, seed + sessions)
+    seeds = range(seed, seed + sessions // copies)
     alone, together = out / "served-alone", out / f"served-{sessions}"
     with server(env_id, "--record", str(alone), "--no-frames") as url:
         solved_alone = [play(url, env_id, s) for s in seeds]
     with server(env_id, "--record", str(together), "--no-frames", "--max-sessions", str(sessions)) as url, \
             ThreadPoolExecutor(sessions) as pool:
-        solved_together = list(pool.map(lambda s: play(url, env_id, s), seeds))
-    diffs = compare_runs(alone, together)
+        solved_together = list(pool.map(lambda s: play(url, env_id, s), [s for s in seeds for _ in range(copies)]))
+    diffs = compare_runs(alone, together, by_seed=True)
     return {"task": env_id.split("/")[-1], "mode": f"{sessions} served", "episodes": sessions, "error": "",
             "differences": len(diffs), "first": diffs[0] if diffs else "",
-            "success": f"{sum(solved_alone)}/{sum(solved_together)}"}
+            "success": f"{sum(solved_alone) * copies}/{sum(solved_together)}"}
 
 
 def main() -> int:
@@ -115,25 +119,32 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=12000, help="first seed (new seeds, not the tests')")
     ap.add_argument("--served", type=int, default=0, help="also serve the tasks to N sessions at once")
     ap.add_argument("--out", type=Path, help="keep the runs and write results.json here")
+    ap.add_argument("--copies", type=int, default=1,
+                    help="served sessions per seed: N/copies seeds alone, each played `copies` times at once")
+    ap.add_argument("--jobs", type=int, default=1, help="tasks measured at once (each its own runs and servers)")
     ap.add_argument("--resume", action="store_true", help="keep the results of tasks already measured in --out")
     a = ap.parse_args()
     out = a.out or Path(tempfile.mkdtemp(prefix="replay-eq-"))
-    rows: list[dict] = []
     t0 = time.monotonic()
     ids = tasks(a.families, a.tasks)
-    for i, env_id in enumerate(ids):
+
+    def measure(i: int, env_id: str) -> list[dict]:
         task_dir = out / env_id.split("/")[-1]
         done = task_dir / "rows.json"  # a task's rows, written once all its modes are measured
         if a.resume and done.exists():
-            rows += json.loads(done.read_text())
-            continue
+            return list(json.loads(done.read_text()))
         shutil.rmtree(task_dir, ignore_errors=True)  # a task cut short is measured again from its start
         task_rows = one_task(env_id, a.seeds, a.seed, task_dir)
         if a.served:
-            task_rows.append(served(env_id, a.served, a.seed, task_dir))
+            task_rows.append(served(env_id, a.served, a.copies, a.seed, task_dir))
         done.write_text(json.dumps(task_rows, indent=1))
-        rows += task_rows
         print(f"[{i + 1}/{len(ids)}] {env_id}: {time.monotonic() - t0:.0f} s", file=sys.stderr)
+        return task_rows
+
+    # Tasks are measured side by side (--jobs): each is its own runs and servers, and a task's
+    # served sessions "alone" wait on the wire far more than they compute.
+    with ThreadPoolExecutor(a.jobs) as pool:
+        rows = [r for task_rows in pool.map(measure, range(len(ids)), ids) for r in task_rows]
     (out / "results.json").write_text(json.dumps(rows, indent=1))
     table = Table(title=f"replay equivalence ({out})")
     for col in ("task", "mode", "episodes", "success (recorded/replayed)", "differing fields", "first difference"):

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from agentloop.context import Context, draw_seed
 from agentloop.errors import AgentLoopError, ConfigError
 from agentloop.recording import RunDir, read_steps
@@ -113,9 +115,15 @@ def _short(value: Any, width: int = 160) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def compare_runs(first: Path | str, second: Path | str) -> list[str]:
+def compare_runs(first: Path | str, second: Path | str, *, by_seed: bool = False) -> list[str]:
     """Every field in which the episodes and steps of two runs differ (timings, clocks and the
-    planner's name aside): empty when the second run replays the first exactly."""
+    planner's name aside): empty when the second run replays the first exactly.
+
+    With `by_seed`, every episode of `second` is compared with the one of `first` at the same
+    env and seed, its rollout number and id aside: several rollouts of a seed played at once
+    (without sampling) must each equal the one played alone."""
+    if by_seed:
+        return _compare_by_seed(RunDir(first), RunDir(second))
     a = {f.name: (f, rec) for f, rec in RunDir(first).episodes()}
     b = {f.name: (f, rec) for f, rec in RunDir(second).episodes()}
     out = [f"{eid}: only in {first}" for eid in sorted(set(a) - set(b))]
@@ -125,4 +133,24 @@ def compare_runs(first: Path | str, second: Path | str) -> list[str]:
         out += _differences(eid, _episode_view(ra), _episode_view(rb))
         sa, sb = [_step_view(s) for s in read_steps(fa)], [_step_view(s) for s in read_steps(fb)]
         out += _differences(f"{eid}.steps", sa, sb)
+    return out
+
+
+def _compare_by_seed(first: RunDir, second: RunDir) -> list[str]:
+    def view(rec: BaseModel, drop: set[str]) -> dict[str, Any]:
+        return {k: v for k, v in rec.model_dump(mode="json").items() if k not in drop}
+
+    ids = {"episode_id", "rollout"}
+    alone = {(rec.env_id, rec.seed): (f, rec) for f, rec in first.episodes()}
+    out = []
+    for fb, rb in second.episodes():
+        if (rb.env_id, rb.seed) not in alone:
+            out.append(f"{fb.name}: no episode of its seed in {first.path}")
+            continue
+        fa, ra = alone[rb.env_id, rb.seed]
+        out += _differences(fb.name, _clean(view(ra, _EPISODE_VOLATILE | {"planner"} | ids)),
+                            _clean(view(rb, _EPISODE_VOLATILE | {"planner"} | ids)))
+        sa = [_clean(view(s, _STEP_VOLATILE | ids)) for s in read_steps(fa)]
+        sb = [_clean(view(s, _STEP_VOLATILE | ids)) for s in read_steps(fb)]
+        out += _differences(f"{fb.name}.steps", sa, sb)
     return out

@@ -18,9 +18,10 @@ import httpx
 import numpy as np
 
 from agentloop.calls import SkillSpec
-from agentloop.context import Context
+from agentloop.context import Context, HistoryItem
 from agentloop.perception import Perception
 from agentloop.plugins import load_object
+from agentloop.records import StepRecord
 from agentloop.scene import SceneGraph
 
 HOST = "127.0.0.1"
@@ -88,18 +89,26 @@ def frame_of(observation: dict[str, Any]) -> np.ndarray:
 
 
 class ObservationPolicy:
-    """The env's scripted planner, shown only what an OpenEnv client receives."""
+    """The env's scripted planner, shown only what an OpenEnv client receives: each observation,
+    and the steps so far as the observations' step records told them (a planner that counts
+    its clicks or recalls what a page showed reads them in its history, as in the loop)."""
 
     def __init__(self, planner_path: str, env_id: str) -> None:
         self.planner = load_object(planner_path)()
         self.env_id = env_id
+        self.history: list[HistoryItem] = []
         self._started = False
 
     def __call__(self, observation: dict[str, Any]) -> str:
+        scene = SceneGraph.model_validate(observation["scene_graph"])
+        if observation.get("step_record"):  # the call that ran last, as the loop's history holds it
+            step = StepRecord.model_validate(observation["step_record"])
+            self.history.append(HistoryItem(index=step.index, action=str(step.action or step.action_text or ""),
+                                            action_error=step.action_error))
         ctx = Context(self.env_id, Perception(
-            scene_graph=SceneGraph.model_validate(observation["scene_graph"]), goal=observation["goal"],
-            task=observation["task"], skills=[SkillSpec(**s) for s in observation["skills"]],
-            extra=observation["extra"]), {"text": observation["text"]})
+            scene_graph=scene, goal=observation["goal"], task=observation["task"],
+            skills=[SkillSpec(**s) for s in observation["skills"]], extra=observation["extra"]),
+            {"text": observation["text"]}, step=observation["step"], history=list(self.history))
         if not self._started:
             self.planner.reset(ctx)
             self._started = True

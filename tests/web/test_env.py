@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
+from agentloop.envs.web import js
 from agentloop.envs.web.env import WebEnv
 from agentloop.errors import ErrorKind
 from agentloop.perception import perception_of
@@ -150,5 +151,48 @@ def test_check_env_local_page():
     e = WebEnv(task="tests.web.pages:make", viewport=(320, 240))
     try:
         check_env(e, skip_render_check=True)
+    finally:
+        e.close()
+
+
+def test_a_control_redrawn_under_the_pointer_is_read_with_its_hover():
+    """A click that redraws its control under the resting pointer (a date picker's "Prev") is
+    read once the browser has given the new control its hover: the settle after an action is
+    not over before an animation frame has passed since the page last changed (the browser
+    brings hover up to date at a frame's start), however short its quiet wait (1 ms here)."""
+    e = WebEnv(task="tests.web.pages:make", viewport=(320, 240), settle_quiet_ms=1)
+    try:
+        e.reset(seed=0)
+        e.page.evaluate("""() => {
+            const style = document.createElement('style');
+            style.textContent = '#redraw { position: fixed; left: 10px; top: 10px; width: 40px; height: 40px; }'
+                + ' #redraw.hov { height: 60px; }';  // grows away from where the pointer rests
+            document.head.append(style);
+            const draw = () => {
+                document.getElementById('redraw')?.remove();
+                const b = document.createElement('button');
+                b.id = 'redraw'; b.textContent = 'Prev';
+                b.addEventListener('mouseover', () => { b.className = 'hov'; });
+                b.addEventListener('click', draw);
+                document.body.append(b);
+            };
+            draw();
+            window.frames_ = 0;
+            const tick = () => { window.frames_++; requestAnimationFrame(tick); };
+            requestAnimationFrame(tick);
+        }""")
+        _, _, _, _, info = e.step('wait(ms=50)')
+        for _ in range(3):
+            _, _, _, _, info = e.step(f'click(element="{by_dom(info, "redraw").id}")')
+            assert kind_of(info) is None and by_dom(info, "redraw").get("bbox")[3] == 60
+        # The settle itself: a change made as it starts, and frames counted until it is over.
+        waited = [e.page.evaluate(f"""async () => {{
+            const settled = ({js.SETTLE})([1, 1000, 0]);
+            document.body.append(document.createElement('i'));
+            const before = window.frames_;
+            await settled;
+            return window.frames_ - before;
+        }}""") for _ in range(5)]
+        assert min(waited) >= 1, waited
     finally:
         e.close()

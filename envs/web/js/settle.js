@@ -4,13 +4,16 @@
 // finite animation running and no short timer pending (`hooks.js` keeps them: an
 // autocomplete's 300 ms search) that is due within the bound. Timers rather than animation
 // frames: a frame-driven check rounds every wait up to whole frames. The env's own timers go
-// around the hook, so they are not counted as the page's.
+// around the hook, so they are not counted as the page's. Quiet also needs an animation frame
+// since the last change: the browser brings the hover under a resting pointer up to date at
+// the start of a frame (a control re-drawn under the pointer takes its hover style then), and
+// on a loaded machine a frame can come later than the quiet timer.
 ([quiet, bound, atLeast]) => new Promise(resolve => {
   const hooks = window.__alHooks;
   const later = hooks ? hooks.later : (f, ms) => setTimeout(f, ms);
   const cancel = hooks ? hooks.cancel : id => clearTimeout(id);
   const t0 = performance.now(), end = t0 + bound;
-  let timer = null, cap = null, done = false;
+  let timer = null, cap = null, done = false, framed = false, waiting = false, changes = 0;
   const finish = why => {
     if (done) return;
     done = true; mo.disconnect(); window.removeEventListener('scroll', arm, true);
@@ -35,9 +38,19 @@
       if (isFinite(left) && now + left <= end && now + left > due) due = now + left;
     }
     if (due) return again(due - now + 1);  // then quiet again: what the timer did may move the DOM
+    if (!framed) { waiting = true; return; }  // the frame checks again
     finish('quiet');
   };
-  const arm = () => again(quiet);
+  const arm = () => {
+    const mine = ++changes;
+    framed = false;
+    requestAnimationFrame(() => {
+      if (mine !== changes || done) return;
+      framed = true;
+      if (waiting) { waiting = false; quietNow(); }
+    });
+    again(quiet);
+  };
   const mo = new MutationObserver(arm);
   mo.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
   window.addEventListener('scroll', arm, {capture: true, passive: true});

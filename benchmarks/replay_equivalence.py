@@ -136,7 +136,11 @@ def main() -> int:
         shutil.rmtree(task_dir, ignore_errors=True)  # a task cut short is measured again from its start
         task_rows = one_task(env_id, a.seeds, a.seed, task_dir)
         if a.served:
-            task_rows.append(served(env_id, a.served, a.copies, a.seed, task_dir))
+            try:
+                task_rows.append(served(env_id, a.served, a.copies, a.seed, task_dir))
+            except Exception as e:  # a server that would not start: the task's row says so, the run goes on
+                task_rows.append({"task": env_id.split("/")[-1], "mode": f"{a.served} served", "episodes": a.served,
+                                  "error": f"{type(e).__name__}: {e}"[:300], "differences": 0, "first": "", "success": ""})
         done.write_text(json.dumps(task_rows, indent=1))
         print(f"[{i + 1}/{len(ids)}] {env_id}: {time.monotonic() - t0:.0f} s", file=sys.stderr)
         return task_rows

@@ -10,12 +10,24 @@ from __future__ import annotations
 
 import ast
 import json
+import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from agentloop.errors import ActionError, ErrorKind
+
+# CPython 3.11's parser keeps its recursion depth in shared state: two threads parsing at once
+# can fail with "SystemError: AST constructor recursion depth mismatch" (one of 64 served
+# sessions' call texts did). Calls are parsed on the loop's threads, so one at a time.
+_PARSE_LOCK = threading.Lock()
+
+
+def parse_expression(text: str) -> ast.Expression:
+    """`ast.parse(text, mode="eval")`, safe to call from several threads at once."""
+    with _PARSE_LOCK:
+        return ast.parse(text, mode="eval")
 
 
 class SkillSpec(BaseModel):
@@ -100,7 +112,7 @@ class SkillCall(BaseModel):
     @classmethod
     def _from_text(cls, text: str, specs: dict[str, SkillSpec]) -> SkillCall:
         try:
-            tree = ast.parse(text, mode="eval")
+            tree = parse_expression(text)
         except SyntaxError as e:
             raise ActionError(
                 ErrorKind.PARSE, f"cannot parse {text[:80]!r}: expected a call like name(arg=value) ({e.msg})"

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from pydantic import BaseModel, ValidationError
 from typing_extensions import Unpack
 
-from agentloop.calls import SkillCall
+from agentloop.calls import SkillCall, parse_expression
 from agentloop.errors import ActionError, validation_problems
 from agentloop.models.types import Completion, Message, Sampling
 
@@ -135,7 +135,7 @@ def _call_slot(schema: type[BaseModel]) -> str | None:
 def _call(text: str) -> str | None:
     """`text` where it is one call `name(...)` (not prose, several calls or a bare word)."""
     try:
-        node = ast.parse(text, mode="eval").body
+        node = parse_expression(text).body
     except SyntaxError:
         return None
     return text if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) else None

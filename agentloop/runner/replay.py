@@ -15,8 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
 from agentloop.context import Context, draw_seed
 from agentloop.errors import AgentLoopError, ConfigError
 from agentloop.recording import RunDir, read_steps
@@ -89,12 +87,12 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _episode_view(rec: EpisodeRecord) -> dict[str, Any]:
-    return _clean(rec.model_dump(mode="json", exclude=_EPISODE_VOLATILE | {"planner"}))
+def _episode_view(rec: EpisodeRecord, ignore: frozenset[str] = frozenset()) -> dict[str, Any]:
+    return _clean(rec.model_dump(mode="json", exclude=_EPISODE_VOLATILE | {"planner"} | ignore))
 
 
-def _step_view(rec: StepRecord) -> dict[str, Any]:
-    return _clean(rec.model_dump(mode="json", exclude=_STEP_VOLATILE))
+def _step_view(rec: StepRecord, ignore: frozenset[str] = frozenset()) -> dict[str, Any]:
+    return _clean(rec.model_dump(mode="json", exclude=_STEP_VOLATILE | ignore))
 
 
 def _differences(where: str, a: Any, b: Any) -> Iterator[str]:
@@ -137,10 +135,7 @@ def compare_runs(first: Path | str, second: Path | str, *, by_seed: bool = False
 
 
 def _compare_by_seed(first: RunDir, second: RunDir) -> list[str]:
-    def view(rec: BaseModel, drop: set[str]) -> dict[str, Any]:
-        return {k: v for k, v in rec.model_dump(mode="json").items() if k not in drop}
-
-    ids = {"episode_id", "rollout"}
+    ids = frozenset({"episode_id", "rollout"})
     alone = {(rec.env_id, rec.seed): (f, rec) for f, rec in first.episodes()}
     out = []
     for fb, rb in second.episodes():
@@ -148,9 +143,7 @@ def _compare_by_seed(first: RunDir, second: RunDir) -> list[str]:
             out.append(f"{fb.name}: no episode of its seed in {first.path}")
             continue
         fa, ra = alone[rb.env_id, rb.seed]
-        out += _differences(fb.name, _clean(view(ra, _EPISODE_VOLATILE | {"planner"} | ids)),
-                            _clean(view(rb, _EPISODE_VOLATILE | {"planner"} | ids)))
-        sa = [_clean(view(s, _STEP_VOLATILE | ids)) for s in read_steps(fa)]
-        sb = [_clean(view(s, _STEP_VOLATILE | ids)) for s in read_steps(fb)]
+        out += _differences(fb.name, _episode_view(ra, ids), _episode_view(rb, ids))
+        sa, sb = [_step_view(s, ids) for s in read_steps(fa)], [_step_view(s, ids) for s in read_steps(fb)]
         out += _differences(f"{fb.name}.steps", sa, sb)
     return out

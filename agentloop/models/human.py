@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import re
+import shutil
 import socket
 import sys
 import tempfile
@@ -131,6 +132,9 @@ class HumanModel:
                               "(episodes on threads, --concurrency, queue their requests)")
         self.spec = HumanSpec.parse(spec)
         self.name = "human" if self.spec.mode is HumanMode.TERMINAL else f"human:{self.spec.mode.value}"
+        # Images a request shows are files a person (or program) opens; a folder of the model's
+        # own is removed at close, one that was given is the caller's.
+        self._own_dir = image_dir is None
         self.image_dir = image_dir or Path(tempfile.mkdtemp(prefix="agentloop-human-"))
         self._lock = threading.Lock()  # one open request at a time: the others queue here
         self._count = 0
@@ -194,8 +198,10 @@ class HumanModel:
         return path
 
     def close(self) -> None:
-        """Stop the channel (the web server, where there is one)."""
+        """Stop the channel (the web server, where there is one) and remove the images' own folder."""
         self.channel.close()
+        if self._own_dir:
+            shutil.rmtree(self.image_dir, ignore_errors=True)
 
 
 def _refusal(text: str, schema: type[BaseModel] | None) -> str | None:

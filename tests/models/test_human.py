@@ -89,12 +89,13 @@ def _check_run(run_dir: Path, accepted: list[str], tmp_path: Path, model: str) -
 def test_a_program_answers_over_json_lines(planner, tmp_path, start):
     run_dir = tmp_path / "run"
     proc = start(run_dir, "human:stdio", planner)
-    accepted, refused = [], []
+    accepted, refused, images = [], [], set()
     for line in proc.stdout:
         if not line.startswith("{"):
             continue  # the run's own output: the summary table
         request = json.loads(line)
-        assert request["kind"] == "request" and Path(request["messages"][1]["content"][1]["path"]).is_file()
+        images.add(Path(request["messages"][1]["content"][1]["path"]))
+        assert request["kind"] == "request" and all(p.is_file() for p in images)
         if request["id"] == 1 and request["attempt"] == 0:
             reply = "switch on lamp 3 please"  # not JSON: refused, the same request comes again
         else:
@@ -104,6 +105,7 @@ def test_a_program_answers_over_json_lines(planner, tmp_path, start):
         proc.stdin.write(json.dumps({"id": request["id"], "reply": reply}) + "\n")
         proc.stdin.flush()
     assert proc.wait() == 0, proc.stderr.read()
+    assert not any(p.parent.exists() for p in images), "the images' folder outlived the run"
     assert refused[0] == "reply is not JSON: 'switch on lamp 3 please'" and set(refused[1:]) == {None}
     _check_run(run_dir, accepted, tmp_path, "human:stdio")
 

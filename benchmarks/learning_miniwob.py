@@ -50,6 +50,7 @@ from agentloop.recording import RunDir
 WEBGUM = json.loads((Path(__file__).with_name("learning_miniwob_webgum.json")).read_text())
 TRAIN_SEED, DAGGER_SEED, HELD_OUT_SEED = 1000, 20000, 90000  # DAgger round r starts at DAGGER_SEED + 1000 r
 QUICK_TASKS = ("miniwob.click-button", "miniwob.enter-text")
+CHECKPOINT_EVERY = 50  # training steps: a stage stopped part way (the end of a session) resumes from there
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,8 @@ def sft_stage(out: Path, s: Settings) -> dict[str, Any]:
     ds = fitting(sft_rows(out, "sft"), tok, s.ctx)
     torch.manual_seed(0)
     model = tiny.causal_lm(tok, hidden=s.hidden, layers=s.layers)
-    tiny.train_sft(model, tok, ds, out / "models" / "dagger-0", steps=s.steps, mode=PlannerMode.SINGLE, batch=s.batch)
+    tiny.train_sft(model, tok, ds, out / "models" / "dagger-0", steps=s.steps, mode=PlannerMode.SINGLE, batch=s.batch,
+                   checkpoint_every=CHECKPOINT_EVERY)
     return {"rows": len(ds), "steps": s.steps, "parameters": sum(p.numel() for p in model.parameters())}
 
 
@@ -207,7 +209,8 @@ def dagger_stage(tasks: list[str], out: Path, r: int, s: Settings) -> dict[str, 
     model = LlamaForCausalLM.from_pretrained(last)
     t = time.perf_counter()
     steps = max(10, s.steps // 2)
-    tiny.train_sft(model, tok, ds, out / "models" / f"dagger-{r}", steps=steps, mode=PlannerMode.SINGLE, batch=s.batch)
+    tiny.train_sft(model, tok, ds, out / "models" / f"dagger-{r}", steps=steps, mode=PlannerMode.SINGLE, batch=s.batch,
+                   checkpoint_every=CHECKPOINT_EVERY)
     return {"episodes": sum(len(RunDir(run).finished_ids()) for run in runs), "relabeled_rows": len(new),
             "rows": len(ds), "steps": steps, "record_s": round(recorded, 1), "train_s": round(time.perf_counter() - t, 1)}
 
@@ -219,7 +222,7 @@ def prm_stage(tasks: list[str], out: Path, s: Settings) -> dict[str, Any]:
     ds = rows(runs, "prm", out)
     tok = load_tokenizer(out)
     tiny.train_prm(tiny.step_classifier(tok, hidden=64, layers=2), tok, ds, out / "models" / "prm",
-                   steps=s.prm_steps, batch=s.batch, lr=3e-3)
+                   steps=s.prm_steps, batch=s.batch, lr=3e-3, checkpoint_every=CHECKPOINT_EVERY)
     return {"rows": len(ds), "wrong": sum(not r[0] for r in ds["labels"]), "steps": s.prm_steps}
 
 

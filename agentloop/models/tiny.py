@@ -11,6 +11,7 @@ for `--model hf:PATH`, `step_classifier` a two-label token classifier for `--cri
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -101,7 +102,8 @@ def _strings(value: object) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
-def _args(out: Path, steps: int, batch: int, lr: float, grouped: bool = True) -> dict[str, Any]:
+def _args(out: Path, steps: int, batch: int, lr: float, grouped: bool = True,
+          checkpoint_every: int | None = None) -> dict[str, Any]:
     """Trainer arguments for a short CPU run that saves nothing on the way.
 
     Batches are drawn from rows of like length (`group_by_length`: shuffled groups of 50
@@ -115,10 +117,15 @@ def _args(out: Path, steps: int, batch: int, lr: float, grouped: bool = True) ->
     read the ids it must copy out of the prompt; a decaying rate ends the run before it does,
     and a rate much above 3e-4 keeps it on the plateau. On `toy.switches`, held-out replies
     exact: 98 % after 600 steps at 3e-4 constant, 33 % after 500 of 600 at 3e-4 cosine; on the
-    first steps' rows alone, 100 % after 300 steps at 3e-4 and 39 % after 500 at 1e-3."""
+    first steps' rows alone, 100 % after 300 steps at 3e-4 and 39 % after 500 at 1e-3.
+
+    `checkpoint_every`: the trainer's state is saved every that many steps (the last one kept),
+    so a run stopped part way resumes there (see `_train`)."""
     return {"output_dir": str(out / "trainer"), "max_steps": steps, "per_device_train_batch_size": batch,
             "learning_rate": lr, "lr_scheduler_type": "constant_with_warmup", "warmup_steps": min(20, steps // 10),
-            "report_to": "none", "use_cpu": True, "save_strategy": "no", "logging_steps": max(1, steps // 10),
+            "report_to": "none", "use_cpu": True,
+            **({"save_strategy": "steps", "save_steps": checkpoint_every, "save_total_limit": 1}
+               if checkpoint_every else {"save_strategy": "no"}), "logging_steps": max(1, steps // 10),
             "dataloader_num_workers": 0, "disable_tqdm": True, "seed": 0,
             "train_sampling_strategy": "group_by_length" if grouped else "random"}
 
@@ -135,34 +142,48 @@ def _with_progress(trainer: Any, what: str) -> Any:
     return trainer
 
 
+def _train(trainer: Any, out: Path) -> None:
+    """Train, from the last checkpoint in the trainer's folder if there is one (the same rows in
+    the same order on from there: the checkpoint holds the random states and the trainer skips
+    the batches done), then save the model in `out` and drop the checkpoints."""
+    from transformers.trainer_utils import get_last_checkpoint
+
+    folder = Path(trainer.args.output_dir)
+    last = get_last_checkpoint(str(folder)) if folder.is_dir() else None
+    _with_progress(trainer, f"training {out.name}").train(resume_from_checkpoint=last)
+    trainer.save_model(str(out))
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def train_sft(model: Any, tok: PreTrainedTokenizerFast, rows: datasets.Dataset, out: Path | str, steps: int,
-              mode: PlannerMode, batch: int = 8, lr: float = 3e-4, grouped: bool = True) -> Path:
+              mode: PlannerMode, batch: int = 8, lr: float = 3e-4, grouped: bool = True,
+              checkpoint_every: int | None = None) -> Path:
     """Fine-tune `model` on an `sft` export with TRL's SFT trainer (loss on the replies only),
     then save it with its tokenizer and the prompts it learned (`agentloop_prompts.json`).
-    `grouped`: batches of rows of like length (see `_args`)."""
+    `grouped`: batches of rows of like length (see `_args`); `checkpoint_every`: a run stopped
+    part way and called again with the same arguments resumes from its last checkpoint."""
     import trl
 
     out = Path(out)
-    config = trl.SFTConfig(**_args(out, steps, batch, lr, grouped), assistant_only_loss=True, max_length=None)
-    trainer = trl.SFTTrainer(model=model, args=config, train_dataset=rows, processing_class=tok)
-    _with_progress(trainer, f"training {out.name}").train()
-    trainer.save_model(str(out))
+    config = trl.SFTConfig(**_args(out, steps, batch, lr, grouped, checkpoint_every), assistant_only_loss=True,
+                           max_length=None)
+    _train(trl.SFTTrainer(model=model, args=config, train_dataset=rows, processing_class=tok), out)
     tok.save_pretrained(str(out))
     TrainedFor.current(mode, images="images" in rows.column_names).write(out)
     return out
 
 
 def train_prm(model: Any, tok: PreTrainedTokenizerFast, rows: datasets.Dataset, out: Path | str, steps: int,
-              batch: int = 8, lr: float = 3e-3) -> Path:
+              batch: int = 8, lr: float = 3e-3, checkpoint_every: int | None = None) -> Path:
     """Train a step classifier on a `prm` export with TRL's stepwise-supervision trainer,
-    then save it for `--critic prm:PATH`."""
+    then save it for `--critic prm:PATH` (`checkpoint_every` as in `train_sft`)."""
     from trl.experimental.prm import PRMConfig, PRMTrainer  # TRL's PRM trainer up to 1.13
 
     out = Path(out)
-    config = PRMConfig(**_args(out, steps, batch, lr), max_length=None, max_completion_length=None)
+    config = PRMConfig(**_args(out, steps, batch, lr, checkpoint_every=checkpoint_every), max_length=None,
+                       max_completion_length=None)
     trainer = PRMTrainer(model=model, args=config, train_dataset=rows, processing_class=tok)
-    _with_progress(trainer, f"training {out.name}").train()
-    trainer.save_model(str(out))
+    _train(trainer, out)
     tok.save_pretrained(str(out))
     TrainedFor.current(PlannerMode.SINGLE, images=False, step_separator=config.step_separator).write(out)
     return out

@@ -32,21 +32,24 @@ class TrainingProgress(TrainerCallback):
         self.terminal = sys.stderr.isatty() if terminal is None else terminal
         self.loss: float | None = None
         self._start = self._first = self._last = 0.0
+        self._from = 0  # the step training (re)started at: a resumed run's rate counts from there
         self._bar: Any = None
         self._task: Any = None
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         self._start = self._last = time.monotonic()
+        self._from = state.global_step
         if self.terminal:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
             self._bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                                  TextColumn("{task.fields[note]}"), console=Console(stderr=True))
-            self._task = self._bar.add_task(self.what, total=state.max_steps, note="starting")
+            self._task = self._bar.add_task(self.what, total=state.max_steps, completed=self._from, note="starting")
             self._bar.start()
         else:
-            print(f"{self.what}: {state.max_steps} steps", file=sys.stderr, flush=True)
+            resumed = f", resuming at step {self._from}" if self._from else ""
+            print(f"{self.what}: {state.max_steps} steps{resumed}", file=sys.stderr, flush=True)
 
     def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any) -> None:
         if logs and "loss" in logs:
@@ -54,10 +57,10 @@ class TrainingProgress(TrainerCallback):
 
     def note(self, step: int, total: int) -> str:
         """The loss, the time spent and the time left after `step` of `total` steps."""
-        now = time.monotonic()
-        if step == 1:
+        now, done = time.monotonic(), step - self._from
+        if done == 1:
             self._first = now
-        rate = (now - self._first) / (step - 1) if step > 1 else now - self._start
+        rate = (now - self._first) / (done - 1) if done > 1 else now - self._start
         loss = f"loss {self.loss:.3f} · " if self.loss is not None else ""
         return f"{loss}{duration(now - self._start)} so far, about {duration(rate * (total - step))} left"
 
@@ -66,7 +69,7 @@ class TrainingProgress(TrainerCallback):
         note = self.note(step, total)
         if self._bar is not None:
             self._bar.update(self._task, completed=step, note=note)
-        elif time.monotonic() - self._last >= LOG_EVERY_S or step in (1, total):
+        elif time.monotonic() - self._last >= LOG_EVERY_S or step in (self._from + 1, total):
             self._last = time.monotonic()
             print(f"{self.what}: step {step}/{total} ({step / max(1, total):.0%}) · {note}", file=sys.stderr, flush=True)
 

@@ -20,9 +20,12 @@ def describe(turn: Turn) -> str:
         outcome = turn.episode.outcome.value if turn.episode is not None else "over"
         return f"the episode is over ({outcome}); nothing ran"
     lines = _what_ran(step)
-    p = turn.perception
-    progress = f"{p.progress:.2f}" if p.progress is not None else "unknown"
-    lines.append(f"success: {'yes' if p.success else 'no'}; progress: {progress}")
+    # A call that ran has the step's account, which holds the env's verdict on a `finish` claim
+    # (an answer right or wrong; the scene read before it knows nothing of it).
+    success, progress = (step.success, step.progress) if step.action is not None else (
+        turn.perception.success, turn.perception.progress)
+    said = f"{progress:.2f}" if progress is not None else "unknown"
+    lines.append(f"success: {'yes' if success else 'no'}; progress: {said}")
     if turn.episode is not None:
         lines.append(f"episode over: {turn.episode.outcome.value}")
     lines.append("scene:\n" + turn.context.text if step.action is not None else "scene: unchanged")

@@ -97,4 +97,6 @@ def observation_of(turn: Turn, steps: int, frames: bool = True, spec: Any = None
     if step is not None:
         obs.action, obs.rewards, obs.critic, obs.validator = step.action_text, step.rewards, step.critic, step.validator
         obs.action_error, obs.action_error_kind = step.action_error, step.action_error_kind
+        if step.action is not None:  # it ran: the step's account, which holds the env's verdict
+            obs.success, obs.progress = step.success, step.progress  # on a `finish` claim
     return obs

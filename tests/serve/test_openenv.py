@@ -1,5 +1,5 @@
 """`agentloop serve` in a subprocess, driven by openenv-core's own `GenericEnvClient`: a
-whole episode with the verdicts on every observation, malformed messages answered while the
+whole episode with the verdicts on every observation, a claim judged by the env, malformed messages answered while the
 session lives on, a full server refusing at once, a vanished client freeing its env, the
 token checked on every connection, and no bind beyond loopback without one."""
 
@@ -56,6 +56,28 @@ def test_generic_client_plays_a_whole_episode(tmp_path):
     assert [rec.outcome.value for _, rec in episodes] == ["success", "truncated"]
     assert RunDir(run_dir).manifest().config.planner == "openenv"
     assert len(read_steps(episodes[0][0])) == steps
+
+
+def test_a_claim_the_env_judges_is_the_observations_verdict(tmp_path):
+    """A task that asks a question ends on the planner's `finish` claim: the last observation's
+    success is the env's verdict on the answer, as its recorded outcome is, right or wrong."""
+    site = "agentloop/site.price_lookup"
+    run_dir = tmp_path / "run"
+    with server(site, "--record", str(run_dir), "--no-frames") as url, GenericEnvClient(base_url=url).sync() as env:
+        policy = ObservationPolicy(planner_of(site), site)
+        result = env.reset(seed=0)
+        while not result.done:
+            result = env.step({"action": policy(result.observation)})
+        right = result.observation
+        env.reset(seed=0)
+        wrong = env.step({"action": 'finish(status="done", answer="$0.01")'}).observation
+    assert right["action"].startswith("finish(") and (right["outcome"], right["success"]) == ("success", True)
+    assert right["validator"]["ok"] and right["step_record"]["success"]
+    assert (wrong["outcome"], wrong["success"], wrong["validator"]["ok"]) == ("failure", False, False)
+    # The text answer a tool-calling policy reads says the same.
+    assert "success: yes; progress: 1.00\nepisode over: success" in right["answer"]
+    assert "success: no; progress: 0.00\nepisode over: failure" in wrong["answer"]
+    assert [rec.outcome.value for _, rec in RunDir(run_dir).episodes()] == ["success", "failure"]
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,8 @@ processes (`--workers 2`), and the records compared field by field, timings asid
 `--served N`, the tasks named are also played through `agentloop serve` by openenv-core's client,
 one session after another and then N at once, and those two recordings compared (with
 `--copies K`, N/K seeds are served alone and each K times among the N: every copy must equal
-its seed played alone, which also shows two sessions doing the same thing at once keep apart).
+its seed played alone, which also shows two sessions doing the same thing at once keep apart);
+the successes the clients were told must be those recorded.
 
     python benchmarks/replay_equivalence.py                         # every task, 3 seeds
     python benchmarks/replay_equivalence.py --families robot toy --seeds 8
@@ -106,6 +107,10 @@ def served(env_id: str, sessions: int, copies: int, seed: int, out: Path) -> dic
             ThreadPoolExecutor(sessions) as pool:
         solved_together = list(pool.map(lambda s: play(url, env_id, s), [s for s in seeds for _ in range(copies)]))
     diffs = compare_runs(alone, together, by_seed=True)
+    # What the client was told must be what was recorded: a verdict over the wire is a signal too.
+    for name, run, told in (("alone", alone, solved_alone), ("together", together, solved_together)):
+        if sum(told) != successes(run):
+            diffs.append(f"served {name}: the clients were told {sum(told)} successes, the recording holds {successes(run)}")
     return {"task": env_id.split("/")[-1], "mode": f"{sessions} served", "episodes": sessions, "error": "",
             "differences": len(diffs), "first": diffs[0] if diffs else "",
             "success": f"{sum(solved_alone) * copies}/{sum(solved_together)}"}

@@ -101,9 +101,9 @@ def served(env_id: str, sessions: int, copies: int, seed: int, out: Path) -> dic
 
     seeds = range(seed, seed + sessions // copies)
     alone, together = out / "served-alone", out / f"served-{sessions}"
-    with server(env_id, "--record", str(alone), "--no-frames") as url:
+    with server(env_id, "--record", str(alone)) as url:
         solved_alone = [play(url, env_id, s) for s in seeds]
-    with server(env_id, "--record", str(together), "--no-frames", "--max-sessions", str(sessions)) as url, \
+    with server(env_id, "--record", str(together), "--max-sessions", str(sessions)) as url, \
             ThreadPoolExecutor(sessions) as pool:
         solved_together = list(pool.map(lambda s: play(url, env_id, s), [s for s in seeds for _ in range(copies)]))
     diffs = compare_runs(alone, together, by_seed=True)

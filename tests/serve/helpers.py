@@ -18,7 +18,7 @@ import httpx
 import numpy as np
 
 from agentloop.calls import SkillSpec
-from agentloop.context import Context, HistoryItem
+from agentloop.context import Context, HistoryItem, call_targets, seen_in
 from agentloop.perception import Perception
 from agentloop.plugins import load_object
 from agentloop.records import StepRecord
@@ -89,26 +89,35 @@ def frame_of(observation: dict[str, Any]) -> np.ndarray:
 
 
 class ObservationPolicy:
-    """The env's scripted planner, shown only what an OpenEnv client receives: each observation,
-    and the steps so far as the observations' step records told them (a planner that counts
-    its clicks or recalls what a page showed reads them in its history, as in the loop)."""
+    """The env's scripted planner, shown only what an OpenEnv client receives: each observation
+    (its frame, where the server sends frames), and the steps so far as the loop's history holds
+    them, from the observations' step records and the scene each call was made in (a planner that
+    counts its clicks or recalls what a page showed reads them in its history)."""
 
     def __init__(self, planner_path: str, env_id: str) -> None:
         self.planner = load_object(planner_path)()
         self.env_id = env_id
         self.history: list[HistoryItem] = []
         self._started = False
+        self._scene: SceneGraph | None = None  # the scene the last call was chosen in
 
     def __call__(self, observation: dict[str, Any]) -> str:
         scene = SceneGraph.model_validate(observation["scene_graph"])
         if observation.get("step_record"):  # the call that ran last, as the loop's history holds it
             step = StepRecord.model_validate(observation["step_record"])
-            self.history.append(HistoryItem(index=step.index, action=str(step.action or step.action_text or ""),
-                                            action_error=step.action_error))
+            ran = step.action is not None
+            self.history.append(HistoryItem(
+                index=step.index, action=str(step.action or step.action_text or ""), action_error=step.action_error,
+                validator=step.validator, targets=call_targets(step.action, self._scene) if ran else (),
+                seen=seen_in(self._scene) if ran else {}))
+        self._scene = scene
+        view: dict[str, Any] = {"text": observation["text"]}
+        if observation.get("frame"):
+            view["screenshot"] = frame_of(observation)[..., 2::-1]  # the PNG decoded as BGR(A); the env's is RGB
         ctx = Context(self.env_id, Perception(
             scene_graph=scene, goal=observation["goal"], task=observation["task"],
             skills=[SkillSpec(**s) for s in observation["skills"]], extra=observation["extra"]),
-            {"text": observation["text"]}, step=observation["step"], history=list(self.history))
+            view, step=observation["step"], history=list(self.history))
         if not self._started:
             self.planner.reset(ctx)
             self._started = True

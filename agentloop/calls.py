@@ -18,10 +18,12 @@ from pydantic import BaseModel, Field
 
 from agentloop.errors import ActionError, ErrorKind
 
-# CPython 3.11's parser keeps its recursion depth in shared state: two threads parsing at once
-# can fail with "SystemError: AST constructor recursion depth mismatch" (one of 64 served
-# sessions' call texts did). Calls are parsed on the loop's threads, so one at a time.
-_PARSE_LOCK = threading.Lock()
+# CPython 3.11's parser keeps its recursion depth in shared state: when a garbage collection
+# inside one thread's parse runs a finalizer that lets another thread in, and that thread parses
+# too, the first fails with "SystemError: AST constructor recursion depth mismatch" (one of 64
+# served sessions' call texts did). Calls are parsed on the loop's threads, so one at a time;
+# reentrant, for a finalizer that parses on the same thread (nested parses are fine).
+_PARSE_LOCK = threading.RLock()
 
 
 def parse_expression(text: str) -> ast.Expression:

@@ -27,28 +27,49 @@ class Navigations:
     """The page's main-frame navigations under way: started (a request for a document) and not
     yet parsed (`domcontentloaded`) or failed. An action that submits a form starts one whose
     response may come after the action's settle; the look that follows waits for it, so the
-    same actions always see the same page (never the old one, or the new one half-parsed)."""
+    same actions always see the same page (never the old one, or the new one half-parsed).
+
+    And the page's other requests under way (`loading`): an image an action revealed (an icon
+    drawn by CSS `content: url(...)` has no size until it arrives) is fetched through the task's
+    route, which on a loaded machine answers later than the page goes quiet; the settle waits
+    for them too, so a look never depends on how fast the files came."""
 
     def __init__(self, page: Any):
         self.page = page
         self.pending: set[Any] = set()
+        self.loading: set[Any] = set()
         page.on("request", self._started)
-        page.on("requestfailed", lambda request: self.pending.discard(request))
+        page.on("requestfinished", lambda request: self.loading.discard(request))
+        page.on("requestfailed", self._failed)
         page.on("domcontentloaded", lambda _: self.pending.clear())
 
     def _started(self, request: Any) -> None:
+        self.loading.add(request)
         if request.is_navigation_request() and request.frame == self.page.main_frame:
             self.pending.discard(request.redirected_from)  # a redirect goes on as the same navigation
             self.pending.add(request)
 
+    def _failed(self, request: Any) -> None:
+        self.pending.discard(request)
+        self.loading.discard(request)
+
     def wait(self, timeout_ms: int) -> bool:
         """Wait (at most `timeout_ms`) until no navigation is under way; whether one was."""
-        if not self.pending:
-            return False
+        return self._wait(self.pending, timeout_ms) is not None
+
+    def wait_loads(self, timeout_ms: int) -> bool:
+        """Wait (at most `timeout_ms`) until no request of the page is under way; whether some
+        were and all have landed (one that never ends, a long poll, is left after the wait)."""
+        return self._wait(self.loading, timeout_ms) is True
+
+    def _wait(self, under_way: set[Any], timeout_ms: int) -> bool | None:
+        """None when nothing was under way, else whether it all ended within `timeout_ms`."""
+        if not under_way:
+            return None
         end = time.monotonic() + timeout_ms / 1000
-        while self.pending and time.monotonic() < end:
-            self.page.wait_for_timeout(5)  # events (the document's arrival) are handled meanwhile
-        return True
+        while under_way and time.monotonic() < end:
+            self.page.wait_for_timeout(5)  # events (a response's arrival) are handled meanwhile
+        return not under_way
 
 
 @dataclass

@@ -25,6 +25,7 @@ from agentloop.envs.web.contexts import Contexts, EpisodeContext
 from agentloop.envs.web.elements import build_scene, text_view
 from agentloop.envs.web.gestures import drag_path, focus, press, set_slider
 from agentloop.envs.web.grounding import DESTROYED, browser_errors, landed, locate, option_value, point
+from agentloop.envs.web.settle import Settle
 from agentloop.envs.web.task import TaskResult, WebTask
 from agentloop.errors import ActionError, ErrorKind
 from agentloop.plugins import load_object
@@ -95,13 +96,14 @@ class WebEnv(SkillEnv):
     ):
         """`task`: "module:Factory" of the `WebTask`; `viewport`: (width, height) in CSS pixels;
         `settle_*`: after an action, wait until the DOM is quiet for `settle_quiet_ms`, with no
-        scroll, finite animation or short timer pending (at most `settle_bound_ms`; after
-        `wait(ms)`, `ms` more); `ahead`: how many next episodes' contexts to make in the
-        background; `marks`: also put the set-of-marks screenshot in `info["set_of_marks"]`."""
+        scroll, finite animation, short timer or request of the page pending (at most
+        `settle_bound_ms`; after `wait(ms)`, `ms` more; see `settle`); `ahead`: how many next
+        episodes' contexts to make in the background; `marks`: also put the set-of-marks
+        screenshot in `info["set_of_marks"]`."""
         super().__init__(render_mode)
         self.task: WebTask = load_object(task)(**dict(task_kwargs or {}))
         self.headless, self.viewport, self.max_text = headless, (int(viewport[0]), int(viewport[1])), max_text
-        self.settle_quiet_ms, self.settle_bound_ms = settle_quiet_ms, settle_bound_ms
+        self.settle = Settle(settle_quiet_ms, settle_bound_ms, action_timeout_ms)
         self.action_timeout_ms, self.marks = action_timeout_ms, marks
         self.observation_space = observation_space(self.viewport[1], self.viewport[0], max_text)
         self.action_space = SkillSpace(WEB_SKILLS, max_length=1024)
@@ -167,24 +169,9 @@ class WebEnv(SkillEnv):
             self._settle(url_before, at_least)
 
     def _settle(self, url_before: str, at_least_ms: int | None) -> None:
-        """Let the page settle after an action; after `wait(ms)`, `at_least_ms` is its `ms`."""
+        """Let the page settle after an action (`settle`); after `wait(ms)`, `at_least_ms` is its `ms`."""
         t0 = time.perf_counter()
-        if self.page.url != url_before:
-            self.page.wait_for_load_state("domcontentloaded", timeout=self.action_timeout_ms)
-        step_ms = getattr(self.task, "virtual_clock_ms", None)
-        try:
-            if step_ms is not None:  # the page runs on a virtual clock: move it on, by a fixed step
-                self.page.clock.run_for(step_ms if at_least_ms is None else at_least_ms)
-            elif self.settle_bound_ms > 0 or at_least_ms:
-                wait = at_least_ms or 0
-                self.page.evaluate(js.SETTLE, [self.settle_quiet_ms, self.settle_bound_ms + wait, wait])
-        except Exception as e:  # a navigation replaced the document mid-wait: wait for the new one
-            if DESTROYED not in str(e):
-                raise
-            self.page.wait_for_load_state("domcontentloaded", timeout=self.action_timeout_ms)
-        navigations = self.episode.navigations
-        if navigations is not None and navigations.wait(self.action_timeout_ms):  # a form's answer came late
-            self._settle(self.page.url, None)
+        self.settle.after(self.episode, url_before, at_least_ms, getattr(self.task, "virtual_clock_ms", None))
         self.timings["settle"] = time.perf_counter() - t0
 
     def _locator(self, eid: str) -> Any:

@@ -182,3 +182,32 @@ class SceneTask(FormTask):
 
 def make_scene() -> SceneTask:
     return SceneTask()
+
+
+# An icon drawn by CSS `content: url(...)`, as MiniWoB's email tasks draw theirs: it has no size
+# until its image arrives, and a click shows it (the image is fetched then). The page and the
+# image come from a server of the test's own (`origin`).
+ICON = """<!doctype html><html><head><style>
+#icon { display: none; content: url(/back.png); height: 12px; } #icon.shown { display: inline; }
+</style></head><body>
+<button id="open" onclick="document.getElementById('icon').className = 'shown'">Open</button>
+<span id="icon" title="back" onclick="history.back()"></span><span id="after">after the icon</span>
+</body></html>"""
+
+
+class IconTask(FormTask):
+    name = "test.icon"
+
+    def __init__(self, origin: str) -> None:
+        self.origin = origin
+
+    def origins(self) -> list[str]:
+        return [self.origin]
+
+    def setup(self, page: Any, seed: int | None) -> str:
+        page.goto(f"{self.origin}/icon.html", wait_until="load")
+        return "open the message"
+
+
+def make_icon(origin: str) -> IconTask:
+    return IconTask(origin)

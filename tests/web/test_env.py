@@ -196,3 +196,46 @@ def test_a_control_redrawn_under_the_pointer_is_read_with_its_hover():
         assert min(waited) >= 1, waited
     finally:
         e.close()
+
+
+def test_an_image_an_action_reveals_is_read_once_it_has_come():
+    """A click shows an icon whose image is fetched only then, and its server answers late (as
+    a task's files are served to 64 sessions at once): the settle waits for the page's requests
+    under way, so the look after the click has the icon at its size, whatever the delay."""
+    import http.server
+    import threading
+    import time
+
+    import cv2
+
+    from tests.web.pages import ICON
+
+    png = cv2.imencode(".png", np.full((12, 20, 3), 200, np.uint8))[1].tobytes()
+
+    class Late(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            page = self.path.startswith("/icon.html")
+            if not page:
+                time.sleep(0.4)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html" if page else "image/png")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(ICON.encode() if page else png)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Late)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    e = WebEnv(task="tests.web.pages:make_icon", task_kwargs={"origin": f"http://127.0.0.1:{server.server_port}"},
+               viewport=(320, 240))
+    try:
+        _, info = e.reset(seed=0)
+        _, _, _, _, info = e.step(f'click(element="{by_dom(info, "open").id}")')
+        assert kind_of(info) is None
+        assert by_dom(info, "icon").get("bbox")[2:] == [20, 12]
+        assert e.timings["settle"] >= 0.4
+    finally:
+        e.close()
+        server.shutdown()

@@ -7,7 +7,8 @@ users run it:
    and site task (`web_tasks.claimed_tasks()`), on training seeds.
 2. Export single-call, text-only `sft` rows (the export streams: memory flat in the rows).
 3. Train a BPE tokenizer on the rows and a small Llama-style model from a config (nothing is
-   downloaded); fine-tune it with TRL's SFT trainer; DAgger rounds: run the model on other
+   downloaded), its width and depth chosen by training candidates for the same time and asking
+   them held-out prompts (`learning_sizes.py`); fine-tune it with TRL's SFT trainer; DAgger rounds: run the model on other
    training seeds, relabel its runs with the scripted planner (`--teacher scripted`), train on
    both. A step classifier (TRL's PRM trainer) learns from the scripted and DAgger runs.
 4. Run the model with `agentloop run agentloop/<task> --model hf:PATH` on held-out seeds: the
@@ -32,12 +33,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import datasets
+import learning_sizes
 import torch
 from improve import ROOT, agentloop_run, console, relabeled, rows
 from rich.table import Table
@@ -61,9 +63,10 @@ class Settings:
 
     episodes: int = 50  # scripted episodes per task: ~3.1 steps each, 16,500 rows over 107 tasks
     seeds: int = 10  # held-out seeds per task and arm
-    hidden: int = 128  # 2.1 M parameters with 4 layers and an 8,000-token vocabulary
-    layers: int = 4
-    ctx: int = 3072  # rows longer than this are left out of training: 89 % fit (choose-date* and social-media* do not)
+    hidden: int = 128  # 2.1 M parameters with 4 layers and an 8,000-token vocabulary; when neither this nor
+    layers: int = 4  # `layers` is given, the `sizes` stage chooses both (`learning_sizes.py`)
+    ctx: int = 0  # rows longer are left out of training; 0: none (the longest row); 3,072 would leave out 11 %: choose-date*, social-media*
+    size_minutes: int = 12  # of training for each candidate size
     vocab: int = 8000
     steps: int = 2000
     batch: int = 8
@@ -78,7 +81,7 @@ class Settings:
 
 # The quick run's model learns nothing yet: a flailing model's episodes are cut at 5 steps (the
 # scripted planner needs 1 and 2 on its tasks), so the path is walked in minutes.
-QUICK = Settings(episodes=4, seeds=2, hidden=64, layers=2, ctx=4096, vocab=2000, steps=16, batch=4,
+QUICK = Settings(episodes=4, seeds=2, hidden=64, layers=2, ctx=0, vocab=2000, steps=16, batch=4,
                  dagger_rounds=1, dagger_episodes=2, prm_steps=8, candidates=2, max_steps=5)
 
 
@@ -168,9 +171,10 @@ def tokenizer_stage(out: Path, s: Settings) -> dict[str, Any]:
     tok = tiny.train_tokenizer(tiny.row_texts(ds), vocab_size=s.vocab)
     tok.save_pretrained(out / "models" / "tokenizer")
     prompts, full = token_lengths(ds, tok)
+    ctx = s.ctx or max(full)
     return {"vocab": len(tok), "prompt_tokens": quantiles(prompts), "row_tokens": quantiles(full),
             "tokens": sum(full), "reply_tokens": sum(full) - sum(prompts),
-            "rows_over_ctx": sum(n > s.ctx for n in full), "ctx": s.ctx}
+            "rows_over_ctx": sum(n > ctx for n in full), "ctx": ctx}
 
 
 def load_tokenizer(out: Path) -> Any:
@@ -179,19 +183,27 @@ def load_tokenizer(out: Path) -> Any:
     return PreTrainedTokenizerFast.from_pretrained(out / "models" / "tokenizer")
 
 
+def sizes_stage(out: Path, s: Settings) -> dict[str, Any]:
+    """Stage 3b: the model's width and depth, from candidates trained for the same time (`learning_sizes`)."""
+    tok = load_tokenizer(out)
+    facts = learning_sizes.measure(fitting(sft_rows(out, "sft"), tok, s.ctx), tok, out / "sizes", s.size_minutes, s.ctx)
+    console.print(learning_sizes.table(facts))
+    return facts
+
+
 def sft_stage(out: Path, s: Settings) -> dict[str, Any]:
-    """Stage 3b: behaviour cloning: the model from its config, trained on the scripted rows."""
+    """Stage 3c: behaviour cloning: the model from its config, trained on the scripted rows."""
     tok = load_tokenizer(out)
     ds = fitting(sft_rows(out, "sft"), tok, s.ctx)
     torch.manual_seed(0)
-    model = tiny.causal_lm(tok, hidden=s.hidden, layers=s.layers)
+    model = tiny.causal_lm(tok, hidden=s.hidden, layers=s.layers, context=s.ctx)
     tiny.train_sft(model, tok, ds, out / "models" / "dagger-0", steps=s.steps, mode=PlannerMode.SINGLE, batch=s.batch,
                    checkpoint_every=CHECKPOINT_EVERY)
     return {"rows": len(ds), "steps": s.steps, "parameters": sum(p.numel() for p in model.parameters())}
 
 
 def dagger_stage(tasks: list[str], out: Path, r: int, s: Settings) -> dict[str, Any]:
-    """Stage 3c, round r: the last model's runs on fresh training seeds, relabelled by the
+    """Stage 3d, round r: the last model's runs on fresh training seeds, relabelled by the
     scripted planner; the model trained further on the scripted rows and every round's."""
     from transformers import LlamaForCausalLM
 
@@ -216,7 +228,7 @@ def dagger_stage(tasks: list[str], out: Path, r: int, s: Settings) -> dict[str, 
 
 
 def prm_stage(tasks: list[str], out: Path, s: Settings) -> dict[str, Any]:
-    """Stage 3d: the learned critic, a step classifier on the scripted and DAgger runs' prm rows."""
+    """Stage 3e: the learned critic, a step classifier on the scripted and DAgger runs' prm rows."""
     runs = [out / "record" / name for t in tasks
             for name in (t, *(f"{t}-dagger-{r}" for r in range(1, s.dagger_rounds + 1)))]
     ds = rows(runs, "prm", out)
@@ -326,8 +338,12 @@ def main() -> None:
     console.print(f"{len(tasks)} tasks; {s}")
     facts = {"record": stages.run("record", lambda: record(tasks, out, s)),
              "export": stages.run("export", lambda: export_stage(tasks, out)),
-             "tokenizer": stages.run("tokenizer", lambda: tokenizer_stage(out, s)),
-             "sft": stages.run("sft", lambda: sft_stage(out, s))}
+             "tokenizer": stages.run("tokenizer", lambda: tokenizer_stage(out, s))}
+    s = replace(s, ctx=facts["tokenizer"]["ctx"])
+    if not args.quick and args.hidden is None and args.layers is None:
+        facts["sizes"] = stages.run("sizes", lambda: sizes_stage(out, s))
+        s = replace(s, hidden=facts["sizes"]["hidden"], layers=facts["sizes"]["layers"])
+    facts["sft"] = stages.run("sft", lambda: sft_stage(out, s))
     for r in range(1, s.dagger_rounds + 1):
         facts[f"dagger-{r}"] = stages.run(f"dagger-{r}", partial(dagger_stage, tasks, out, r, s))
     facts["prm"] = stages.run("prm", lambda: prm_stage(tasks, out, s))

@@ -1,14 +1,17 @@
 """What the settle after a web action costs: the settle as it is against the one before it waited
-for an animation frame (`git show bfd9b44^:envs/web/js/settle.js`), in the same run.
+for an animation frame and for pictures CSS draws (`git show bfd9b44^:envs/web/js/settle.js`), in
+the same run.
 
-Since that change a page is quiet only once a frame has passed since it last changed (a control
-redrawn under the resting pointer takes its hover at a frame's start). The frame is requested
-with each change and waited for only if the 30 ms quiet timer ends first; with frames on time
-(16 ms) it should cost nothing. Each round plays the scripted planner's episodes of every task
-through `agentloop.integrations.Session` (the env, its settle, perception and the rule critic
-and validator, as a trainer's session runs them) with one settle and then the other, in A-B-B-A
-order (B-A-A-B in every other round); each step's `env.settle` time and its whole call are
-kept, and the medians per task are reported with the after/before ratio of the medians.
+Since then a page is quiet only once a frame has passed since it last changed (a control redrawn
+under the resting pointer takes its hover at a frame's start), and once the pictures CSS draws on
+the elements in view have come (an icon drawn by `content: url()` has no size before). The frame
+is requested with each change and waited for only if the 30 ms quiet timer ends first; the CSS
+rules that draw pictures are found once per document and each picture loaded once. Each round
+plays the scripted planner's episodes of every task through `agentloop.integrations.Session`
+(the env, its settle, perception and the rule critic and validator, as a trainer's session runs
+them) with one settle and then the other, in A-B-B-A order (B-A-A-B in every other round); each
+step's `env.settle` time and its whole call are kept, and the medians per task are reported with
+the after/before ratio of the medians.
 
     python benchmarks/web_settle.py [--rounds 4] [--episodes 2]
 
@@ -33,7 +36,7 @@ from agentloop.records import RunConfig
 from agentloop.registry import scripted_planner
 
 TASKS = ("miniwob.click-button", "miniwob.enter-text", "miniwob.choose-date", "miniwob.social-media",
-         "site.checkout")
+         "miniwob.email-inbox-forward-nl", "site.checkout")
 BEFORE = "bfd9b44^"  # the commit before the frame wait
 
 

@@ -58,21 +58,22 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int = 2000) -> PreTrainedT
                                    clean_up_tokenization_spaces=False)
 
 
-def _config(tok: PreTrainedTokenizerFast, hidden: int, layers: int, **extra: Any) -> Any:
+def _config(tok: PreTrainedTokenizerFast, hidden: int, layers: int, context: int = 4096, **extra: Any) -> Any:
     from transformers import LlamaConfig
 
     return LlamaConfig(vocab_size=len(tok), hidden_size=hidden, intermediate_size=hidden * 4,
                        num_hidden_layers=layers, num_attention_heads=max(1, hidden // 32),
-                       num_key_value_heads=max(1, hidden // 32), max_position_embeddings=4096,
+                       num_key_value_heads=max(1, hidden // 32), max_position_embeddings=context,
                        pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id, bos_token_id=None,
                        tie_word_embeddings=True, **extra)
 
 
-def causal_lm(tok: PreTrainedTokenizerFast, hidden: int = 128, layers: int = 4) -> LlamaForCausalLM:
-    """A small Llama-style language model over `tok`'s vocabulary, random weights."""
+def causal_lm(tok: PreTrainedTokenizerFast, hidden: int = 128, layers: int = 4, context: int = 4096) -> LlamaForCausalLM:
+    """A small Llama-style language model over `tok`'s vocabulary, random weights; `context`:
+    the longest sequence (prompt and reply, in tokens) it is made for."""
     from transformers import LlamaForCausalLM
 
-    model = LlamaForCausalLM(_config(tok, hidden, layers))
+    model = LlamaForCausalLM(_config(tok, hidden, layers, context))
     model.generation_config.eos_token_id = tok.eos_token_id
     model.generation_config.pad_token_id = tok.pad_token_id
     return model
@@ -142,7 +143,7 @@ def _with_progress(trainer: Any, what: str) -> Any:
     return trainer
 
 
-def _train(trainer: Any, out: Path) -> None:
+def _train(trainer: Any, out: Path, callbacks: list[Any] | None = None) -> None:
     """Train, from the last checkpoint in the trainer's folder if there is one (the same rows in
     the same order on from there: the checkpoint holds the random states and the trainer skips
     the batches done), then save the model in `out` and drop the checkpoints."""
@@ -150,6 +151,8 @@ def _train(trainer: Any, out: Path) -> None:
 
     folder = Path(trainer.args.output_dir)
     last = get_last_checkpoint(str(folder)) if folder.is_dir() else None
+    for callback in callbacks or []:
+        trainer.add_callback(callback)
     _with_progress(trainer, f"training {out.name}").train(resume_from_checkpoint=last)
     trainer.save_model(str(out))
     shutil.rmtree(folder, ignore_errors=True)
@@ -157,17 +160,18 @@ def _train(trainer: Any, out: Path) -> None:
 
 def train_sft(model: Any, tok: PreTrainedTokenizerFast, rows: datasets.Dataset, out: Path | str, steps: int,
               mode: PlannerMode, batch: int = 8, lr: float = 3e-4, grouped: bool = True,
-              checkpoint_every: int | None = None) -> Path:
+              checkpoint_every: int | None = None, callbacks: list[Any] | None = None) -> Path:
     """Fine-tune `model` on an `sft` export with TRL's SFT trainer (loss on the replies only),
     then save it with its tokenizer and the prompts it learned (`agentloop_prompts.json`).
     `grouped`: batches of rows of like length (see `_args`); `checkpoint_every`: a run stopped
-    part way and called again with the same arguments resumes from its last checkpoint."""
+    part way and called again with the same arguments resumes from its last checkpoint;
+    `callbacks`: the trainer's `TrainerCallback`s besides its own (one that stops it early)."""
     import trl
 
     out = Path(out)
     config = trl.SFTConfig(**_args(out, steps, batch, lr, grouped, checkpoint_every), assistant_only_loss=True,
                            max_length=None)
-    _train(trl.SFTTrainer(model=model, args=config, train_dataset=rows, processing_class=tok), out)
+    _train(trl.SFTTrainer(model=model, args=config, train_dataset=rows, processing_class=tok), out, callbacks)
     tok.save_pretrained(str(out))
     TrainedFor.current(mode, images="images" in rows.column_names).write(out)
     return out

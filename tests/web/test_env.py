@@ -236,6 +236,16 @@ def test_an_image_an_action_reveals_is_read_once_it_has_come():
         assert kind_of(info) is None
         assert by_dom(info, "icon").get("bbox")[2:] == [20, 12]
         assert e.timings["settle"] >= 0.4
+        # The page's own account, whenever the request is told to the env: the settle itself is
+        # not over before the picture has come (the icon shown as it starts).
+        e.reset(seed=0)
+        waited, width = e.page.evaluate(f"""async () => {{
+            const t = performance.now(), settled = ({js.SETTLE})([1, 3000, 0]);
+            document.getElementById('icon').className = 'shown';
+            await settled;
+            return [performance.now() - t, document.getElementById('icon').getBoundingClientRect().width];
+        }}""")
+        assert waited >= 400 and width == 20, (waited, width)
     finally:
         e.close()
         server.shutdown()

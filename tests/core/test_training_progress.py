@@ -20,13 +20,19 @@ def test_durations_read_as_a_person_reads_them():
     assert [duration(s) for s in (4.4, 59.6, 185, 3725)] == ["4 s", "1 min 00 s", "3 min 05 s", "1 h 02 min"]
 
 
-def test_training_reports_its_steps_and_the_time_left(tmp_path, monkeypatch):
+def _toy_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The folder of a two-episode toy run's single-mode text SFT export, made offline."""
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     run, sft = tmp_path / "run", tmp_path / "sft"
     for args in (("run", "agentloop/toy.switches", "-n", "2", "--no-frames", "--out", str(run)),
                  ("export", str(run), "--format", "sft", "--prompt-mode", "single", "--text-only", "--out", str(sft))):
         subprocess.run([sys.executable, "-m", "agentloop", *args], check=True, capture_output=True, timeout=300)
+    return sft
+
+
+def test_training_reports_its_steps_and_the_time_left(tmp_path, monkeypatch):
+    sft = _toy_rows(tmp_path, monkeypatch)
     script = f"""
 import datasets, torch
 from agentloop.models import tiny
@@ -53,12 +59,7 @@ def test_a_training_run_killed_after_a_checkpoint_resumes_there_to_the_same_mode
     again with the same arguments, goes on from its last checkpoint, and ends with the model an
     unbroken run makes."""
     torch = pytest.importorskip("torch")
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
-    run, sft = tmp_path / "run", tmp_path / "sft"
-    for args in (("run", "agentloop/toy.switches", "-n", "2", "--no-frames", "--out", str(run)),
-                 ("export", str(run), "--format", "sft", "--prompt-mode", "single", "--text-only", "--out", str(sft))):
-        subprocess.run([sys.executable, "-m", "agentloop", *args], check=True, capture_output=True, timeout=300)
+    sft = _toy_rows(tmp_path, monkeypatch)
     script = """
 import os, sys, datasets, torch, transformers
 from agentloop.models import tiny

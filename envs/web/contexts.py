@@ -32,7 +32,8 @@ class Navigations:
     And the page's other requests under way (`loading`): an image an action revealed (an icon
     drawn by CSS `content: url(...)` has no size until it arrives) is fetched through the task's
     route, which on a loaded machine answers later than the page goes quiet; the settle waits
-    for them too, so a look never depends on how fast the files came."""
+    for those started since the last settle (`since_settled`; one that outlives a settle, a long
+    poll, is not waited for again), so a look never depends on how fast the files came."""
 
     def __init__(self, page: Any):
         self.page = page
@@ -52,6 +53,10 @@ class Navigations:
     def _failed(self, request: Any) -> None:
         self.pending.discard(request)
         self.loading.discard(request)
+
+    def since_settled(self) -> None:
+        """The page has settled: requests under way now are not waited for again."""
+        self.loading.clear()
 
     def wait(self, timeout_ms: int) -> bool:
         """Wait (at most `timeout_ms`) until no navigation is under way; whether one was."""

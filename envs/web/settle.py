@@ -35,6 +35,8 @@ class Settle:
             self.after(ep, ep.page.url, None, clock_step_ms)
         elif traffic is not None and self.bound_ms > 0 and traffic.wait_loads(self.bound_ms):
             self.quiet(ep.page, 0, clock_step_ms)  # an image it revealed came late: laid out and drawn
+        if traffic is not None:
+            traffic.since_settled()
 
     def quiet(self, page: Any, at_least_ms: int | None, clock_step_ms: int | None) -> None:
         """Until the page is quiet (or its virtual clock has moved on)."""

@@ -185,13 +185,15 @@ def make_scene() -> SceneTask:
 
 
 # An icon drawn by CSS `content: url(...)`, as MiniWoB's email tasks draw theirs: it has no size
-# until its image arrives, and a click shows it (the image is fetched then). The page and the
-# image come from a server of the test's own (`origin`).
+# until its image arrives, and a click shows it (the image is fetched then); another starts a
+# request that takes long (a long poll). The page, the image and the poll come from a server of
+# the test's own (`origin`).
 ICON = """<!doctype html><html><head><style>
 #icon { display: none; content: url(/back.png); height: 12px; } #icon.shown { display: inline; }
 </style></head><body>
 <button id="open" onclick="document.getElementById('icon').className = 'shown'">Open</button>
 <span id="icon" title="back" onclick="history.back()"></span><span id="after">after the icon</span>
+<button id="poll" onclick="fetch('/poll')">Poll</button>
 </body></html>"""
 
 

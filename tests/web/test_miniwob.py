@@ -167,11 +167,12 @@ def test_pages_decode_as_utf8_and_countdown_is_off():
 # feedback, an email app through its icons, a scrolling feed, a date picker, a slider by keys,
 # and a click at a pixel; and seeds a solver once got wrong (use-autocomplete 31001: the only
 # suggestion is the prefix itself, so picking it leaves the value as typed; email-inbox-nl-turk
-# 9401: "Foward the email by Amanda to Arabel", whose misspelt verb was taken for the recipient).
+# 9401: "Foward the email by Amanda to Arabel", whose misspelt verb was taken for the recipient;
+# stock-market 32004: the price never goes below the bound, only to it, which the task counts).
 @pytest.mark.parametrize("task, seed", [
     *((t, 0) for t in ("login-user", "navigate-tree", "click-menu", "guess-number", "email-inbox-reply",
                        "social-media-all", "choose-date", "use-slider", "grid-coordinate")),
-    ("use-autocomplete", 31001), ("email-inbox-nl-turk", 9401),
+    ("use-autocomplete", 31001), ("email-inbox-nl-turk", 9401), ("stock-market", 32004),
 ])
 def test_scripted_planner_solves(task, seed):
     from agentloop.calls import SkillCall

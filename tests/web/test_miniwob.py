@@ -168,11 +168,13 @@ def test_pages_decode_as_utf8_and_countdown_is_off():
 # and a click at a pixel; and seeds a solver once got wrong (use-autocomplete 31001: the only
 # suggestion is the prefix itself, so picking it leaves the value as typed; email-inbox-nl-turk
 # 9401: "Foward the email by Amanda to Arabel", whose misspelt verb was taken for the recipient;
-# stock-market 32004: the price never goes below the bound, only to it, which the task counts).
+# stock-market 32004: the price never goes below the bound, only to it, which the task counts;
+# click-button 1023: buttons "okay" and "Okay"; email-inbox-forward-nl 1025: forward to Ann-Marie).
 @pytest.mark.parametrize("task, seed", [
     *((t, 0) for t in ("login-user", "navigate-tree", "click-menu", "guess-number", "email-inbox-reply",
                        "social-media-all", "choose-date", "use-slider", "grid-coordinate")),
     ("use-autocomplete", 31001), ("email-inbox-nl-turk", 9401), ("stock-market", 32004),
+    ("click-button", 1023), ("email-inbox-forward-nl", 1025),
 ])
 def test_scripted_planner_solves(task, seed):
     from agentloop.calls import SkillCall

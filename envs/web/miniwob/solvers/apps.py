@@ -49,7 +49,7 @@ _SENDER_CUES = (r"(?:from|by) {n}\b", r"\b{n}'s\b", r"\b{n} sent\b", r"\b{n} wan
 def _names(goal: str) -> list[str]:
     text = re.sub(r'"[^"]*"', " ", goal)  # a reply's text is not a name
     out: list[str] = []
-    for w in re.findall(r"\b[A-Z][a-zA-Z]+\b", text):
+    for w in re.findall(r"\b[A-Z][a-zA-Z]+(?:-[A-Z][a-zA-Z]+)*\b", text):  # Ann-Marie is one name
         if w.lower() not in _NOT_NAMES and w not in out:
             out.append(w)
     return out

@@ -152,13 +152,13 @@ def body(ctx: Context, kinds: Iterable[str] | None = None) -> list[Node]:
 
 
 def find(ctx: Context, name: str, kinds: Iterable[str] | None = None, exact: bool = True) -> Node | None:
-    """The first task-area node named `name` (case-insensitive; `exact=False`: containing it)."""
-    norm = name.strip().lower()
-    for n in nodes(ctx, kinds):
-        label = n.name.strip().lower()
-        if label == norm if exact else norm in label:
-            return n
-    return None
+    """The first task-area node named `name` (case-insensitive; `exact=False`: containing it);
+    one written as asked comes first (a page may hold "okay" and "Okay", and mean one of them)."""
+    want = name.strip()
+    found = [n for n in nodes(ctx, kinds)
+             if (n.name.strip().lower() == want.lower() if exact else want.lower() in n.name.strip().lower())]
+    same = [n for n in found if (n.name.strip() == want if exact else want in n.name)]
+    return (same or found or [None])[0]
 
 
 def parent_of(ctx: Context, n: Node) -> Node | None:
